@@ -1,0 +1,336 @@
+//! The command line: `list`, `requirements` and `run`, parsed with clap into a [`RunConfig`].
+
+use crate::baseline::{Baseline, BaselineError};
+use crate::case::{Case, Module};
+use crate::catalog::{Catalog, Level, coverage};
+use crate::config::{Account, RunConfig, Target};
+use crate::event::Event;
+use crate::report::{FileReport, ReportSpec, terminal::Terminal};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Exit status when the run could not start.
+pub const EXIT_CANNOT_START: i32 = 2;
+
+/// gatecheck: conformance suite for XMPP authentication.
+#[derive(Debug, Parser)]
+#[command(name = "gatecheck", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Output format for listings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Human-readable text.
+    Text,
+    /// JSON.
+    Json,
+}
+
+/// Level filter for `list`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LevelFilter {
+    /// MUST and MUST NOT.
+    Must,
+    /// SHOULD, SHOULD NOT, RECOMMENDED.
+    Should,
+    /// Everything else.
+    Other,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List cases with the requirements they cite.
+    List {
+        /// Only this module (sasl2, fast, invites, oauth2).
+        #[arg(long)]
+        module: Option<String>,
+        /// Only cases of this level.
+        #[arg(long, value_enum)]
+        level: Option<LevelFilter>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+    /// Show the requirement catalogue with the cases covering each requirement.
+    Requirements {
+        /// Only requirement sets tested by this module.
+        #[arg(long)]
+        module: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+    /// Run the suite.
+    Run(Box<RunArgs>),
+}
+
+/// Options of `gatecheck run`.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Server under test: xmpp://host[:port] (STARTTLS) or xmpps://host[:port] (direct TLS).
+    /// Without it the embedded reference server is used.
+    #[arg(long)]
+    pub target: Option<Target>,
+    /// XMPP domain (defaults to the target host).
+    #[arg(long)]
+    pub domain: Option<String>,
+    /// Accept any TLS certificate (self-signed test servers).
+    #[arg(long)]
+    pub insecure_tls: bool,
+    /// Extra CA certificate (PEM) to trust.
+    #[arg(long)]
+    pub ca: Option<PathBuf>,
+    /// Account JID:PASSWORD (repeatable; some cases need two).
+    #[arg(long = "account")]
+    pub accounts: Vec<Account>,
+    /// Command printing an invitation URI, e.g. 'prosodyctl mod_invites generate localhost'.
+    #[arg(long)]
+    pub invite_cmd: Option<String>,
+    /// Administrator JID:PASSWORD.
+    #[arg(long)]
+    pub admin: Option<Account>,
+    /// HTTP(S) base URL for OAuth2 endpoints and landing pages.
+    #[arg(long)]
+    pub http: Option<String>,
+    /// Per-case timeout in seconds (fractions allowed).
+    #[arg(long, default_value = "30")]
+    pub timeout: f64,
+    /// Cases run in parallel.
+    #[arg(long, default_value = "1")]
+    pub jobs: usize,
+    /// Run only cases whose id or module matches this glob (repeatable, `*` wildcard).
+    #[arg(long)]
+    pub only: Vec<String>,
+    /// Skip cases whose id or module matches this glob (repeatable).
+    #[arg(long)]
+    pub skip: Vec<String>,
+    /// Run seed (random if not given; always recorded in reports).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Count SHOULD warnings as failures.
+    #[arg(long)]
+    pub strict: bool,
+    /// Known-failures TOML file.
+    #[arg(long)]
+    pub baseline: Option<PathBuf>,
+    /// Report KIND=PATH with KIND json, junit or html (repeatable).
+    #[arg(long = "report")]
+    pub reports: Vec<ReportSpec>,
+    /// Do not redact secrets in reports.
+    #[arg(long)]
+    pub no_redact: bool,
+}
+
+/// Why `run` could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// An option value is invalid.
+    #[error("{0}")]
+    BadArgs(String),
+    /// The baseline is unreadable or invalid.
+    #[error(transparent)]
+    Baseline(#[from] BaselineError),
+    /// No `--target`, and the embedded server is not wired in yet.
+    #[error("the embedded reference server is not built yet; pass --target xmpp://host:port or xmpps://host:port")]
+    NoEmbeddedServer,
+    /// The target did not accept a TCP connection.
+    #[error("target {target} is unreachable: {detail}")]
+    Unreachable {
+        /// The target.
+        target: String,
+        /// Why.
+        detail: String,
+    },
+}
+
+fn random_seed() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos());
+    h.finish()
+}
+
+impl RunArgs {
+    /// Turn the options into a run configuration.
+    pub fn into_config(self) -> Result<RunConfig, StartError> {
+        if !(self.timeout.is_finite() && self.timeout > 0.0 && self.timeout <= 86_400.0) {
+            return Err(StartError::BadArgs(format!("--timeout {}: expected seconds in (0, 86400]", self.timeout)));
+        }
+        if self.jobs == 0 || self.jobs > 256 {
+            return Err(StartError::BadArgs(format!("--jobs {}: expected 1..=256", self.jobs)));
+        }
+        Ok(RunConfig {
+            target: self.target,
+            domain: self.domain,
+            insecure_tls: self.insecure_tls,
+            ca: self.ca,
+            accounts: self.accounts,
+            invite_cmd: self.invite_cmd,
+            admin: self.admin,
+            http: self.http,
+            timeout: Duration::from_secs_f64(self.timeout),
+            jobs: self.jobs,
+            only: self.only,
+            skip: self.skip,
+            seed: self.seed.unwrap_or_else(random_seed),
+            strict: self.strict,
+            baseline: self.baseline,
+            reports: self.reports,
+            redact: !self.no_redact,
+        })
+    }
+}
+
+fn module_arg(m: Option<&str>) -> Result<Option<Module>, String> {
+    m.map(|s| Module::parse(s).ok_or_else(|| format!("unknown module {s:?}: expected sasl2, fast, invites or oauth2"))).transpose()
+}
+
+fn level_matches(l: Level, f: LevelFilter) -> bool {
+    match f {
+        LevelFilter::Must => l.is_must(),
+        LevelFilter::Should => l.is_should(),
+        LevelFilter::Other => !l.is_must() && !l.is_should(),
+    }
+}
+
+/// `gatecheck list`: the cases, optionally filtered.
+pub fn list(cases: &[Case], module: Option<&str>, level: Option<LevelFilter>, format: Format) -> Result<String, String> {
+    let module = module_arg(module)?;
+    let sel: Vec<&Case> = cases
+        .iter()
+        .filter(|c| module.is_none_or(|m| c.module == m))
+        .filter(|c| level.is_none_or(|f| level_matches(c.level(), f)))
+        .collect();
+    Ok(match format {
+        Format::Json => {
+            let v: Vec<_> = sel
+                .iter()
+                .map(|c| {
+                    serde_json::json!({
+                        "id": c.id, "module": c.module, "title": c.title, "level": c.level(),
+                        "requirements": c.requirements, "requires": c.requires, "accepts": c.accepts,
+                        "needs": c.needs,
+                    })
+                })
+                .collect();
+            serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?
+        }
+        Format::Text => {
+            let mut out = String::new();
+            for c in &sel {
+                out.push_str(&format!("{:<48} {:<10} {:<11} {}\n", c.id, c.module, c.level().as_str(), c.requirements.join(",")));
+            }
+            out.push_str(&format!("{} case(s)\n", sel.len()));
+            out
+        }
+    })
+}
+
+/// `gatecheck requirements`: the catalogue with coverage, waivers and the MUST coverage summary.
+pub fn requirements(cases: &[Case], module: Option<&str>, format: Format) -> Result<String, String> {
+    let module = module_arg(module)?;
+    let catalog = Catalog::global();
+    let rows: Vec<_> = coverage(catalog, cases)
+        .into_iter()
+        .filter(|r| module.is_none_or(|m| crate::catalog::module_of_set(crate::catalog::set_of(&r.requirement.id)) == Some(m)))
+        .collect();
+    let musts: Vec<_> = rows.iter().filter(|r| r.requirement.level.is_must() && r.requirement.testability.is_black_box()).collect();
+    let covered = musts.iter().filter(|r| !r.cases.is_empty()).count();
+    let waived = musts.iter().filter(|r| r.cases.is_empty() && r.requirement.waiver.is_some()).count();
+    Ok(match format {
+        Format::Json => serde_json::to_string_pretty(&serde_json::json!({
+            "revisions": catalog.revisions().into_iter().collect::<std::collections::BTreeMap<_, _>>(),
+            "requirements": rows,
+            "mustCoverage": {"blackBoxMusts": musts.len(), "covered": covered, "waived": waived},
+        }))
+        .map_err(|e| e.to_string())?,
+        Format::Text => {
+            let mut out = String::new();
+            for s in &catalog.sets {
+                if module.is_none_or(|m| crate::catalog::module_of_set(&s.set) == Some(m)) {
+                    out.push_str(&format!("# {}: {}\n", s.set, s.spec_revision));
+                }
+            }
+            for r in &rows {
+                let q = &r.requirement;
+                let cov = if !r.cases.is_empty() {
+                    r.cases.join(", ")
+                } else if let Some(w) = &q.waiver {
+                    format!("waived: {w}")
+                } else {
+                    "UNCOVERED".to_owned()
+                };
+                out.push_str(&format!("{:<10} {:<11} {:<8} {}\n           -> {}\n", q.id, q.level.as_str(), q.testability.as_str(), q.summary, cov));
+            }
+            out.push_str(&format!(
+                "black-box MUST/MUST NOT: {} total, {covered} covered by cases, {waived} waived, {} uncovered\n",
+                musts.len(),
+                musts.len() - covered - waived
+            ));
+            out
+        }
+    })
+}
+
+/// Check the target accepts TCP connections before starting, so an unreachable target is exit 2.
+pub async fn probe(target: &Target, timeout: Duration) -> Result<(), StartError> {
+    let addr = (target.host.as_str(), target.port);
+    match tokio::time::timeout(timeout, tokio::net::TcpStream::connect(addr)).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(StartError::Unreachable { target: target.to_string(), detail: e.to_string() }),
+        Err(_) => Err(StartError::Unreachable { target: target.to_string(), detail: format!("no answer within {} ms", timeout.as_millis()) }),
+    }
+}
+
+/// Prepare a run: configuration and baseline; any error here means exit 2.
+pub async fn prepare(args: RunArgs, cases: &[Case]) -> Result<(RunConfig, Option<Baseline>), StartError> {
+    let config = args.into_config()?;
+    let baseline = match &config.baseline {
+        Some(p) => {
+            let b = Baseline::load(p)?;
+            b.check_ids(cases)?;
+            Some(b)
+        }
+        None => None,
+    };
+    match &config.target {
+        None => return Err(StartError::NoEmbeddedServer),
+        Some(t) => probe(t, config.timeout.min(Duration::from_secs(10))).await?,
+    }
+    Ok((config, baseline))
+}
+
+/// Run with terminal output and the requested file reports; returns the exit code.
+pub async fn execute(cases: &[Case], config: RunConfig, baseline: Option<Baseline>) -> i32 {
+    let config = Arc::new(config);
+    let mut term = Terminal::new();
+    let mut files: Vec<FileReport> = config.reports.iter().cloned().map(FileReport::new).collect();
+    let mut sink = |ev: &Event| {
+        term.event(ev);
+        for f in &mut files {
+            f.event(ev);
+        }
+    };
+    let summary = crate::runner::run(cases, config.clone(), baseline.as_ref(), &mut sink).await;
+    if let Some(text) = term.summary() {
+        print!("{text}");
+    }
+    let mut code = summary.exit_code;
+    for f in &files {
+        match f.finish() {
+            Ok(p) => println!("report written: {}", p.display()),
+            Err(e) => {
+                eprintln!("gatecheck: {e}");
+                code = code.max(1);
+            }
+        }
+    }
+    code
+}

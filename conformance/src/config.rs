@@ -1,0 +1,222 @@
+//! The run configuration: where the target is, what the user supplied, and how to run.
+
+use crate::report::ReportSpec;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Default per-case timeout: generous, because slow CI machines and PBKDF2 iterations add up.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Errors parsing target / account strings.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// The target is not `xmpp://host[:port]` or `xmpps://host[:port]`.
+    #[error("target {0:?}: expected xmpp://host[:port] (STARTTLS) or xmpps://host[:port] (direct TLS)")]
+    Target(String),
+    /// An account is not `JID:PASSWORD` with a non-empty JID containing no `/`.
+    #[error("account {0:?}: expected JID:PASSWORD")]
+    Account(String),
+}
+
+/// How TLS is established with the target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TlsMode {
+    /// Plain TCP then STARTTLS (`xmpp://`, default port 5222).
+    StartTls,
+    /// TLS from the first byte (`xmpps://`, default port 5223).
+    Direct,
+}
+
+/// The server under test.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Target {
+    /// TLS mode.
+    pub tls: TlsMode,
+    /// Host name or address to connect to.
+    pub host: String,
+    /// TCP port.
+    pub port: u16,
+}
+
+impl std::str::FromStr for Target {
+    type Err = ConfigError;
+    fn from_str(s: &str) -> Result<Target, ConfigError> {
+        let err = || ConfigError::Target(s.to_owned());
+        let (tls, rest, default_port) = if let Some(r) = s.strip_prefix("xmpps://") {
+            (TlsMode::Direct, r, 5223)
+        } else if let Some(r) = s.strip_prefix("xmpp://") {
+            (TlsMode::StartTls, r, 5222)
+        } else {
+            return Err(err());
+        };
+        let rest = rest.strip_suffix('/').unwrap_or(rest);
+        let (host, port) = if let Some(v6) = rest.strip_prefix('[') {
+            let (h, tail) = v6.split_once(']').ok_or_else(err)?;
+            let port = match tail.strip_prefix(':') {
+                Some(p) => p.parse().map_err(|_| err())?,
+                None if tail.is_empty() => default_port,
+                None => return Err(err()),
+            };
+            (h.to_owned(), port)
+        } else {
+            match rest.split_once(':') {
+                Some((h, p)) => (h.to_owned(), p.parse().map_err(|_| err())?),
+                None => (rest.to_owned(), default_port),
+            }
+        };
+        if host.is_empty() || host.contains('/') || port == 0 {
+            return Err(err());
+        }
+        Ok(Target { tls, host, port })
+    }
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let scheme = match self.tls {
+            TlsMode::StartTls => "xmpp",
+            TlsMode::Direct => "xmpps",
+        };
+        if self.host.contains(':') {
+            write!(f, "{scheme}://[{}]:{}", self.host, self.port)
+        } else {
+            write!(f, "{scheme}://{}:{}", self.host, self.port)
+        }
+    }
+}
+
+/// An account the user supplied: a JID (or bare localpart, completed with `--domain`) and its password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Account {
+    /// The JID or localpart as given.
+    pub jid: String,
+    /// The password (a secret: redacted in transcripts, never printed by `Debug`).
+    pub password: String,
+}
+
+impl std::fmt::Debug for Account {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Account").field("jid", &self.jid).field("password", &"[redacted]").finish()
+    }
+}
+
+impl std::str::FromStr for Account {
+    type Err = ConfigError;
+    fn from_str(s: &str) -> Result<Account, ConfigError> {
+        match s.split_once(':') {
+            Some((jid, pw)) if !jid.is_empty() && !jid.contains('/') => {
+                Ok(Account { jid: jid.to_owned(), password: pw.to_owned() })
+            }
+            _ => Err(ConfigError::Account(redact_account_arg(s))),
+        }
+    }
+}
+
+fn redact_account_arg(s: &str) -> String {
+    s.split_once(':').map_or_else(|| s.to_owned(), |(j, _)| format!("{j}:[redacted]"))
+}
+
+/// Everything a run needs; built from the command line, passed to every case.
+#[derive(Debug, Clone)]
+pub struct RunConfig {
+    /// The target; `None` means the embedded reference server.
+    pub target: Option<Target>,
+    /// XMPP domain (stream `to`); defaults to the target host.
+    pub domain: Option<String>,
+    /// Accept any certificate (self-signed test servers).
+    pub insecure_tls: bool,
+    /// Extra CA certificate file (PEM) to trust.
+    pub ca: Option<PathBuf>,
+    /// Accounts, in the order given.
+    pub accounts: Vec<Account>,
+    /// Shell command that prints an invitation URI.
+    pub invite_cmd: Option<String>,
+    /// Administrator account.
+    pub admin: Option<Account>,
+    /// HTTP(S) base URL for OAuth2 and landing pages.
+    pub http: Option<String>,
+    /// Per-case timeout.
+    pub timeout: Duration,
+    /// Cases run in parallel.
+    pub jobs: usize,
+    /// `--only` globs (empty = all).
+    pub only: Vec<String>,
+    /// `--skip` globs.
+    pub skip: Vec<String>,
+    /// Run seed; each case gets a seed derived from it and its id.
+    pub seed: u64,
+    /// Count SHOULD warnings as failures.
+    pub strict: bool,
+    /// Known-failures file.
+    pub baseline: Option<PathBuf>,
+    /// Report outputs.
+    pub reports: Vec<ReportSpec>,
+    /// Redact registered secrets in reports (off with `--no-redact`).
+    pub redact: bool,
+}
+
+impl Default for RunConfig {
+    fn default() -> Self {
+        RunConfig {
+            target: None,
+            domain: None,
+            insecure_tls: false,
+            ca: None,
+            accounts: Vec::new(),
+            invite_cmd: None,
+            admin: None,
+            http: None,
+            timeout: DEFAULT_TIMEOUT,
+            jobs: 1,
+            only: Vec::new(),
+            skip: Vec::new(),
+            seed: 0,
+            strict: false,
+            baseline: None,
+            reports: Vec::new(),
+            redact: true,
+        }
+    }
+}
+
+impl RunConfig {
+    /// The XMPP domain: `--domain`, else the target host.
+    pub fn domain(&self) -> Option<&str> {
+        self.domain.as_deref().or(self.target.as_ref().map(|t| t.host.as_str()))
+    }
+
+    /// How the target is described in reports.
+    pub fn target_label(&self) -> String {
+        self.target.as_ref().map_or_else(|| "embedded reference server".to_owned(), |t| t.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_targets() {
+        let t: Target = "xmpp://localhost".parse().expect("ok");
+        assert_eq!((t.tls, t.port), (TlsMode::StartTls, 5222));
+        let t: Target = "xmpps://example.org:5999".parse().expect("ok");
+        assert_eq!((t.tls, t.host.as_str(), t.port), (TlsMode::Direct, "example.org", 5999));
+        let t: Target = "xmpp://[::1]:5222".parse().expect("ok");
+        assert_eq!(t.host, "::1");
+        assert_eq!(t.to_string(), "xmpp://[::1]:5222");
+        for bad in ["http://x", "xmpp://", "xmpp://h:0", "xmpp://h:99999", "xmpp://h:p", "xmpp://[::1"] {
+            assert!(bad.parse::<Target>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn parses_accounts_without_leaking_password() {
+        let a: Account = "alice@example.org:pa:ss".parse().expect("ok");
+        assert_eq!((a.jid.as_str(), a.password.as_str()), ("alice@example.org", "pa:ss"));
+        assert!(!format!("{a:?}").contains("pa:ss"));
+        let e = "a/b:secretpw".parse::<Account>().expect_err("bad");
+        assert!(!e.to_string().contains("secretpw"));
+        assert!(":pw".parse::<Account>().is_err());
+    }
+}

@@ -1,0 +1,82 @@
+//! What a case body receives: the run configuration, its transcript and its seed.
+
+use crate::config::{Account, RunConfig};
+use crate::transcript::{SecretKind, Transcript};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The context handed to a case body.
+#[derive(Debug, Clone)]
+pub struct CaseCtx {
+    /// The run configuration.
+    pub config: Arc<RunConfig>,
+    /// The transcript to record into (the network client records bytes here).
+    pub transcript: Transcript,
+    /// This case's seed, derived from the run seed and the case id.
+    pub seed: u64,
+    /// The case id, for labels and logs.
+    pub case_id: String,
+}
+
+impl CaseCtx {
+    /// A context for `case_id`; registers every configured password so it is redacted.
+    pub fn new(config: Arc<RunConfig>, case_id: &str, transcript: Transcript) -> CaseCtx {
+        for a in config.accounts.iter().chain(config.admin.iter()) {
+            transcript.secret(SecretKind::Password, &a.password);
+        }
+        let seed = case_seed(config.seed, case_id);
+        CaseCtx { config, transcript, seed, case_id: case_id.to_owned() }
+    }
+
+    /// Mark the step the case is at (reported if the case times out).
+    pub fn step(&self, name: &str) {
+        self.transcript.step(name);
+    }
+
+    /// Add a note to the transcript.
+    pub fn note(&self, text: &str) {
+        self.transcript.note(text);
+    }
+
+    /// Register a secret learnt during the case (a token, an invite, a client secret).
+    pub fn secret(&self, kind: SecretKind, value: &str) {
+        self.transcript.secret(kind, value);
+    }
+
+    /// The `n`th configured account (0-based).
+    pub fn account(&self, n: usize) -> Option<&Account> {
+        self.config.accounts.get(n)
+    }
+
+    /// The per-case timeout, for bodies that wait on their own.
+    pub fn timeout(&self) -> Duration {
+        self.config.timeout
+    }
+}
+
+/// Derive a per-case seed from the run seed and the case id (FNV-1a then SplitMix64), so one case's
+/// randomness does not change when cases are added, removed or reordered.
+pub fn case_seed(run_seed: u64, case_id: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in case_id.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    let mut z = run_seed ^ h;
+    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn case_seeds_are_stable_and_distinct() {
+        assert_eq!(case_seed(7, "a.b"), case_seed(7, "a.b"));
+        assert_ne!(case_seed(7, "a.b"), case_seed(8, "a.b"));
+        assert_ne!(case_seed(7, "a.b"), case_seed(7, "a.c"));
+    }
+}

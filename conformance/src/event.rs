@@ -1,0 +1,193 @@
+//! The event stream every report is built from: run started, case started, case finished, run finished.
+
+use crate::baseline::Known;
+use crate::case::Module;
+use crate::catalog::Level;
+use crate::outcome::Outcome;
+use crate::status::Status;
+use crate::transcript::RenderedEntry;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Metadata of a run, recorded in every report.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunMeta {
+    /// gatecheck version.
+    pub suite_version: String,
+    /// The target as given (or "embedded reference server").
+    pub target: String,
+    /// XMPP domain in use.
+    pub domain: Option<String>,
+    /// Run seed (a string in JSON: 64-bit values exceed JavaScript's safe integers).
+    #[serde(serialize_with = "u64_as_string")]
+    pub seed: u64,
+    /// Whether `--strict` was on.
+    pub strict: bool,
+    /// Whether secrets are redacted.
+    pub redacted: bool,
+    /// Spec revision per requirement set.
+    pub spec_revisions: BTreeMap<String, String>,
+    /// Wall-clock start, RFC 3339 UTC.
+    pub started: String,
+    /// Number of cases selected to run.
+    pub selected: usize,
+    /// Cases left out by `--only` / `--skip`, with the reason.
+    pub not_selected: Vec<NotSelected>,
+}
+
+/// A case that was not run because of the selection.
+#[derive(Debug, Clone, Serialize)]
+pub struct NotSelected {
+    /// Case id.
+    pub id: String,
+    /// Why it was left out.
+    pub reason: String,
+}
+
+/// The record of one finished case.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CaseResult {
+    /// Case id.
+    pub id: String,
+    /// Module.
+    pub module: Module,
+    /// Title.
+    pub title: String,
+    /// Level of the case.
+    pub level: Level,
+    /// Requirement ids cited.
+    pub requirements: Vec<String>,
+    /// What the spec requires.
+    pub requires: String,
+    /// Accepted alternatives.
+    pub accepts: Vec<String>,
+    /// The outcome the body returned (or the runner made: timeout, panic, missing capability).
+    pub outcome: Outcome,
+    /// Status after `--strict` and the baseline.
+    pub status: Status,
+    /// The baseline entry, if listed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<Known>,
+    /// Per-case seed (a string in JSON).
+    #[serde(serialize_with = "u64_as_string")]
+    pub seed: u64,
+    /// Wall-clock start, RFC 3339 UTC.
+    pub started: String,
+    /// Duration in milliseconds.
+    pub duration_ms: u64,
+    /// The transcript, redacted unless `--no-redact`.
+    pub transcript: Vec<RenderedEntry>,
+}
+
+/// Totals and scores of a finished run.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunSummary {
+    /// Wall-clock end, RFC 3339 UTC.
+    pub finished: String,
+    /// Duration in milliseconds.
+    pub duration_ms: u64,
+    /// Count of cases per status label.
+    pub counts: BTreeMap<String, usize>,
+    /// MUST-level cases that passed (known failures count as not passed).
+    pub must_passed: usize,
+    /// MUST-level cases that ran to a verdict.
+    pub must_applicable: usize,
+    /// SHOULD-level cases that passed.
+    pub should_passed: usize,
+    /// SHOULD-level cases that ran to a verdict.
+    pub should_applicable: usize,
+    /// Process exit code for this run.
+    pub exit_code: i32,
+}
+
+impl RunSummary {
+    /// Build totals from case results.
+    pub fn from_results(results: &[CaseResult], finished: String, duration_ms: u64) -> RunSummary {
+        let mut s = RunSummary { finished, duration_ms, ..RunSummary::default() };
+        for st in crate::status::Status::ALL {
+            s.counts.insert(st.as_str().to_owned(), 0);
+        }
+        for r in results {
+            *s.counts.entry(r.status.as_str().to_owned()).or_insert(0) += 1;
+            if !r.status.is_applicable() {
+                continue;
+            }
+            let passed = matches!(r.status, Status::Pass);
+            if r.level.is_must() {
+                s.must_applicable += 1;
+                s.must_passed += usize::from(passed);
+            } else if r.level.is_should() {
+                s.should_applicable += 1;
+                s.should_passed += usize::from(passed);
+            }
+        }
+        s.exit_code = crate::status::exit_code(results.iter().map(|r| r.status));
+        s
+    }
+
+    /// Count for one status.
+    pub fn count(&self, st: Status) -> usize {
+        self.counts.get(st.as_str()).copied().unwrap_or(0)
+    }
+}
+
+/// One event of a run.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// The run starts.
+    RunStarted(RunMeta),
+    /// A case starts.
+    CaseStarted {
+        /// Case id.
+        id: String,
+    },
+    /// A case finished.
+    CaseFinished(Box<CaseResult>),
+    /// The run finished.
+    RunFinished(RunSummary),
+}
+
+/// Everything about a run, collected from its events; what file reports render.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunRecord {
+    /// Metadata.
+    pub meta: RunMeta,
+    /// Results sorted by module then id, so reports are stable whatever the parallelism.
+    pub results: Vec<CaseResult>,
+    /// Totals.
+    pub summary: RunSummary,
+}
+
+/// Collects events into a [`RunRecord`].
+#[derive(Debug, Default)]
+pub struct Collector {
+    meta: Option<RunMeta>,
+    results: Vec<CaseResult>,
+    summary: Option<RunSummary>,
+}
+
+impl Collector {
+    /// Feed one event.
+    pub fn push(&mut self, ev: &Event) {
+        match ev {
+            Event::RunStarted(m) => self.meta = Some(m.clone()),
+            Event::CaseStarted { .. } => {}
+            Event::CaseFinished(r) => self.results.push((**r).clone()),
+            Event::RunFinished(s) => self.summary = Some(s.clone()),
+        }
+    }
+
+    /// The record, once both the start and finish events were seen.
+    pub fn record(&self) -> Option<RunRecord> {
+        let mut results = self.results.clone();
+        results.sort_by(|a, b| (a.module, &a.id).cmp(&(b.module, &b.id)));
+        Some(RunRecord { meta: self.meta.clone()?, results, summary: self.summary.clone()? })
+    }
+}
+
+fn u64_as_string<S: serde::Serializer>(v: &u64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&v.to_string())
+}

@@ -1,0 +1,125 @@
+//! JUnit XML: one testsuite per module, one testcase per case, requirement ids as properties, the
+//! transcript as system-out. Validated against `conformance/schema/junit.xsd` in the tests.
+
+use super::ReportError;
+use crate::case::Module;
+use crate::event::{CaseResult, RunRecord};
+use crate::status::Status;
+use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
+use std::time::Duration;
+
+/// The published XSD the output conforms to.
+pub const XSD: &str = include_str!("../../schema/junit.xsd");
+
+/// The failure text: requirement, expected, actual and any message, one per line.
+pub fn failure_text(r: &CaseResult) -> String {
+    let o = &r.outcome;
+    let mut lines = Vec::new();
+    if let Some(req) = &o.requirement {
+        lines.push(format!("requirement: {req}"));
+    }
+    if !r.requires.is_empty() {
+        lines.push(format!("spec requires: {}", r.requires));
+    }
+    if let Some(e) = &o.expected {
+        lines.push(format!("expected: {e}"));
+    }
+    if let Some(a) = &o.actual {
+        lines.push(format!("actual: {a}"));
+    }
+    if let Some(m) = &o.message {
+        lines.push(format!("note: {m}"));
+    }
+    if let Some(k) = &r.baseline {
+        lines.push(format!("baseline: {}{}", k.reason, k.link.as_ref().map(|l| format!(" ({l})")).unwrap_or_default()));
+    }
+    lines.join("\n")
+}
+
+/// The transcript as plain text for system-out.
+pub fn transcript_text(r: &CaseResult) -> String {
+    let mut out = String::new();
+    for e in &r.transcript {
+        let arrow = match e.dir {
+            crate::transcript::Direction::Sent => "->",
+            crate::transcript::Direction::Received => "<-",
+            crate::transcript::Direction::Note => "--",
+        };
+        out.push_str(&format!("[{:>7} ms] {arrow} {} {}\n", e.t_ms, e.conn, e.text));
+    }
+    out
+}
+
+/// XML 1.0 cannot carry most control characters even escaped; replace them so the file stays valid.
+fn xml_safe(s: &str) -> String {
+    s.chars()
+        .map(|c| if matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{FFFE}' && c != '\u{FFFF}') { c } else { '\u{FFFD}' })
+        .collect()
+}
+
+fn test_case(r: &CaseResult) -> TestCase {
+    let summary = xml_safe(&r.outcome.message.clone().unwrap_or_else(|| r.status.as_str().to_owned()));
+    let status = match r.status {
+        Status::Pass | Status::Warn => TestCaseStatus::success(),
+        Status::Fail | Status::Stale => {
+            let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            let msg = match (r.status, &r.outcome.requirement) {
+                (Status::Stale, _) => "stale baseline entry: the case now passes; remove it from the baseline".to_owned(),
+                (_, Some(req)) => format!("{req} violated"),
+                (_, None) => summary.clone(),
+            };
+            s.set_message(xml_safe(&msg)).set_type(r.status.as_str()).set_description(xml_safe(&failure_text(r)));
+            s
+        }
+        Status::Error => {
+            let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);
+            s.set_message(summary.clone()).set_type("error").set_description(xml_safe(&failure_text(r)));
+            s
+        }
+        Status::Skip | Status::Unsupported | Status::KnownFailure => {
+            let mut s = TestCaseStatus::skipped();
+            let msg = match r.status {
+                Status::KnownFailure => format!("known failure: {}", failure_text(r)),
+                _ => format!("{}: {summary}", r.status.as_str()),
+            };
+            s.set_message(xml_safe(&msg)).set_type(r.status.as_str());
+            s
+        }
+    };
+    let mut tc = TestCase::new(r.id.clone(), status);
+    tc.set_classname(r.module.as_str());
+    tc.set_time(Duration::from_millis(r.duration_ms));
+    for req in &r.requirements {
+        tc.add_property(Property::new("requirement", req.as_str()));
+    }
+    tc.add_property(Property::new("level", r.level.as_str()));
+    tc.add_property(Property::new("status", r.status.as_str()));
+    tc.add_property(Property::new("seed", r.seed.to_string()));
+    if r.status == Status::Warn {
+        tc.add_property(Property::new("warning", xml_safe(&failure_text(r))));
+    }
+    tc.set_system_out(xml_safe(&transcript_text(r)));
+    tc
+}
+
+/// Render the run as JUnit XML.
+pub fn render(rec: &RunRecord) -> Result<String, ReportError> {
+    let mut report = Report::new("gatecheck");
+    report.set_time(Duration::from_millis(rec.summary.duration_ms));
+    for m in Module::ALL {
+        let cases: Vec<&CaseResult> = rec.results.iter().filter(|r| r.module == m).collect();
+        if cases.is_empty() {
+            continue;
+        }
+        let mut suite = TestSuite::new(m.as_str());
+        suite.set_time(Duration::from_millis(cases.iter().map(|r| r.duration_ms).sum()));
+        suite.add_property(Property::new("target", xml_safe(&rec.meta.target)));
+        suite.add_property(Property::new("seed", rec.meta.seed.to_string()));
+        suite.add_property(Property::new("suite-version", rec.meta.suite_version.as_str()));
+        for r in cases {
+            suite.add_test_case(test_case(r));
+        }
+        report.add_test_suite(suite);
+    }
+    report.to_string().map_err(|e| ReportError::Serialise { kind: "junit", detail: e.to_string() })
+}

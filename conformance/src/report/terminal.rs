@@ -1,0 +1,146 @@
+//! The terminal view: a progress bar on a TTY, then a summary grouped by module and level that lists
+//! every non-pass with its requirement, expected and actual, and says what did not run and why.
+
+use crate::case::Module;
+use crate::event::{Collector, Event, RunRecord};
+use crate::status::Status;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::fmt::Write as _;
+use std::io::IsTerminal;
+
+/// Terminal reporter: progress while running, summary at the end.
+#[derive(Debug, Default)]
+pub struct Terminal {
+    bar: Option<ProgressBar>,
+    collector: Collector,
+}
+
+impl Terminal {
+    /// A reporter that draws a progress bar only when stderr is a terminal.
+    pub fn new() -> Terminal {
+        Terminal::default()
+    }
+
+    /// Feed one event.
+    pub fn event(&mut self, ev: &Event) {
+        self.collector.push(ev);
+        match ev {
+            Event::RunStarted(meta) if std::io::stderr().is_terminal() => {
+                let bar = ProgressBar::new(meta.selected as u64);
+                if let Ok(style) = ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} {msg}") {
+                    bar.set_style(style);
+                }
+                self.bar = Some(bar);
+            }
+            Event::CaseStarted { id } => {
+                if let Some(b) = &self.bar {
+                    b.set_message(id.clone());
+                }
+            }
+            Event::CaseFinished(r) => {
+                if let Some(b) = &self.bar {
+                    b.inc(1);
+                    if r.status.fails_run() {
+                        b.println(format!("{:<13} {}", r.status.as_str().to_uppercase(), r.id));
+                    }
+                }
+            }
+            Event::RunFinished(_) => {
+                if let Some(b) = self.bar.take() {
+                    b.finish_and_clear();
+                }
+            }
+            Event::RunStarted(_) => {}
+        }
+    }
+
+    /// The summary text, once the run finished.
+    pub fn summary(&self) -> Option<String> {
+        self.collector.record().map(|r| summary_text(&r))
+    }
+}
+
+fn pct(n: usize, d: usize) -> String {
+    if d == 0 { "n/a".to_owned() } else { format!("{:.1}%", 100.0 * n as f64 / d as f64) }
+}
+
+/// Render the end-of-run summary.
+pub fn summary_text(rec: &RunRecord) -> String {
+    let s = &rec.summary;
+    let mut out = String::new();
+    let _ = writeln!(out, "gatecheck {} against {} (seed {})", rec.meta.suite_version, rec.meta.target, rec.meta.seed);
+    let _ = writeln!(out);
+    let _ = writeln!(out, "{:<10} {:>5} {:>5} {:>5} {:>5} {:>6} {:>6} {:>6} {:>6}", "module", "pass", "fail", "warn", "error", "known", "stale", "unsup", "skip");
+    for m in Module::ALL {
+        let rs: Vec<_> = rec.results.iter().filter(|r| r.module == m).collect();
+        if rs.is_empty() {
+            continue;
+        }
+        let c = |st: Status| rs.iter().filter(|r| r.status == st).count();
+        let _ = writeln!(
+            out,
+            "{:<10} {:>5} {:>5} {:>5} {:>5} {:>6} {:>6} {:>6} {:>6}",
+            m.as_str(),
+            c(Status::Pass),
+            c(Status::Fail),
+            c(Status::Warn),
+            c(Status::Error),
+            c(Status::KnownFailure),
+            c(Status::Stale),
+            c(Status::Unsupported),
+            c(Status::Skip)
+        );
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(out, "MUST score:   {}/{} ({})", s.must_passed, s.must_applicable, pct(s.must_passed, s.must_applicable));
+    let _ = writeln!(out, "SHOULD score: {}/{} ({})", s.should_passed, s.should_applicable, pct(s.should_passed, s.should_applicable));
+
+    let problems: Vec<_> = rec.results.iter().filter(|r| !matches!(r.status, Status::Pass | Status::Skip | Status::Unsupported)).collect();
+    if !problems.is_empty() {
+        let _ = writeln!(out, "\nNot passed:");
+        for r in problems {
+            let _ = writeln!(out, "  {} {} [{}] {}", r.status.as_str().to_uppercase(), r.id, r.level, r.title);
+            let o = &r.outcome;
+            if let Some(req) = &o.requirement {
+                let _ = writeln!(out, "      requirement: {req}");
+            }
+            if !r.requires.is_empty() {
+                let _ = writeln!(out, "      spec requires: {}", r.requires);
+            }
+            if let Some(e) = &o.expected {
+                let _ = writeln!(out, "      expected: {e}");
+            }
+            if let Some(a) = &o.actual {
+                let _ = writeln!(out, "      actual:   {a}");
+            }
+            if let Some(m) = &o.message {
+                let _ = writeln!(out, "      note: {m}");
+            }
+            if let Some(k) = &r.baseline {
+                let _ = writeln!(out, "      baseline: {}", k.reason);
+            }
+            if r.status == Status::Stale {
+                let _ = writeln!(out, "      the case passes now: remove it from the baseline");
+            }
+        }
+    }
+    let not_run: Vec<_> = rec.results.iter().filter(|r| matches!(r.status, Status::Skip | Status::Unsupported)).collect();
+    if !not_run.is_empty() || !rec.meta.not_selected.is_empty() {
+        let _ = writeln!(out, "\nDid not run:");
+        for r in not_run {
+            let why = r.outcome.message.as_deref().unwrap_or("no reason given");
+            let _ = writeln!(out, "  {} {}: {why}", r.status.as_str(), r.id);
+        }
+        if !rec.meta.not_selected.is_empty() {
+            let _ = writeln!(out, "  {} case(s) not selected (--only/--skip)", rec.meta.not_selected.len());
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\n{} case(s) in {:.1}s: {}",
+        rec.results.len(),
+        s.duration_ms as f64 / 1000.0,
+        if s.exit_code == 0 { "OK (exit 0)" } else { "FAILED (exit 1)" }
+    );
+    out
+}
