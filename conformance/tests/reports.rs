@@ -1,0 +1,147 @@
+//! The JSON, JUnit and HTML reports from one synthetic run: schema-valid, escaped, complete.
+
+mod support;
+
+use gatecheck::report::{html, json, junit};
+use serde_json::Value;
+use support::*;
+
+/// A small JSON Schema validator covering the keywords our published schema uses: type, const,
+/// enum, required, properties, additionalProperties, items, minimum and local `$ref`s.
+fn validate(schema: &Value, root: &Value, v: &Value, path: &str, errs: &mut Vec<String>) {
+    if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
+        let target = r.strip_prefix("#/").map(|p| p.split('/').fold(root, |acc, k| &acc[k]));
+        match target {
+            Some(t) if !t.is_null() => validate(t, root, v, path, errs),
+            _ => errs.push(format!("{path}: unresolvable $ref {r}")),
+        }
+        return;
+    }
+    if let Some(t) = schema.get("type") {
+        let types: Vec<&str> = match t {
+            Value::String(s) => vec![s.as_str()],
+            Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
+            _ => vec![],
+        };
+        let ok = types.iter().any(|t| match *t {
+            "object" => v.is_object(),
+            "array" => v.is_array(),
+            "string" => v.is_string(),
+            "integer" => v.is_i64() || v.is_u64(),
+            "number" => v.is_number(),
+            "boolean" => v.is_boolean(),
+            "null" => v.is_null(),
+            _ => false,
+        });
+        if !ok {
+            errs.push(format!("{path}: expected {types:?}, got {v}"));
+            return;
+        }
+    }
+    if let Some(c) = schema.get("const")
+        && c != v
+    {
+        errs.push(format!("{path}: expected const {c}, got {v}"));
+    }
+    if let Some(e) = schema.get("enum").and_then(Value::as_array)
+        && !e.contains(v)
+    {
+        errs.push(format!("{path}: {v} not in enum"));
+    }
+    if let Some(m) = schema.get("minimum").and_then(Value::as_f64)
+        && v.as_f64().is_some_and(|x| x < m)
+    {
+        errs.push(format!("{path}: below minimum"));
+    }
+    if let Some(obj) = v.as_object() {
+        for req in schema.get("required").and_then(Value::as_array).into_iter().flatten() {
+            if let Some(k) = req.as_str()
+                && !obj.contains_key(k)
+            {
+                errs.push(format!("{path}: missing {k}"));
+            }
+        }
+        let props = schema.get("properties").and_then(Value::as_object);
+        for (k, val) in obj {
+            match props.and_then(|p| p.get(k)) {
+                Some(s) => validate(s, root, val, &format!("{path}.{k}"), errs),
+                None => match schema.get("additionalProperties") {
+                    Some(Value::Bool(false)) => errs.push(format!("{path}: unexpected property {k}")),
+                    Some(s @ Value::Object(_)) => validate(s, root, val, &format!("{path}.{k}"), errs),
+                    _ => {}
+                },
+            }
+        }
+    }
+    if let (Some(items), Some(arr)) = (schema.get("items"), v.as_array()) {
+        for (i, it) in arr.iter().enumerate() {
+            validate(items, root, it, &format!("{path}[{i}]"), errs);
+        }
+    }
+}
+
+#[test]
+fn json_report_matches_the_published_schema() {
+    let schema: Value = serde_json::from_str(json::SCHEMA).expect("schema is JSON");
+    assert_eq!(schema["properties"]["schemaVersion"]["const"], 1);
+    let rec = run(&synthetic_cases(), config(), None);
+    let report = json::render(&rec);
+    assert_eq!(report["schemaVersion"], 1);
+    let mut errs = Vec::new();
+    validate(&schema, &schema, &report, "$", &mut errs);
+    assert!(errs.is_empty(), "{errs:#?}");
+    assert_eq!(report["cases"].as_array().map(Vec::len), Some(7));
+    assert!(report["run"]["specRevisions"]["FAST"].as_str().is_some_and(|s| s.contains("XEP-0484 0.2.0")));
+    // The validator itself rejects a broken report.
+    let mut bad = report.clone();
+    bad["cases"][0]["status"] = Value::from("green");
+    bad["summary"].as_object_mut().map(|o| o.remove("exitCode"));
+    let mut errs = Vec::new();
+    validate(&schema, &schema, &bad, "$", &mut errs);
+    assert_eq!(errs.len(), 2, "{errs:?}");
+}
+
+#[test]
+fn junit_report_validates_with_xmllint() {
+    let rec = run(&synthetic_cases(), config(), None);
+    let xml = junit::render(&rec).expect("renders");
+    assert!(xml.contains("classname=\"sasl2\""));
+    assert!(xml.contains("<property name=\"requirement\" value=\"SASL2-9\"/>"));
+    assert!(xml.contains("requirement: SASL2-9"));
+    assert!(xml.contains("expected: &lt;failure/&gt; with &lt;invalid-mechanism/&gt;"));
+    assert!(!xml.contains(SECRET));
+    let dir = std::env::temp_dir().join(format!("gatecheck-junit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp dir");
+    let xml_path = dir.join("junit.xml");
+    let xsd_path = dir.join("junit.xsd");
+    std::fs::write(&xml_path, &xml).expect("write xml");
+    std::fs::write(&xsd_path, junit::XSD).expect("write xsd");
+    let out = match std::process::Command::new("xmllint").arg("--noout").arg("--schema").arg(&xsd_path).arg(&xml_path).output() {
+        Ok(o) => o,
+        Err(e) => panic!(
+            "xmllint is needed to validate the JUnit report ({e}); install it with `apt-get install -y libxml2-utils` (Debian/Ubuntu) and re-run"
+        ),
+    };
+    assert!(out.status.success(), "xmllint rejected the JUnit report:\n{}\n{xml}", String::from_utf8_lossy(&out.stderr));
+    // The schema is strict enough to reject a testcase without a classname.
+    let broken = xml.replacen("classname=\"sasl2\"", "", 1);
+    std::fs::write(&xml_path, broken).expect("write xml");
+    let out = std::process::Command::new("xmllint").arg("--noout").arg("--schema").arg(&xsd_path).arg(&xml_path).output().expect("xmllint ran before");
+    assert!(!out.status.success(), "the XSD must reject a testcase without classname");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn html_report_lists_every_case_and_escapes_transcripts() {
+    let rec = run(&synthetic_cases(), config(), None);
+    let page = html::render(&rec);
+    for r in &rec.results {
+        assert!(page.contains(&format!("<td class=mono>{}</td>", r.id)), "{} missing", r.id);
+    }
+    assert!(!page.contains("</script><script>alert"), "transcript broke out of its context");
+    assert!(page.contains("&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quoted&quot;"));
+    assert_eq!(page.matches("<script>").count(), 1, "only the report's own script");
+    assert!(!page.contains("http://") && !page.contains("https://") && !page.contains("src="), "no external fetches");
+    assert!(!page.contains(SECRET));
+    assert!(page.contains("MUST score"));
+}
