@@ -135,6 +135,10 @@ fn junit_report_validates_with_xmllint() {
 fn html_report_lists_every_case_and_escapes_transcripts() {
     let rec = run(&synthetic_cases(), config(), None);
     let page = html::render(&rec);
+    // Developer aid: GATECHECK_HTML_OUT=/tmp/r.html writes the page for a look in a browser.
+    if let Ok(out) = std::env::var("GATECHECK_HTML_OUT") {
+        std::fs::write(out, &page).expect("write sample page");
+    }
     for r in &rec.results {
         assert!(page.contains(&format!("<td class=mono>{}</td>", r.id)), "{} missing", r.id);
     }

@@ -34,9 +34,10 @@ header{background:#1d2330;color:#fff;padding:16px 24px}
 header h1{margin:0 0 6px;font-size:20px}
 header .meta{font-size:13px;color:#c5cbd6}
 .cards{display:flex;flex-wrap:wrap;gap:10px;padding:14px 24px}
-.card{background:#fff;border-radius:6px;padding:8px 14px;box-shadow:0 1px 2px #0002;min-width:80px}
+.card{background:#fff;border-radius:6px;padding:8px 12px;box-shadow:0 1px 2px #0002;min-width:64px}
 .card b{display:block;font-size:22px}
 .card span{font-size:12px;color:#555;text-transform:uppercase}
+.card span.badge{color:#fff}
 .controls{padding:0 24px 10px;display:flex;gap:10px;align-items:center}
 .controls input,.controls select{padding:5px 8px;font-size:14px}
 table{border-collapse:collapse;width:calc(100% - 48px);margin:0 24px 24px;background:#fff;font-size:14px}
@@ -49,7 +50,7 @@ tr.detail td{background:#fbfbfc;padding:10px 18px}
 .s-pass{background:#2e7d32}.s-fail{background:#c62828}.s-error{background:#6a1b9a}.s-stale{background:#ad1457}
 .s-warn{background:#ef6c00}.s-known-failure{background:#8d6e63}.s-unsupported{background:#607d8b}.s-skip{background:#9e9e9e}
 .mono,.tr{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
-.kv{margin:4px 0}.kv b{display:inline-block;min-width:110px;color:#444}
+.kv{margin:4px 0}.kv b{display:inline-block;min-width:130px;color:#444}
 .reqs li{margin:2px 0}
 .tr{font-size:12px;border:1px solid #e3e6eb;background:#fff;max-height:480px;overflow:auto;margin-top:8px}
 .tr div{white-space:pre-wrap;word-break:break-all;padding:1px 6px;border-bottom:1px solid #f0f0f0}
@@ -170,7 +171,7 @@ pub fn render(rec: &RunRecord) -> String {
     let _ = write!(h, "<div class=card><b>{}</b><span>MUST score {}/{}</span></div>", pct(s.must_passed, s.must_applicable), s.must_passed, s.must_applicable);
     let _ = write!(h, "<div class=card><b>{}</b><span>SHOULD score {}/{}</span></div>", pct(s.should_passed, s.should_applicable), s.should_passed, s.should_applicable);
     for st in Status::ALL {
-        let _ = write!(h, "<div class=card><b>{}</b><span class=\"badge s-{0}\">{}</span></div>", s.count(st), st.as_str());
+        let _ = write!(h, "<div class=card><b>{n}</b><span class=\"badge s-{st}\">{st}</span></div>", n = s.count(st), st = st.as_str());
     }
     let _ = write!(h, "<div class=card><b>{}</b><span>not selected</span></div>", rec.meta.not_selected.len());
     h.push_str("</div><div class=controls><input id=q type=search placeholder=\"Search id, title, requirement, message\" size=40>");
