@@ -60,8 +60,10 @@ pub struct Baseline {
 impl Baseline {
     /// Parse baseline TOML and check every entry has a reason and appears once.
     pub fn parse(text: &str, path: &str) -> Result<Baseline, BaselineError> {
-        let b: Baseline =
-            toml::from_str(text).map_err(|source| BaselineError::Parse { path: path.to_owned(), source })?;
+        let b: Baseline = toml::from_str(text).map_err(|source| BaselineError::Parse {
+            path: path.to_owned(),
+            source,
+        })?;
         let mut seen = std::collections::HashSet::new();
         for k in &b.known {
             if k.reason.trim().is_empty() {
@@ -77,7 +79,10 @@ impl Baseline {
     /// Read and parse a baseline file.
     pub fn load(path: &Path) -> Result<Baseline, BaselineError> {
         let p = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| BaselineError::Read { path: p.clone(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| BaselineError::Read {
+            path: p.clone(),
+            source,
+        })?;
         Baseline::parse(&text, &p)
     }
 
@@ -89,7 +94,11 @@ impl Baseline {
             .filter(|k| !cases.iter().any(|c| c.id == k.case))
             .map(|k| k.case.clone())
             .collect();
-        if unknown.is_empty() { Ok(()) } else { Err(BaselineError::UnknownCases(unknown)) }
+        if unknown.is_empty() {
+            Ok(())
+        } else {
+            Err(BaselineError::UnknownCases(unknown))
+        }
     }
 
     /// The entry for a case id.

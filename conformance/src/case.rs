@@ -45,7 +45,9 @@ impl Module {
 
     /// Parse a module name as given on the command line.
     pub fn parse(s: &str) -> Option<Module> {
-        Module::ALL.into_iter().find(|m| m.as_str().eq_ignore_ascii_case(s))
+        Module::ALL
+            .into_iter()
+            .find(|m| m.as_str().eq_ignore_ascii_case(s))
     }
 }
 
@@ -112,7 +114,10 @@ pub struct Case {
 
 impl std::fmt::Debug for Case {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Case").field("id", &self.id).field("module", &self.module).finish()
+        f.debug_struct("Case")
+            .field("id", &self.id)
+            .field("module", &self.module)
+            .finish()
     }
 }
 
@@ -134,7 +139,8 @@ impl Case {
 
     /// Cite requirement ids.
     pub fn cites(mut self, ids: &[&str]) -> Case {
-        self.requirements.extend(ids.iter().map(|s| (*s).to_owned()));
+        self.requirements
+            .extend(ids.iter().map(|s| (*s).to_owned()));
         self
     }
 

@@ -138,7 +138,9 @@ pub enum StartError {
     #[error(transparent)]
     Baseline(#[from] BaselineError),
     /// No `--target`, and the embedded server is not wired in yet.
-    #[error("the embedded reference server is not built yet; pass --target xmpp://host:port or xmpps://host:port")]
+    #[error(
+        "the embedded reference server is not built yet; pass --target xmpp://host:port or xmpps://host:port"
+    )]
     NoEmbeddedServer,
     /// The target did not accept a TCP connection.
     #[error("target {target} is unreachable: {detail}")]
@@ -153,7 +155,12 @@ pub enum StartError {
 fn random_seed() -> u64 {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos());
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos(),
+    );
     h.finish()
 }
 
@@ -161,10 +168,16 @@ impl RunArgs {
     /// Turn the options into a run configuration.
     pub fn into_config(self) -> Result<RunConfig, StartError> {
         if !(self.timeout.is_finite() && self.timeout > 0.0 && self.timeout <= 86_400.0) {
-            return Err(StartError::BadArgs(format!("--timeout {}: expected seconds in (0, 86400]", self.timeout)));
+            return Err(StartError::BadArgs(format!(
+                "--timeout {}: expected seconds in (0, 86400]",
+                self.timeout
+            )));
         }
         if self.jobs == 0 || self.jobs > 256 {
-            return Err(StartError::BadArgs(format!("--jobs {}: expected 1..=256", self.jobs)));
+            return Err(StartError::BadArgs(format!(
+                "--jobs {}: expected 1..=256",
+                self.jobs
+            )));
         }
         Ok(RunConfig {
             target: self.target,
@@ -189,7 +202,11 @@ impl RunArgs {
 }
 
 fn module_arg(m: Option<&str>) -> Result<Option<Module>, String> {
-    m.map(|s| Module::parse(s).ok_or_else(|| format!("unknown module {s:?}: expected sasl2, fast, invites or oauth2"))).transpose()
+    m.map(|s| {
+        Module::parse(s)
+            .ok_or_else(|| format!("unknown module {s:?}: expected sasl2, fast, invites or oauth2"))
+    })
+    .transpose()
 }
 
 fn level_matches(l: Level, f: LevelFilter) -> bool {
@@ -201,7 +218,12 @@ fn level_matches(l: Level, f: LevelFilter) -> bool {
 }
 
 /// `gatecheck list`: the cases, optionally filtered.
-pub fn list(cases: &[Case], module: Option<&str>, level: Option<LevelFilter>, format: Format) -> Result<String, String> {
+pub fn list(
+    cases: &[Case],
+    module: Option<&str>,
+    level: Option<LevelFilter>,
+    format: Format,
+) -> Result<String, String> {
     let module = module_arg(module)?;
     let sel: Vec<&Case> = cases
         .iter()
@@ -225,7 +247,13 @@ pub fn list(cases: &[Case], module: Option<&str>, level: Option<LevelFilter>, fo
         Format::Text => {
             let mut out = String::new();
             for c in &sel {
-                out.push_str(&format!("{:<48} {:<10} {:<11} {}\n", c.id, c.module, c.level().as_str(), c.requirements.join(",")));
+                out.push_str(&format!(
+                    "{:<48} {:<10} {:<11} {}\n",
+                    c.id,
+                    c.module,
+                    c.level().as_str(),
+                    c.requirements.join(",")
+                ));
             }
             out.push_str(&format!("{} case(s)\n", sel.len()));
             out
@@ -234,16 +262,30 @@ pub fn list(cases: &[Case], module: Option<&str>, level: Option<LevelFilter>, fo
 }
 
 /// `gatecheck requirements`: the catalogue with coverage, waivers and the MUST coverage summary.
-pub fn requirements(cases: &[Case], module: Option<&str>, format: Format) -> Result<String, String> {
+pub fn requirements(
+    cases: &[Case],
+    module: Option<&str>,
+    format: Format,
+) -> Result<String, String> {
     let module = module_arg(module)?;
     let catalog = Catalog::global();
     let rows: Vec<_> = coverage(catalog, cases)
         .into_iter()
-        .filter(|r| module.is_none_or(|m| crate::catalog::module_of_set(crate::catalog::set_of(&r.requirement.id)) == Some(m)))
+        .filter(|r| {
+            module.is_none_or(|m| {
+                crate::catalog::module_of_set(crate::catalog::set_of(&r.requirement.id)) == Some(m)
+            })
+        })
         .collect();
-    let musts: Vec<_> = rows.iter().filter(|r| r.requirement.level.is_must() && r.requirement.testability.is_black_box()).collect();
+    let musts: Vec<_> = rows
+        .iter()
+        .filter(|r| r.requirement.level.is_must() && r.requirement.testability.is_black_box())
+        .collect();
     let covered = musts.iter().filter(|r| !r.cases.is_empty()).count();
-    let waived = musts.iter().filter(|r| r.cases.is_empty() && r.requirement.waiver.is_some()).count();
+    let waived = musts
+        .iter()
+        .filter(|r| r.cases.is_empty() && r.requirement.waiver.is_some())
+        .count();
     Ok(match format {
         Format::Json => serde_json::to_string_pretty(&serde_json::json!({
             "revisions": catalog.revisions().into_iter().collect::<std::collections::BTreeMap<_, _>>(),
@@ -284,13 +326,22 @@ pub async fn probe(target: &Target, timeout: Duration) -> Result<(), StartError>
     let addr = (target.host.as_str(), target.port);
     match tokio::time::timeout(timeout, tokio::net::TcpStream::connect(addr)).await {
         Ok(Ok(_)) => Ok(()),
-        Ok(Err(e)) => Err(StartError::Unreachable { target: target.to_string(), detail: e.to_string() }),
-        Err(_) => Err(StartError::Unreachable { target: target.to_string(), detail: format!("no answer within {} ms", timeout.as_millis()) }),
+        Ok(Err(e)) => Err(StartError::Unreachable {
+            target: target.to_string(),
+            detail: e.to_string(),
+        }),
+        Err(_) => Err(StartError::Unreachable {
+            target: target.to_string(),
+            detail: format!("no answer within {} ms", timeout.as_millis()),
+        }),
     }
 }
 
 /// Prepare a run: configuration and baseline; any error here means exit 2.
-pub async fn prepare(args: RunArgs, cases: &[Case]) -> Result<(RunConfig, Option<Baseline>), StartError> {
+pub async fn prepare(
+    args: RunArgs,
+    cases: &[Case],
+) -> Result<(RunConfig, Option<Baseline>), StartError> {
     let config = args.into_config()?;
     let baseline = match &config.baseline {
         Some(p) => {
@@ -311,7 +362,12 @@ pub async fn prepare(args: RunArgs, cases: &[Case]) -> Result<(RunConfig, Option
 pub async fn execute(cases: &[Case], config: RunConfig, baseline: Option<Baseline>) -> i32 {
     let config = Arc::new(config);
     let mut term = Terminal::new();
-    let mut files: Vec<FileReport> = config.reports.iter().cloned().map(FileReport::new).collect();
+    let mut files: Vec<FileReport> = config
+        .reports
+        .iter()
+        .cloned()
+        .map(FileReport::new)
+        .collect();
     let mut sink = |ev: &Event| {
         term.event(ev);
         for f in &mut files {

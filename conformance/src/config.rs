@@ -11,7 +11,9 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
     /// The target is not `xmpp://host[:port]` or `xmpps://host[:port]`.
-    #[error("target {0:?}: expected xmpp://host[:port] (STARTTLS) or xmpps://host[:port] (direct TLS)")]
+    #[error(
+        "target {0:?}: expected xmpp://host[:port] (STARTTLS) or xmpps://host[:port] (direct TLS)"
+    )]
     Target(String),
     /// An account is not `JID:PASSWORD` with a non-empty JID containing no `/`.
     #[error("account {0:?}: expected JID:PASSWORD")]
@@ -97,7 +99,10 @@ pub struct Account {
 
 impl std::fmt::Debug for Account {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Account").field("jid", &self.jid).field("password", &"[redacted]").finish()
+        f.debug_struct("Account")
+            .field("jid", &self.jid)
+            .field("password", &"[redacted]")
+            .finish()
     }
 }
 
@@ -105,16 +110,18 @@ impl std::str::FromStr for Account {
     type Err = ConfigError;
     fn from_str(s: &str) -> Result<Account, ConfigError> {
         match s.split_once(':') {
-            Some((jid, pw)) if !jid.is_empty() && !jid.contains('/') => {
-                Ok(Account { jid: jid.to_owned(), password: pw.to_owned() })
-            }
+            Some((jid, pw)) if !jid.is_empty() && !jid.contains('/') => Ok(Account {
+                jid: jid.to_owned(),
+                password: pw.to_owned(),
+            }),
             _ => Err(ConfigError::Account(redact_account_arg(s))),
         }
     }
 }
 
 fn redact_account_arg(s: &str) -> String {
-    s.split_once(':').map_or_else(|| s.to_owned(), |(j, _)| format!("{j}:[redacted]"))
+    s.split_once(':')
+        .map_or_else(|| s.to_owned(), |(j, _)| format!("{j}:[redacted]"))
 }
 
 /// Everything a run needs; built from the command line, passed to every case.
@@ -183,12 +190,16 @@ impl Default for RunConfig {
 impl RunConfig {
     /// The XMPP domain: `--domain`, else the target host.
     pub fn domain(&self) -> Option<&str> {
-        self.domain.as_deref().or(self.target.as_ref().map(|t| t.host.as_str()))
+        self.domain
+            .as_deref()
+            .or(self.target.as_ref().map(|t| t.host.as_str()))
     }
 
     /// How the target is described in reports.
     pub fn target_label(&self) -> String {
-        self.target.as_ref().map_or_else(|| "embedded reference server".to_owned(), |t| t.to_string())
+        self.target
+            .as_ref()
+            .map_or_else(|| "embedded reference server".to_owned(), |t| t.to_string())
     }
 }
 
@@ -201,11 +212,21 @@ mod tests {
         let t: Target = "xmpp://localhost".parse().expect("ok");
         assert_eq!((t.tls, t.port), (TlsMode::StartTls, 5222));
         let t: Target = "xmpps://example.org:5999".parse().expect("ok");
-        assert_eq!((t.tls, t.host.as_str(), t.port), (TlsMode::Direct, "example.org", 5999));
+        assert_eq!(
+            (t.tls, t.host.as_str(), t.port),
+            (TlsMode::Direct, "example.org", 5999)
+        );
         let t: Target = "xmpp://[::1]:5222".parse().expect("ok");
         assert_eq!(t.host, "::1");
         assert_eq!(t.to_string(), "xmpp://[::1]:5222");
-        for bad in ["http://x", "xmpp://", "xmpp://h:0", "xmpp://h:99999", "xmpp://h:p", "xmpp://[::1"] {
+        for bad in [
+            "http://x",
+            "xmpp://",
+            "xmpp://h:0",
+            "xmpp://h:99999",
+            "xmpp://h:p",
+            "xmpp://[::1",
+        ] {
             assert!(bad.parse::<Target>().is_err(), "{bad}");
         }
     }
@@ -213,7 +234,10 @@ mod tests {
     #[test]
     fn parses_accounts_without_leaking_password() {
         let a: Account = "alice@example.org:pa:ss".parse().expect("ok");
-        assert_eq!((a.jid.as_str(), a.password.as_str()), ("alice@example.org", "pa:ss"));
+        assert_eq!(
+            (a.jid.as_str(), a.password.as_str()),
+            ("alice@example.org", "pa:ss")
+        );
         assert!(!format!("{a:?}").contains("pa:ss"));
         let e = "a/b:secretpw".parse::<Account>().expect_err("bad");
         assert!(!e.to_string().contains("secretpw"));

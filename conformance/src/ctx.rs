@@ -25,7 +25,12 @@ impl CaseCtx {
             transcript.secret(SecretKind::Password, &a.password);
         }
         let seed = case_seed(config.seed, case_id);
-        CaseCtx { config, transcript, seed, case_id: case_id.to_owned() }
+        CaseCtx {
+            config,
+            transcript,
+            seed,
+            case_id: case_id.to_owned(),
+        }
     }
 
     /// Mark the step the case is at (reported if the case times out).

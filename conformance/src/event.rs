@@ -106,7 +106,11 @@ pub struct RunSummary {
 impl RunSummary {
     /// Build totals from case results.
     pub fn from_results(results: &[CaseResult], finished: String, duration_ms: u64) -> RunSummary {
-        let mut s = RunSummary { finished, duration_ms, ..RunSummary::default() };
+        let mut s = RunSummary {
+            finished,
+            duration_ms,
+            ..RunSummary::default()
+        };
         for st in crate::status::Status::ALL {
             s.counts.insert(st.as_str().to_owned(), 0);
         }
@@ -184,7 +188,11 @@ impl Collector {
     pub fn record(&self) -> Option<RunRecord> {
         let mut results = self.results.clone();
         results.sort_by(|a, b| (a.module, &a.id).cmp(&(b.module, &b.id)));
-        Some(RunRecord { meta: self.meta.clone()?, results, summary: self.summary.clone()? })
+        Some(RunRecord {
+            meta: self.meta.clone()?,
+            results,
+            summary: self.summary.clone()?,
+        })
     }
 }
 

@@ -22,12 +22,22 @@ fn real_main() -> anyhow::Result<i32> {
     });
     let cases = gatecheck::cases::all();
     match cli.command {
-        Command::List { module, level, format } => {
-            print!("{}", cli::list(&cases, module.as_deref(), level, format).map_err(anyhow::Error::msg)?);
+        Command::List {
+            module,
+            level,
+            format,
+        } => {
+            print!(
+                "{}",
+                cli::list(&cases, module.as_deref(), level, format).map_err(anyhow::Error::msg)?
+            );
             Ok(0)
         }
         Command::Requirements { module, format } => {
-            print!("{}", cli::requirements(&cases, module.as_deref(), format).map_err(anyhow::Error::msg)?);
+            print!(
+                "{}",
+                cli::requirements(&cases, module.as_deref(), format).map_err(anyhow::Error::msg)?
+            );
             Ok(0)
         }
         Command::Run(args) => {

@@ -55,7 +55,13 @@ pub struct Outcome {
 
 impl Outcome {
     fn bare(verdict: Verdict) -> Outcome {
-        Outcome { verdict, requirement: None, expected: None, actual: None, message: None }
+        Outcome {
+            verdict,
+            requirement: None,
+            expected: None,
+            actual: None,
+            message: None,
+        }
     }
 
     /// Attach a free-text note to any outcome.
@@ -82,7 +88,12 @@ pub fn fail(req: &str, expected: impl Into<String>, actual: impl Into<String>) -
 }
 
 /// A SHOULD was violated; `why` says why it is only a warning or what the consequence is.
-pub fn warn(req: &str, expected: impl Into<String>, actual: impl Into<String>, why: impl Into<String>) -> Outcome {
+pub fn warn(
+    req: &str,
+    expected: impl Into<String>,
+    actual: impl Into<String>,
+    why: impl Into<String>,
+) -> Outcome {
     Outcome {
         verdict: Verdict::Warn,
         requirement: Some(req.to_owned()),

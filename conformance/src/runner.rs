@@ -66,7 +66,10 @@ pub async fn run_case(case: &Case, config: Arc<RunConfig>) -> (Outcome, Transcri
         }
         Err(_) => {
             handle.abort();
-            let at = transcript.current_step().map_or_else(|| "before the first step".to_owned(), |s| format!("at step '{s}'"));
+            let at = transcript.current_step().map_or_else(
+                || "before the first step".to_owned(),
+                |s| format!("at step '{s}'"),
+            );
             transcript.note(&format!("timed out after {} ms", timeout.as_millis()));
             outcome::error(format!("timed out after {} ms {at}", timeout.as_millis()))
         }
@@ -83,13 +86,19 @@ pub async fn run(
     sink: &mut (dyn FnMut(&Event) + Send),
 ) -> RunSummary {
     let catalog = Catalog::global();
-    let selection = Selection { only: config.only.clone(), skip: config.skip.clone() };
+    let selection = Selection {
+        only: config.only.clone(),
+        skip: config.skip.clone(),
+    };
     let mut selected = Vec::new();
     let mut not_selected = Vec::new();
     for c in cases {
         match selection.check(c) {
             Ok(()) => selected.push(c.clone()),
-            Err(reason) => not_selected.push(NotSelected { id: c.id.clone(), reason }),
+            Err(reason) => not_selected.push(NotSelected {
+                id: c.id.clone(),
+                reason,
+            }),
         }
     }
     let started_at = Instant::now();
@@ -116,8 +125,12 @@ pub async fn run(
         let known = baseline.and_then(|b| b.get(&case.id)).cloned();
         let level = case.level_in(catalog);
         set.spawn(async move {
-            let Ok(_permit) = sem.acquire_owned().await else { return };
-            let _ = tx.send(Event::CaseStarted { id: case.id.clone() });
+            let Ok(_permit) = sem.acquire_owned().await else {
+                return;
+            };
+            let _ = tx.send(Event::CaseStarted {
+                id: case.id.clone(),
+            });
             let wall = rfc3339(SystemTime::now());
             let t0 = Instant::now();
             let (outcome, transcript) = run_case(&case, config.clone()).await;

@@ -29,7 +29,8 @@ pub fn glob_match(pattern: &str, text: &str) -> bool {
             },
         }
     }
-    p.get(pi..).is_some_and(|rest| rest.iter().all(|c| *c == '*'))
+    p.get(pi..)
+        .is_some_and(|rest| rest.iter().all(|c| *c == '*'))
 }
 
 /// The `--only` and `--skip` patterns.
@@ -67,8 +68,14 @@ mod tests {
     fn globs() {
         assert!(glob_match("sasl2.*", "sasl2.failure.retry-same-stream"));
         assert!(glob_match("*retry*", "sasl2.failure.retry-same-stream"));
-        assert!(glob_match("sasl2.failure.retry-same-stream", "sasl2.failure.retry-same-stream"));
-        assert!(!glob_match("sasl2.failure", "sasl2.failure.retry-same-stream"));
+        assert!(glob_match(
+            "sasl2.failure.retry-same-stream",
+            "sasl2.failure.retry-same-stream"
+        ));
+        assert!(!glob_match(
+            "sasl2.failure",
+            "sasl2.failure.retry-same-stream"
+        ));
         assert!(!glob_match("fast.*", "sasl2.fast"));
         assert!(glob_match("*", ""));
         assert!(glob_match("a*b*c", "aXXbYYc"));
@@ -80,13 +87,22 @@ mod tests {
     fn selection_by_id_and_module() {
         let a = Case::new("sasl2.failure.retry", Module::Sasl2, "a");
         let b = Case::new("fast.token.rotate", Module::Fast, "b");
-        let s = Selection { only: vec!["fast".into()], skip: vec![] };
+        let s = Selection {
+            only: vec!["fast".into()],
+            skip: vec![],
+        };
         assert!(s.check(&a).is_err());
         assert!(s.check(&b).is_ok());
-        let s = Selection { only: vec![], skip: vec!["*.retry".into()] };
+        let s = Selection {
+            only: vec![],
+            skip: vec!["*.retry".into()],
+        };
         assert!(s.check(&a).is_err_and(|r| r.contains("--skip")));
         assert!(s.check(&b).is_ok());
-        let s = Selection { only: vec!["sasl2.*".into(), "fast.*".into()], skip: vec!["fast".into()] };
+        let s = Selection {
+            only: vec!["sasl2.*".into(), "fast.*".into()],
+            skip: vec!["fast".into()],
+        };
         assert!(s.check(&a).is_ok());
         assert!(s.check(&b).is_err());
     }

@@ -91,7 +91,11 @@ pub fn resolve(verdict: Verdict, strict: bool, baselined: bool) -> Status {
 /// Process exit code for a finished run: 0 when nothing failed, 1 when a case failed, errored or a
 /// baseline entry is stale.
 pub fn exit_code(statuses: impl IntoIterator<Item = Status>) -> i32 {
-    if statuses.into_iter().any(Status::fails_run) { 1 } else { 0 }
+    if statuses.into_iter().any(Status::fails_run) {
+        1
+    } else {
+        0
+    }
 }
 
 #[cfg(test)]
@@ -112,12 +116,23 @@ mod tests {
         assert_eq!(resolve(Verdict::Warn, false, true), Status::Stale);
         assert_eq!(resolve(Verdict::Warn, true, true), Status::KnownFailure);
         assert_eq!(resolve(Verdict::Skip, false, true), Status::Skip);
-        assert_eq!(resolve(Verdict::Unsupported, true, true), Status::Unsupported);
+        assert_eq!(
+            resolve(Verdict::Unsupported, true, true),
+            Status::Unsupported
+        );
     }
 
     #[test]
     fn exit_codes() {
-        assert_eq!(exit_code([Status::Pass, Status::Warn, Status::Skip, Status::Unsupported]), 0);
+        assert_eq!(
+            exit_code([
+                Status::Pass,
+                Status::Warn,
+                Status::Skip,
+                Status::Unsupported
+            ]),
+            0
+        );
         assert_eq!(exit_code([Status::Pass, Status::KnownFailure]), 0);
         assert_eq!(exit_code([Status::Pass, Status::Fail]), 1);
         assert_eq!(exit_code([Status::Stale]), 1);

@@ -135,7 +135,12 @@ impl Transcript {
             return;
         }
         g.bytes += data.len();
-        g.entries.push(Entry { t_ms, dir, conn: conn.to_owned(), data: data.to_vec() });
+        g.entries.push(Entry {
+            t_ms,
+            dir,
+            conn: conn.to_owned(),
+            data: data.to_vec(),
+        });
     }
 
     /// Record bytes sent on connection `conn`.
@@ -190,8 +195,17 @@ impl Transcript {
             .iter()
             .map(|e| {
                 let text = String::from_utf8_lossy(&e.data).into_owned();
-                let text = if redact { redact_text(&text, &g.secrets) } else { text };
-                RenderedEntry { t_ms: e.t_ms, dir: e.dir, conn: e.conn.clone(), text }
+                let text = if redact {
+                    redact_text(&text, &g.secrets)
+                } else {
+                    text
+                };
+                RenderedEntry {
+                    t_ms: e.t_ms,
+                    dir: e.dir,
+                    conn: e.conn.clone(),
+                    text,
+                }
             })
             .collect()
     }
@@ -289,12 +303,24 @@ mod tests {
         t.secret(SecretKind::Password, "hunter2secret");
         let b64 = STANDARD.encode("hunter2secret");
         let plain_ir = STANDARD.encode("\0alice\0hunter2secret");
-        t.sent("c1", format!("<password>hunter2secret</password><x>{b64}</x>").as_bytes());
-        t.sent("c1", format!("<initial-response>{plain_ir}</initial-response>").as_bytes());
+        t.sent(
+            "c1",
+            format!("<password>hunter2secret</password><x>{b64}</x>").as_bytes(),
+        );
+        t.sent(
+            "c1",
+            format!("<initial-response>{plain_ir}</initial-response>").as_bytes(),
+        );
         t.received("c1", b"<success/>");
         let r = t.render(true);
-        assert_eq!(r[0].text, "<password>[redacted:password]</password><x>[redacted:password]</x>");
-        assert_eq!(r[1].text, "<initial-response>[redacted:password]</initial-response>");
+        assert_eq!(
+            r[0].text,
+            "<password>[redacted:password]</password><x>[redacted:password]</x>"
+        );
+        assert_eq!(
+            r[1].text,
+            "<initial-response>[redacted:password]</initial-response>"
+        );
         assert_eq!(r[2].text, "<success/>");
         let raw = t.render(false);
         assert!(raw[0].text.contains("hunter2secret"));
@@ -309,7 +335,10 @@ mod tests {
         let url = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode("s3cr3t?>>value");
         t.sent("http", format!("secret={url}&t=abcdef123").as_bytes());
         let r = t.render(true);
-        assert_eq!(r[0].text, "secret=[redacted:client-secret]&t=[redacted:invite-token]");
+        assert_eq!(
+            r[0].text,
+            "secret=[redacted:client-secret]&t=[redacted:invite-token]"
+        );
     }
 
     #[test]

@@ -9,7 +9,11 @@ use gatecheck::status::Status;
 use support::*;
 
 fn status_of(rec: &gatecheck::event::RunRecord, id: &str) -> Status {
-    rec.results.iter().find(|r| r.id == id).map(|r| r.status).unwrap_or_else(|| panic!("{id} missing"))
+    rec.results
+        .iter()
+        .find(|r| r.id == id)
+        .map(|r| r.status)
+        .unwrap_or_else(|| panic!("{id} missing"))
 }
 
 #[test]
@@ -26,22 +30,50 @@ fn verdicts_timeouts_and_exit_code() {
     let find = |id: &str| rec.results.iter().find(|r| r.id == id).expect("present");
     let t = find("invites.synthetic.timeout");
     let msg = t.outcome.message.as_deref().unwrap_or("");
-    assert!(msg.contains("timed out after 300 ms") && msg.contains("waiting for the preauth result"), "{msg}");
-    assert!(find("fast.synthetic.needs-two").outcome.message.as_deref().is_some_and(|m| m.contains("second --account")));
-    assert!(find("oauth2.synthetic.panic").outcome.message.as_deref().is_some_and(|m| m.contains("synthetic panic")));
+    assert!(
+        msg.contains("timed out after 300 ms") && msg.contains("waiting for the preauth result"),
+        "{msg}"
+    );
+    assert!(
+        find("fast.synthetic.needs-two")
+            .outcome
+            .message
+            .as_deref()
+            .is_some_and(|m| m.contains("second --account"))
+    );
+    assert!(
+        find("oauth2.synthetic.panic")
+            .outcome
+            .message
+            .as_deref()
+            .is_some_and(|m| m.contains("synthetic panic"))
+    );
     // Level comes from the cited requirement.
     assert_eq!(find("sasl2.synthetic.warn").level.as_str(), "SHOULD");
     assert_eq!(find("sasl2.synthetic.fail").level.as_str(), "MUST");
     // Transcript recorded and redacted; timestamps present.
     let f = find("sasl2.synthetic.fail");
-    assert!(f.transcript.iter().any(|e| e.text == "<x>[redacted:token]</x>"));
+    assert!(
+        f.transcript
+            .iter()
+            .any(|e| e.text == "<x>[redacted:token]</x>")
+    );
     assert!(!f.transcript.iter().any(|e| e.text.contains(SECRET)));
     assert_eq!(rec.summary.exit_code, 1);
     assert_eq!(rec.summary.count(Status::Error), 2);
-    assert_eq!((rec.summary.must_passed, rec.summary.must_applicable), (1, 2));
-    assert_eq!((rec.summary.should_passed, rec.summary.should_applicable), (0, 1));
+    assert_eq!(
+        (rec.summary.must_passed, rec.summary.must_applicable),
+        (1, 2)
+    );
+    assert_eq!(
+        (rec.summary.should_passed, rec.summary.should_applicable),
+        (0, 1)
+    );
     assert_eq!(rec.meta.seed, 42);
-    assert_eq!(f.seed, gatecheck::ctx::case_seed(42, "sasl2.synthetic.fail"));
+    assert_eq!(
+        f.seed,
+        gatecheck::ctx::case_seed(42, "sasl2.synthetic.fail")
+    );
 }
 
 #[test]
@@ -51,7 +83,12 @@ fn no_redact_keeps_secrets() {
     c.only = vec!["sasl2.synthetic.fail".into()];
     let rec = run(&synthetic_cases(), c, None);
     assert_eq!(rec.results.len(), 1);
-    assert!(rec.results[0].transcript.iter().any(|e| e.text.contains(SECRET)));
+    assert!(
+        rec.results[0]
+            .transcript
+            .iter()
+            .any(|e| e.text.contains(SECRET))
+    );
 }
 
 #[test]
@@ -61,10 +98,23 @@ fn passing_selection_exits_zero_and_records_not_selected() {
     c.skip = vec!["*.fail".into()];
     let rec = run(&synthetic_cases(), c, None);
     let ids: Vec<_> = rec.results.iter().map(|r| r.id.as_str()).collect();
-    assert_eq!(ids, ["sasl2.synthetic.pass", "sasl2.synthetic.warn", "fast.synthetic.needs-two", "fast.synthetic.skip"]);
+    assert_eq!(
+        ids,
+        [
+            "sasl2.synthetic.pass",
+            "sasl2.synthetic.warn",
+            "fast.synthetic.needs-two",
+            "fast.synthetic.skip"
+        ]
+    );
     assert_eq!(rec.summary.exit_code, 0, "warn and skip do not fail a run");
     assert_eq!(rec.meta.not_selected.len(), 3);
-    assert!(rec.meta.not_selected.iter().any(|n| n.id == "sasl2.synthetic.fail" && n.reason.contains("--skip")));
+    assert!(
+        rec.meta
+            .not_selected
+            .iter()
+            .any(|n| n.id == "sasl2.synthetic.fail" && n.reason.contains("--skip"))
+    );
 }
 
 #[test]
@@ -89,10 +139,20 @@ fn baseline_known_failure_and_stale() {
     let mut c = config();
     c.only = vec!["sasl2.synthetic.fail".into(), "sasl2.synthetic.pass".into()];
     let rec = run(&cases, c.clone(), Some(&known));
-    assert_eq!(status_of(&rec, "sasl2.synthetic.fail"), Status::KnownFailure);
-    assert_eq!(rec.summary.exit_code, 0, "a known failure does not fail the run");
+    assert_eq!(
+        status_of(&rec, "sasl2.synthetic.fail"),
+        Status::KnownFailure
+    );
+    assert_eq!(
+        rec.summary.exit_code, 0,
+        "a known failure does not fail the run"
+    );
 
-    let stale = Baseline::parse("[[known]]\ncase = \"sasl2.synthetic.pass\"\nreason = \"was broken\"\n", "b.toml").expect("parses");
+    let stale = Baseline::parse(
+        "[[known]]\ncase = \"sasl2.synthetic.pass\"\nreason = \"was broken\"\n",
+        "b.toml",
+    )
+    .expect("parses");
     let rec = run(&cases, c, Some(&stale));
     assert_eq!(status_of(&rec, "sasl2.synthetic.pass"), Status::Stale);
     assert_eq!(rec.summary.exit_code, 1, "a stale entry fails the run");
@@ -101,18 +161,36 @@ fn baseline_known_failure_and_stale() {
 #[test]
 fn baseline_rejects_unknown_ids_and_missing_reasons() {
     let cases = synthetic_cases();
-    let b = Baseline::parse("[[known]]\ncase = \"sasl2.no-such-case\"\nreason = \"typo\"\n", "b.toml").expect("parses");
-    assert!(matches!(b.check_ids(&cases), Err(BaselineError::UnknownCases(ids)) if ids == ["sasl2.no-such-case"]));
+    let b = Baseline::parse(
+        "[[known]]\ncase = \"sasl2.no-such-case\"\nreason = \"typo\"\n",
+        "b.toml",
+    )
+    .expect("parses");
+    assert!(
+        matches!(b.check_ids(&cases), Err(BaselineError::UnknownCases(ids)) if ids == ["sasl2.no-such-case"])
+    );
     assert!(matches!(
-        Baseline::parse("[[known]]\ncase = \"sasl2.synthetic.fail\"\nreason = \" \"\n", "b.toml"),
+        Baseline::parse(
+            "[[known]]\ncase = \"sasl2.synthetic.fail\"\nreason = \" \"\n",
+            "b.toml"
+        ),
         Err(BaselineError::NoReason(_))
     ));
-    assert!(matches!(Baseline::parse("[[known]]\ncase = \"x\"\n", "b.toml"), Err(BaselineError::Parse { .. })));
     assert!(matches!(
-        Baseline::parse("[[known]]\ncase = \"x\"\nreason = \"r\"\n[[known]]\ncase = \"x\"\nreason = \"r\"\n", "b.toml"),
+        Baseline::parse("[[known]]\ncase = \"x\"\n", "b.toml"),
+        Err(BaselineError::Parse { .. })
+    ));
+    assert!(matches!(
+        Baseline::parse(
+            "[[known]]\ncase = \"x\"\nreason = \"r\"\n[[known]]\ncase = \"x\"\nreason = \"r\"\n",
+            "b.toml"
+        ),
         Err(BaselineError::Duplicate(_))
     ));
-    assert!(matches!(Baseline::load(std::path::Path::new("/nonexistent/baseline.toml")), Err(BaselineError::Read { .. })));
+    assert!(matches!(
+        Baseline::load(std::path::Path::new("/nonexistent/baseline.toml")),
+        Err(BaselineError::Read { .. })
+    ));
 }
 
 #[test]
@@ -124,8 +202,14 @@ fn coverage_check_reports_an_uncovered_must() {
     assert!(missing.contains(&"SASL2-1".to_owned()));
     assert!(missing.contains(&"SASL2-16".to_owned()));
     assert!(!missing.contains(&"SASL2-9".to_owned()), "covered");
-    assert!(!missing.contains(&"SASL2-27".to_owned()), "SHOULD is not held to it");
-    assert!(!missing.iter().any(|id| id.starts_with("FAST-")), "modules without cases are not checked yet");
+    assert!(
+        !missing.contains(&"SASL2-27".to_owned()),
+        "SHOULD is not held to it"
+    );
+    assert!(
+        !missing.iter().any(|id| id.starts_with("FAST-")),
+        "modules without cases are not checked yet"
+    );
     assert!(!missing.contains(&"FAST-21".to_owned()), "WB is waived");
     // With no cases at all nothing is checked.
     assert!(uncovered_musts(cat, &[]).is_empty());
@@ -135,7 +219,10 @@ fn coverage_check_reports_an_uncovered_must() {
 fn real_registry_covers_every_testable_must_of_its_modules() {
     let cases = gatecheck::cases::all();
     let missing = uncovered_musts(Catalog::global(), &cases);
-    assert!(missing.is_empty(), "black-box MUSTs with neither a case nor a waiver: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "black-box MUSTs with neither a case nor a waiver: {missing:?}"
+    );
     let mut ids: Vec<_> = cases.iter().map(|c| c.id.as_str()).collect();
     let n = ids.len();
     ids.sort_unstable();
@@ -143,7 +230,11 @@ fn real_registry_covers_every_testable_must_of_its_modules() {
     assert_eq!(ids.len(), n, "case ids are unique");
     for c in &cases {
         for r in &c.requirements {
-            assert!(Catalog::global().get(r).is_some(), "{} cites unknown {r}", c.id);
+            assert!(
+                Catalog::global().get(r).is_some(),
+                "{} cites unknown {r}",
+                c.id
+            );
         }
     }
 }

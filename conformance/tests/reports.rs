@@ -10,7 +10,9 @@ use support::*;
 /// enum, required, properties, additionalProperties, items, minimum and local `$ref`s.
 fn validate(schema: &Value, root: &Value, v: &Value, path: &str, errs: &mut Vec<String>) {
     if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
-        let target = r.strip_prefix("#/").map(|p| p.split('/').fold(root, |acc, k| &acc[k]));
+        let target = r
+            .strip_prefix("#/")
+            .map(|p| p.split('/').fold(root, |acc, k| &acc[k]));
         match target {
             Some(t) if !t.is_null() => validate(t, root, v, path, errs),
             _ => errs.push(format!("{path}: unresolvable $ref {r}")),
@@ -54,7 +56,12 @@ fn validate(schema: &Value, root: &Value, v: &Value, path: &str, errs: &mut Vec<
         errs.push(format!("{path}: below minimum"));
     }
     if let Some(obj) = v.as_object() {
-        for req in schema.get("required").and_then(Value::as_array).into_iter().flatten() {
+        for req in schema
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             if let Some(k) = req.as_str()
                 && !obj.contains_key(k)
             {
@@ -66,8 +73,12 @@ fn validate(schema: &Value, root: &Value, v: &Value, path: &str, errs: &mut Vec<
             match props.and_then(|p| p.get(k)) {
                 Some(s) => validate(s, root, val, &format!("{path}.{k}"), errs),
                 None => match schema.get("additionalProperties") {
-                    Some(Value::Bool(false)) => errs.push(format!("{path}: unexpected property {k}")),
-                    Some(s @ Value::Object(_)) => validate(s, root, val, &format!("{path}.{k}"), errs),
+                    Some(Value::Bool(false)) => {
+                        errs.push(format!("{path}: unexpected property {k}"))
+                    }
+                    Some(s @ Value::Object(_)) => {
+                        validate(s, root, val, &format!("{path}.{k}"), errs)
+                    }
                     _ => {}
                 },
             }
@@ -91,7 +102,11 @@ fn json_report_matches_the_published_schema() {
     validate(&schema, &schema, &report, "$", &mut errs);
     assert!(errs.is_empty(), "{errs:#?}");
     assert_eq!(report["cases"].as_array().map(Vec::len), Some(7));
-    assert!(report["run"]["specRevisions"]["FAST"].as_str().is_some_and(|s| s.contains("XEP-0484 0.2.0")));
+    assert!(
+        report["run"]["specRevisions"]["FAST"]
+            .as_str()
+            .is_some_and(|s| s.contains("XEP-0484 0.2.0"))
+    );
     // The validator itself rejects a broken report.
     let mut bad = report.clone();
     bad["cases"][0]["status"] = Value::from("green");
@@ -116,18 +131,37 @@ fn junit_report_validates_with_xmllint() {
     let xsd_path = dir.join("junit.xsd");
     std::fs::write(&xml_path, &xml).expect("write xml");
     std::fs::write(&xsd_path, junit::XSD).expect("write xsd");
-    let out = match std::process::Command::new("xmllint").arg("--noout").arg("--schema").arg(&xsd_path).arg(&xml_path).output() {
+    let out = match std::process::Command::new("xmllint")
+        .arg("--noout")
+        .arg("--schema")
+        .arg(&xsd_path)
+        .arg(&xml_path)
+        .output()
+    {
         Ok(o) => o,
         Err(e) => panic!(
             "xmllint is needed to validate the JUnit report ({e}); install it with `apt-get install -y libxml2-utils` (Debian/Ubuntu) and re-run"
         ),
     };
-    assert!(out.status.success(), "xmllint rejected the JUnit report:\n{}\n{xml}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "xmllint rejected the JUnit report:\n{}\n{xml}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // The schema is strict enough to reject a testcase without a classname.
     let broken = xml.replacen("classname=\"sasl2\"", "", 1);
     std::fs::write(&xml_path, broken).expect("write xml");
-    let out = std::process::Command::new("xmllint").arg("--noout").arg("--schema").arg(&xsd_path).arg(&xml_path).output().expect("xmllint ran before");
-    assert!(!out.status.success(), "the XSD must reject a testcase without classname");
+    let out = std::process::Command::new("xmllint")
+        .arg("--noout")
+        .arg("--schema")
+        .arg(&xsd_path)
+        .arg(&xml_path)
+        .output()
+        .expect("xmllint ran before");
+    assert!(
+        !out.status.success(),
+        "the XSD must reject a testcase without classname"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -140,12 +174,50 @@ fn html_report_lists_every_case_and_escapes_transcripts() {
         std::fs::write(out, &page).expect("write sample page");
     }
     for r in &rec.results {
-        assert!(page.contains(&format!("<td class=mono>{}</td>", r.id)), "{} missing", r.id);
+        assert!(
+            page.contains(&format!("<td class=mono>{}</td>", r.id)),
+            "{} missing",
+            r.id
+        );
     }
-    assert!(!page.contains("</script><script>alert"), "transcript broke out of its context");
-    assert!(page.contains("&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quoted&quot;"));
-    assert_eq!(page.matches("<script>").count(), 1, "only the report's own script");
-    assert!(!page.contains("http://") && !page.contains("https://") && !page.contains("src="), "no external fetches");
+    assert!(
+        !page.contains("</script><script>alert"),
+        "transcript broke out of its context"
+    );
+    assert!(
+        page.contains(
+            "&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quoted&quot;"
+        )
+    );
+    assert_eq!(
+        page.matches("<script>").count(),
+        1,
+        "only the report's own script"
+    );
+    assert!(
+        !page.contains("http://") && !page.contains("https://") && !page.contains("src="),
+        "no external fetches"
+    );
     assert!(!page.contains(SECRET));
     assert!(page.contains("MUST score"));
+}
+
+#[test]
+fn terminal_summary_groups_and_explains() {
+    let rec = run(&synthetic_cases(), config(), None);
+    let text = gatecheck::report::terminal::summary_text(&rec);
+    if std::env::var_os("GATECHECK_SHOW_SUMMARY").is_some() {
+        println!("{text}");
+    }
+    assert!(text.contains("MUST score:   1/2 (50.0%)"), "{text}");
+    assert!(text.contains("SHOULD score: 0/1 (0.0%)"), "{text}");
+    assert!(text.contains("FAIL sasl2.synthetic.fail [MUST] A failing case"));
+    assert!(text.contains("requirement: SASL2-9"));
+    assert!(text.contains("actual:   <success/>"));
+    assert!(text.contains("ERROR invites.synthetic.timeout"));
+    assert!(text.contains("Did not run:"));
+    assert!(text.contains("skip fast.synthetic.needs-two: needs a second account"));
+    assert!(text.contains("FAILED (exit 1)"));
+    let sasl2_row = text.lines().find(|l| l.starts_with("sasl2 ")).expect("module row");
+    assert_eq!(sasl2_row.split_whitespace().collect::<Vec<_>>(), ["sasl2", "1", "1", "1", "0", "0", "0", "0", "0"]);
 }

@@ -17,8 +17,14 @@ pub fn synthetic_cases() -> Vec<Case> {
             .requires("failure holds exactly one defined condition")
             .body(|ctx| async move {
                 ctx.step("authenticate");
-                ctx.transcript.sent("c1", b"<authenticate xmlns='urn:xmpp:sasl:2' mechanism='PLAIN'/>");
-                ctx.transcript.received("c1", b"<failure xmlns='urn:xmpp:sasl:2'><not-authorized/></failure>");
+                ctx.transcript.sent(
+                    "c1",
+                    b"<authenticate xmlns='urn:xmpp:sasl:2' mechanism='PLAIN'/>",
+                );
+                ctx.transcript.received(
+                    "c1",
+                    b"<failure xmlns='urn:xmpp:sasl:2'><not-authorized/></failure>",
+                );
                 pass()
             }),
         Case::new("sasl2.synthetic.fail", Module::Sasl2, "A failing case")
@@ -26,20 +32,37 @@ pub fn synthetic_cases() -> Vec<Case> {
             .requires("an unadvertised mechanism is refused")
             .body(|ctx| async move {
                 ctx.secret(SecretKind::Token, SECRET);
-                ctx.transcript.sent("c1", format!("<x>{SECRET}</x>").as_bytes());
-                ctx.transcript.received("c1", b"</script><script>alert(1)</script> & \"quoted\"");
-                fail("SASL2-9", "<failure/> with <invalid-mechanism/>", "<success/>")
+                ctx.transcript
+                    .sent("c1", format!("<x>{SECRET}</x>").as_bytes());
+                ctx.transcript
+                    .received("c1", b"</script><script>alert(1)</script> & \"quoted\"");
+                fail(
+                    "SASL2-9",
+                    "<failure/> with <invalid-mechanism/>",
+                    "<success/>",
+                )
             }),
         Case::new("sasl2.synthetic.warn", Module::Sasl2, "A warning case")
             .cites(&["SASL2-27"])
-            .body(|_ctx| async move { warn("SASL2-27", "stream usable after failure", "stream closed", "retry is a SHOULD") }),
+            .body(|_ctx| async move {
+                warn(
+                    "SASL2-27",
+                    "stream usable after failure",
+                    "stream closed",
+                    "retry is a SHOULD",
+                )
+            }),
         Case::new("fast.synthetic.skip", Module::Fast, "A skipped case")
             .cites(&["FAST-9"])
             .body(|_ctx| async move { skip("no FAST token available") }),
-        Case::new("fast.synthetic.needs-two", Module::Fast, "Needs a second account")
-            .cites(&["FAST-29"])
-            .needs(&[Capability::Account, Capability::SecondAccount])
-            .body(|_ctx| async move { pass() }),
+        Case::new(
+            "fast.synthetic.needs-two",
+            Module::Fast,
+            "Needs a second account",
+        )
+        .cites(&["FAST-29"])
+        .needs(&[Capability::Account, Capability::SecondAccount])
+        .body(|_ctx| async move { pass() }),
         Case::new("invites.synthetic.timeout", Module::Invites, "Hangs")
             .cites(&["INV-21"])
             .body(|ctx| async move {
@@ -70,7 +93,11 @@ pub fn config() -> RunConfig {
 }
 
 pub fn run(cases: &[Case], config: RunConfig, baseline: Option<&Baseline>) -> RunRecord {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
     let mut col = Collector::default();
     let mut events = Vec::new();
     let mut sink = |ev: &Event| {
@@ -82,7 +109,12 @@ pub fn run(cases: &[Case], config: RunConfig, baseline: Option<&Baseline>) -> Ru
         });
         col.push(ev);
     };
-    rt.block_on(gatecheck::runner::run(cases, Arc::new(config), baseline, &mut sink));
+    rt.block_on(gatecheck::runner::run(
+        cases,
+        Arc::new(config),
+        baseline,
+        &mut sink,
+    ));
     assert_eq!(events.first().map(String::as_str), Some("run-started"));
     assert_eq!(events.last().map(String::as_str), Some("run-finished"));
     col.record().expect("complete record")

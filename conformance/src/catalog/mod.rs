@@ -96,7 +96,10 @@ impl Catalog {
                 toml::from_str(text).map_err(|source| CatalogError::Parse { file, source })?;
             for r in &set.requirements {
                 if !r.id.starts_with(&format!("{}-", set.set)) {
-                    return Err(CatalogError::WrongSet { id: r.id.clone(), set: set.set.clone() });
+                    return Err(CatalogError::WrongSet {
+                        id: r.id.clone(),
+                        set: set.set.clone(),
+                    });
                 }
                 if !seen.insert(r.id.clone()) {
                     return Err(CatalogError::Duplicate(r.id.clone()));
@@ -128,7 +131,10 @@ impl Catalog {
 
     /// `(set, revision)` pairs, for run metadata.
     pub fn revisions(&self) -> Vec<(String, String)> {
-        self.sets.iter().map(|s| (s.set.clone(), s.spec_revision.clone())).collect()
+        self.sets
+            .iter()
+            .map(|s| (s.set.clone(), s.spec_revision.clone()))
+            .collect()
     }
 }
 
@@ -156,7 +162,12 @@ mod tests {
     #[test]
     fn catalogue_loads_with_every_row_of_the_digest() {
         let c = Catalog::load().expect("loads");
-        let count = |p: &str| c.sets.iter().find(|s| s.set == p).map_or(0, |s| s.requirements.len());
+        let count = |p: &str| {
+            c.sets
+                .iter()
+                .find(|s| s.set == p)
+                .map_or(0, |s| s.requirements.len())
+        };
         assert_eq!(count("SASL2"), 39 + 24);
         assert_eq!(count("FAST"), 29);
         assert_eq!(count("INV"), 28);
@@ -164,7 +175,10 @@ mod tests {
         assert_eq!(count("PARS"), 9);
         assert_eq!(count("DCR"), 49);
         assert_eq!(c.get("SASL2-27").map(|r| r.level), Some(Level::Should));
-        assert_eq!(c.get("FAST-21").map(|r| r.testability), Some(Testability::Wb));
+        assert_eq!(
+            c.get("FAST-21").map(|r| r.testability),
+            Some(Testability::Wb)
+        );
         assert!(c.get("FAST-21").and_then(|r| r.waiver.as_ref()).is_some());
         assert_eq!(c.get("SASL2-16").map(|r| r.level), Some(Level::Must));
         assert_eq!(c.get("IBR-17").map(|r| r.level), Some(Level::MustNot));

@@ -103,34 +103,73 @@ fn status_rank(s: Status) -> usize {
 
 fn detail(r: &CaseResult, catalog: &Catalog) -> String {
     let mut d = String::new();
-    let _ = write!(d, "<div class=kv><b>Case</b><span class=mono>{}</span> &middot; seed <span class=mono>{}</span> &middot; started {}</div>", escape(&r.id), r.seed, escape(&r.started));
+    let _ = write!(
+        d,
+        "<div class=kv><b>Case</b><span class=mono>{}</span> &middot; seed <span class=mono>{}</span> &middot; started {}</div>",
+        escape(&r.id),
+        r.seed,
+        escape(&r.started)
+    );
     if !r.requires.is_empty() {
-        let _ = write!(d, "<div class=kv><b>Spec requires</b>{}</div>", escape(&r.requires));
+        let _ = write!(
+            d,
+            "<div class=kv><b>Spec requires</b>{}</div>",
+            escape(&r.requires)
+        );
     }
     if !r.accepts.is_empty() {
-        let _ = write!(d, "<div class=kv><b>Also accepted</b>{}</div>", escape(&r.accepts.join("; ")));
+        let _ = write!(
+            d,
+            "<div class=kv><b>Also accepted</b>{}</div>",
+            escape(&r.accepts.join("; "))
+        );
     }
     d.push_str("<ul class=reqs>");
     for id in &r.requirements {
         match catalog.get(id) {
             Some(q) => {
-                let _ = write!(d, "<li><b class=mono>{}</b> {} ({}) &mdash; {}</li>", escape(id), escape(q.level.as_str()), escape(&q.source), escape(&q.summary));
+                let _ = write!(
+                    d,
+                    "<li><b class=mono>{}</b> {} ({}) &mdash; {}</li>",
+                    escape(id),
+                    escape(q.level.as_str()),
+                    escape(&q.source),
+                    escape(&q.summary)
+                );
             }
             None => {
-                let _ = write!(d, "<li><b class=mono>{}</b> (not in the catalogue)</li>", escape(id));
+                let _ = write!(
+                    d,
+                    "<li><b class=mono>{}</b> (not in the catalogue)</li>",
+                    escape(id)
+                );
             }
         }
     }
     d.push_str("</ul>");
     let o = &r.outcome;
-    let fields = [("Verdict", Some(o.verdict.as_str().to_owned())), ("Requirement", o.requirement.clone()), ("Expected", o.expected.clone()), ("Actual", o.actual.clone()), ("Message", o.message.clone())];
+    let fields = [
+        ("Verdict", Some(o.verdict.as_str().to_owned())),
+        ("Requirement", o.requirement.clone()),
+        ("Expected", o.expected.clone()),
+        ("Actual", o.actual.clone()),
+        ("Message", o.message.clone()),
+    ];
     for (k, v) in fields {
         if let Some(v) = v {
             let _ = write!(d, "<div class=kv><b>{k}</b>{}</div>", escape(&v));
         }
     }
     if let Some(k) = &r.baseline {
-        let _ = write!(d, "<div class=kv><b>Baseline</b>{}{}</div>", escape(&k.reason), k.link.as_ref().map(|l| format!(" ({})", escape(l))).unwrap_or_default());
+        let _ = write!(
+            d,
+            "<div class=kv><b>Baseline</b>{}{}</div>",
+            escape(&k.reason),
+            k.link
+                .as_ref()
+                .map(|l| format!(" ({})", escape(l)))
+                .unwrap_or_default()
+        );
     }
     let _ = write!(d, "<div class=tr>");
     if r.transcript.is_empty() {
@@ -142,7 +181,13 @@ fn detail(r: &CaseResult, catalog: &Catalog) -> String {
             Direction::Received => ("received", "&larr;"),
             Direction::Note => ("note", "&middot;"),
         };
-        let _ = write!(d, "<div class={cls}><span class=t>{} ms</span>{arrow} <b>{}</b> {}</div>", e.t_ms, escape(&e.conn), escape(&e.text));
+        let _ = write!(
+            d,
+            "<div class={cls}><span class=t>{} ms</span>{arrow} <b>{}</b> {}</div>",
+            e.t_ms,
+            escape(&e.conn),
+            escape(&e.text)
+        );
     }
     d.push_str("</div>");
     d
@@ -153,7 +198,11 @@ pub fn render(rec: &RunRecord) -> String {
     let catalog = Catalog::global();
     let s = &rec.summary;
     let mut h = String::new();
-    let _ = write!(h, "<!DOCTYPE html><html lang=en><head><meta charset=utf-8><meta name=viewport content=\"width=device-width\"><title>gatecheck report: {}</title><style>{CSS}</style></head><body>", escape(&rec.meta.target));
+    let _ = write!(
+        h,
+        "<!DOCTYPE html><html lang=en><head><meta charset=utf-8><meta name=viewport content=\"width=device-width\"><title>gatecheck report: {}</title><style>{CSS}</style></head><body>",
+        escape(&rec.meta.target)
+    );
     let _ = write!(
         h,
         "<header><h1>gatecheck conformance report</h1><div class=meta>target <b>{}</b> &middot; domain {} &middot; suite {} &middot; seed {} &middot; {}{} &middot; started {} &middot; {:.1}s</div></header>",
@@ -161,19 +210,54 @@ pub fn render(rec: &RunRecord) -> String {
         escape(rec.meta.domain.as_deref().unwrap_or("-")),
         escape(&rec.meta.suite_version),
         rec.meta.seed,
-        if rec.meta.strict { "strict" } else { "not strict" },
-        if rec.meta.redacted { ", secrets redacted" } else { ", NOT redacted" },
+        if rec.meta.strict {
+            "strict"
+        } else {
+            "not strict"
+        },
+        if rec.meta.redacted {
+            ", secrets redacted"
+        } else {
+            ", NOT redacted"
+        },
         escape(&rec.meta.started),
         s.duration_ms as f64 / 1000.0
     );
     h.push_str("<div class=cards>");
-    let pct = |n: usize, d: usize| if d == 0 { "n/a".to_owned() } else { format!("{:.0}%", 100.0 * n as f64 / d as f64) };
-    let _ = write!(h, "<div class=card><b>{}</b><span>MUST score {}/{}</span></div>", pct(s.must_passed, s.must_applicable), s.must_passed, s.must_applicable);
-    let _ = write!(h, "<div class=card><b>{}</b><span>SHOULD score {}/{}</span></div>", pct(s.should_passed, s.should_applicable), s.should_passed, s.should_applicable);
+    let pct = |n: usize, d: usize| {
+        if d == 0 {
+            "n/a".to_owned()
+        } else {
+            format!("{:.0}%", 100.0 * n as f64 / d as f64)
+        }
+    };
+    let _ = write!(
+        h,
+        "<div class=card><b>{}</b><span>MUST score {}/{}</span></div>",
+        pct(s.must_passed, s.must_applicable),
+        s.must_passed,
+        s.must_applicable
+    );
+    let _ = write!(
+        h,
+        "<div class=card><b>{}</b><span>SHOULD score {}/{}</span></div>",
+        pct(s.should_passed, s.should_applicable),
+        s.should_passed,
+        s.should_applicable
+    );
     for st in Status::ALL {
-        let _ = write!(h, "<div class=card><b>{n}</b><span class=\"badge s-{st}\">{st}</span></div>", n = s.count(st), st = st.as_str());
+        let _ = write!(
+            h,
+            "<div class=card><b>{n}</b><span class=\"badge s-{st}\">{st}</span></div>",
+            n = s.count(st),
+            st = st.as_str()
+        );
     }
-    let _ = write!(h, "<div class=card><b>{}</b><span>not selected</span></div>", rec.meta.not_selected.len());
+    let _ = write!(
+        h,
+        "<div class=card><b>{}</b><span>not selected</span></div>",
+        rec.meta.not_selected.len()
+    );
     h.push_str("</div><div class=controls><input id=q type=search placeholder=\"Search id, title, requirement, message\" size=40>");
     h.push_str("<select id=fstatus><option value=\"\">all verdicts</option>");
     for st in Status::ALL {
@@ -183,10 +267,20 @@ pub fn render(rec: &RunRecord) -> String {
     for m in crate::case::Module::ALL {
         let _ = write!(h, "<option>{}</option>", m.as_str());
     }
-    h.push_str("</select><button id=expand type=button>expand shown</button><span id=shown></span></div>");
+    h.push_str(
+        "</select><button id=expand type=button>expand shown</button><span id=shown></span></div>",
+    );
     h.push_str("<table id=cases><thead><tr><th>Verdict</th><th>Module</th><th>Case</th><th>Level</th><th>Requirements</th><th>Title</th><th>ms</th></tr></thead><tbody>");
     for r in &rec.results {
-        let search = format!("{} {} {} {} {}", r.id, r.title, r.requirements.join(" "), r.outcome.message.as_deref().unwrap_or(""), r.outcome.actual.as_deref().unwrap_or("")).to_lowercase();
+        let search = format!(
+            "{} {} {} {} {}",
+            r.id,
+            r.title,
+            r.requirements.join(" "),
+            r.outcome.message.as_deref().unwrap_or(""),
+            r.outcome.actual.as_deref().unwrap_or("")
+        )
+        .to_lowercase();
         let _ = write!(
             h,
             "<tr class=case data-status=\"{st}\" data-module=\"{m}\" data-search=\"{search}\"><td data-key=\"{rank}\"><span class=\"badge s-{st}\">{st}</span></td><td>{m}</td><td class=mono>{id}</td><td data-key=\"{lr}\">{lvl}</td><td class=mono>{reqs}</td><td>{title}</td><td>{ms}</td></tr>",
@@ -201,13 +295,22 @@ pub fn render(rec: &RunRecord) -> String {
             title = escape(&r.title),
             ms = r.duration_ms
         );
-        let _ = write!(h, "<tr class=detail style=\"display:none\"><td colspan=7>{}</td></tr>", detail(r, catalog));
+        let _ = write!(
+            h,
+            "<tr class=detail style=\"display:none\"><td colspan=7>{}</td></tr>",
+            detail(r, catalog)
+        );
     }
     h.push_str("</tbody></table>");
     if !rec.meta.not_selected.is_empty() {
         h.push_str("<details style=\"margin:0 24px 24px\"><summary>Not selected</summary><ul>");
         for n in &rec.meta.not_selected {
-            let _ = write!(h, "<li class=mono>{} &mdash; {}</li>", escape(&n.id), escape(&n.reason));
+            let _ = write!(
+                h,
+                "<li class=mono>{} &mdash; {}</li>",
+                escape(&n.id),
+                escape(&n.reason)
+            );
         }
         h.push_str("</ul></details>");
     }

@@ -31,7 +31,14 @@ pub fn failure_text(r: &CaseResult) -> String {
         lines.push(format!("note: {m}"));
     }
     if let Some(k) = &r.baseline {
-        lines.push(format!("baseline: {}{}", k.reason, k.link.as_ref().map(|l| format!(" ({l})")).unwrap_or_default()));
+        lines.push(format!(
+            "baseline: {}{}",
+            k.reason,
+            k.link
+                .as_ref()
+                .map(|l| format!(" ({l})"))
+                .unwrap_or_default()
+        ));
     }
     lines.join("\n")
 }
@@ -45,7 +52,10 @@ pub fn transcript_text(r: &CaseResult) -> String {
             crate::transcript::Direction::Received => "<-",
             crate::transcript::Direction::Note => "--",
         };
-        out.push_str(&format!("[{:>7} ms] {arrow} {} {}\n", e.t_ms, e.conn, e.text));
+        out.push_str(&format!(
+            "[{:>7} ms] {arrow} {} {}\n",
+            e.t_ms, e.conn, e.text
+        ));
     }
     out
 }
@@ -53,27 +63,45 @@ pub fn transcript_text(r: &CaseResult) -> String {
 /// XML 1.0 cannot carry most control characters even escaped; replace them so the file stays valid.
 fn xml_safe(s: &str) -> String {
     s.chars()
-        .map(|c| if matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{FFFE}' && c != '\u{FFFF}') { c } else { '\u{FFFD}' })
+        .map(|c| {
+            if matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{FFFE}' && c != '\u{FFFF}') {
+                c
+            } else {
+                '\u{FFFD}'
+            }
+        })
         .collect()
 }
 
 fn test_case(r: &CaseResult) -> TestCase {
-    let summary = xml_safe(&r.outcome.message.clone().unwrap_or_else(|| r.status.as_str().to_owned()));
+    let summary = xml_safe(
+        &r.outcome
+            .message
+            .clone()
+            .unwrap_or_else(|| r.status.as_str().to_owned()),
+    );
     let status = match r.status {
         Status::Pass | Status::Warn => TestCaseStatus::success(),
         Status::Fail | Status::Stale => {
             let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
             let msg = match (r.status, &r.outcome.requirement) {
-                (Status::Stale, _) => "stale baseline entry: the case now passes; remove it from the baseline".to_owned(),
+                (Status::Stale, _) => {
+                    "stale baseline entry: the case now passes; remove it from the baseline"
+                        .to_owned()
+                }
                 (_, Some(req)) => format!("{req} violated"),
                 (_, None) => summary.clone(),
             };
-            s.set_message(xml_safe(&msg)).set_type(r.status.as_str()).set_description(xml_safe(&failure_text(r)));
+            s.set_message(xml_safe(&msg))
+                .set_type(r.status.as_str())
+                .set_description(xml_safe(&failure_text(r)));
             s
         }
         Status::Error => {
             let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);
-            s.set_message(summary.clone()).set_type("error").set_description(xml_safe(&failure_text(r)));
+            s.set_message(summary.clone())
+                .set_type("error")
+                .set_description(xml_safe(&failure_text(r)));
             s
         }
         Status::Skip | Status::Unsupported | Status::KnownFailure => {
@@ -112,14 +140,22 @@ pub fn render(rec: &RunRecord) -> Result<String, ReportError> {
             continue;
         }
         let mut suite = TestSuite::new(m.as_str());
-        suite.set_time(Duration::from_millis(cases.iter().map(|r| r.duration_ms).sum()));
+        suite.set_time(Duration::from_millis(
+            cases.iter().map(|r| r.duration_ms).sum(),
+        ));
         suite.add_property(Property::new("target", xml_safe(&rec.meta.target)));
         suite.add_property(Property::new("seed", rec.meta.seed.to_string()));
-        suite.add_property(Property::new("suite-version", rec.meta.suite_version.as_str()));
+        suite.add_property(Property::new(
+            "suite-version",
+            rec.meta.suite_version.as_str(),
+        ));
         for r in cases {
             suite.add_test_case(test_case(r));
         }
         report.add_test_suite(suite);
     }
-    report.to_string().map_err(|e| ReportError::Serialise { kind: "junit", detail: e.to_string() })
+    report.to_string().map_err(|e| ReportError::Serialise {
+        kind: "junit",
+        detail: e.to_string(),
+    })
 }

@@ -55,17 +55,26 @@ pub struct ReportSpec {
 impl std::str::FromStr for ReportSpec {
     type Err = String;
     fn from_str(s: &str) -> Result<ReportSpec, String> {
-        let (k, p) = s.split_once('=').ok_or_else(|| format!("{s:?}: expected KIND=PATH (json, junit, html)"))?;
+        let (k, p) = s
+            .split_once('=')
+            .ok_or_else(|| format!("{s:?}: expected KIND=PATH (json, junit, html)"))?;
         let kind = match k {
             "json" => ReportKind::Json,
             "junit" => ReportKind::Junit,
             "html" => ReportKind::Html,
-            _ => return Err(format!("unknown report kind {k:?}: expected json, junit or html")),
+            _ => {
+                return Err(format!(
+                    "unknown report kind {k:?}: expected json, junit or html"
+                ));
+            }
         };
         if p.is_empty() {
             return Err(format!("{s:?}: empty path"));
         }
-        Ok(ReportSpec { kind, path: PathBuf::from(p) })
+        Ok(ReportSpec {
+            kind,
+            path: PathBuf::from(p),
+        })
     }
 }
 
@@ -79,7 +88,10 @@ pub struct FileReport {
 impl FileReport {
     /// A report writing `spec.path` in `spec.kind` format.
     pub fn new(spec: ReportSpec) -> FileReport {
-        FileReport { spec, collector: Collector::default() }
+        FileReport {
+            spec,
+            collector: Collector::default(),
+        }
     }
 
     /// Feed one event.
@@ -91,13 +103,19 @@ impl FileReport {
     pub fn finish(&self) -> Result<PathBuf, ReportError> {
         let rec = self.collector.record().ok_or(ReportError::Incomplete)?;
         let text = match self.spec.kind {
-            ReportKind::Json => serde_json::to_string_pretty(&json::render(&rec))
-                .map_err(|e| ReportError::Serialise { kind: "json", detail: e.to_string() })?,
+            ReportKind::Json => serde_json::to_string_pretty(&json::render(&rec)).map_err(|e| {
+                ReportError::Serialise {
+                    kind: "json",
+                    detail: e.to_string(),
+                }
+            })?,
             ReportKind::Junit => junit::render(&rec)?,
             ReportKind::Html => html::render(&rec),
         };
-        std::fs::write(&self.spec.path, text)
-            .map_err(|source| ReportError::Write { path: self.spec.path.display().to_string(), source })?;
+        std::fs::write(&self.spec.path, text).map_err(|source| ReportError::Write {
+            path: self.spec.path.display().to_string(),
+            source,
+        })?;
         Ok(self.spec.path.clone())
     }
 }

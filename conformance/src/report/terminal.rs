@@ -27,7 +27,9 @@ impl Terminal {
         match ev {
             Event::RunStarted(meta) if std::io::stderr().is_terminal() => {
                 let bar = ProgressBar::new(meta.selected as u64);
-                if let Ok(style) = ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} {msg}") {
+                if let Ok(style) = ProgressStyle::with_template(
+                    "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} {msg}",
+                ) {
                     bar.set_style(style);
                 }
                 self.bar = Some(bar);
@@ -61,16 +63,28 @@ impl Terminal {
 }
 
 fn pct(n: usize, d: usize) -> String {
-    if d == 0 { "n/a".to_owned() } else { format!("{:.1}%", 100.0 * n as f64 / d as f64) }
+    if d == 0 {
+        "n/a".to_owned()
+    } else {
+        format!("{:.1}%", 100.0 * n as f64 / d as f64)
+    }
 }
 
 /// Render the end-of-run summary.
 pub fn summary_text(rec: &RunRecord) -> String {
     let s = &rec.summary;
     let mut out = String::new();
-    let _ = writeln!(out, "gatecheck {} against {} (seed {})", rec.meta.suite_version, rec.meta.target, rec.meta.seed);
+    let _ = writeln!(
+        out,
+        "gatecheck {} against {} (seed {})",
+        rec.meta.suite_version, rec.meta.target, rec.meta.seed
+    );
     let _ = writeln!(out);
-    let _ = writeln!(out, "{:<10} {:>5} {:>5} {:>5} {:>5} {:>6} {:>6} {:>6} {:>6}", "module", "pass", "fail", "warn", "error", "known", "stale", "unsup", "skip");
+    let _ = writeln!(
+        out,
+        "{:<10} {:>5} {:>5} {:>5} {:>5} {:>6} {:>6} {:>6} {:>6}",
+        "module", "pass", "fail", "warn", "error", "known", "stale", "unsup", "skip"
+    );
     for m in Module::ALL {
         let rs: Vec<_> = rec.results.iter().filter(|r| r.module == m).collect();
         if rs.is_empty() {
@@ -92,14 +106,37 @@ pub fn summary_text(rec: &RunRecord) -> String {
         );
     }
     let _ = writeln!(out);
-    let _ = writeln!(out, "MUST score:   {}/{} ({})", s.must_passed, s.must_applicable, pct(s.must_passed, s.must_applicable));
-    let _ = writeln!(out, "SHOULD score: {}/{} ({})", s.should_passed, s.should_applicable, pct(s.should_passed, s.should_applicable));
+    let _ = writeln!(
+        out,
+        "MUST score:   {}/{} ({})",
+        s.must_passed,
+        s.must_applicable,
+        pct(s.must_passed, s.must_applicable)
+    );
+    let _ = writeln!(
+        out,
+        "SHOULD score: {}/{} ({})",
+        s.should_passed,
+        s.should_applicable,
+        pct(s.should_passed, s.should_applicable)
+    );
 
-    let problems: Vec<_> = rec.results.iter().filter(|r| !matches!(r.status, Status::Pass | Status::Skip | Status::Unsupported)).collect();
+    let problems: Vec<_> = rec
+        .results
+        .iter()
+        .filter(|r| !matches!(r.status, Status::Pass | Status::Skip | Status::Unsupported))
+        .collect();
     if !problems.is_empty() {
         let _ = writeln!(out, "\nNot passed:");
         for r in problems {
-            let _ = writeln!(out, "  {} {} [{}] {}", r.status.as_str().to_uppercase(), r.id, r.level, r.title);
+            let _ = writeln!(
+                out,
+                "  {} {} [{}] {}",
+                r.status.as_str().to_uppercase(),
+                r.id,
+                r.level,
+                r.title
+            );
             let o = &r.outcome;
             if let Some(req) = &o.requirement {
                 let _ = writeln!(out, "      requirement: {req}");
@@ -120,11 +157,18 @@ pub fn summary_text(rec: &RunRecord) -> String {
                 let _ = writeln!(out, "      baseline: {}", k.reason);
             }
             if r.status == Status::Stale {
-                let _ = writeln!(out, "      the case passes now: remove it from the baseline");
+                let _ = writeln!(
+                    out,
+                    "      the case passes now: remove it from the baseline"
+                );
             }
         }
     }
-    let not_run: Vec<_> = rec.results.iter().filter(|r| matches!(r.status, Status::Skip | Status::Unsupported)).collect();
+    let not_run: Vec<_> = rec
+        .results
+        .iter()
+        .filter(|r| matches!(r.status, Status::Skip | Status::Unsupported))
+        .collect();
     if !not_run.is_empty() || !rec.meta.not_selected.is_empty() {
         let _ = writeln!(out, "\nDid not run:");
         for r in not_run {
@@ -132,7 +176,11 @@ pub fn summary_text(rec: &RunRecord) -> String {
             let _ = writeln!(out, "  {} {}: {why}", r.status.as_str(), r.id);
         }
         if !rec.meta.not_selected.is_empty() {
-            let _ = writeln!(out, "  {} case(s) not selected (--only/--skip)", rec.meta.not_selected.len());
+            let _ = writeln!(
+                out,
+                "  {} case(s) not selected (--only/--skip)",
+                rec.meta.not_selected.len()
+            );
         }
     }
     let _ = writeln!(
@@ -140,7 +188,11 @@ pub fn summary_text(rec: &RunRecord) -> String {
         "\n{} case(s) in {:.1}s: {}",
         rec.results.len(),
         s.duration_ms as f64 / 1000.0,
-        if s.exit_code == 0 { "OK (exit 0)" } else { "FAILED (exit 1)" }
+        if s.exit_code == 0 {
+            "OK (exit 0)"
+        } else {
+            "FAILED (exit 1)"
+        }
     );
     out
 }
