@@ -89,6 +89,19 @@ impl Capability {
     }
 }
 
+/// Whether `id` is a well-formed case id: dotted lowercase segments (`a-z`, `0-9`, `-`), at least two,
+/// the first being the module name.
+pub fn valid_id(id: &str, module: Module) -> bool {
+    let mut parts = id.split('.');
+    parts.next() == Some(module.as_str())
+        && id.split('.').count() >= 2
+        && id.split('.').all(|p| {
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        })
+}
+
 /// One conformance case.
 #[derive(Clone)]
 pub struct Case {

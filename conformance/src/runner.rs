@@ -39,6 +39,34 @@ pub fn missing_capability(case: &Case, config: &RunConfig) -> Option<String> {
     })
 }
 
+/// Hold an outcome to the catalogue: a `fail` citing a SHOULD-level requirement becomes a `warn`
+/// (principle: only a MUST violated is a failure), and a fail/warn citing an id the catalogue does not
+/// know becomes an `error` so a typo in a case cannot produce a verdict against the target.
+pub fn normalise(mut outcome: Outcome, catalog: &Catalog) -> Outcome {
+    use crate::outcome::Verdict;
+    if !matches!(outcome.verdict, Verdict::Fail | Verdict::Warn) {
+        return outcome;
+    }
+    let Some(req) = outcome.requirement.clone() else {
+        return outcome;
+    };
+    match catalog.get(&req) {
+        None => outcome::error(format!(
+            "case reported a violation of {req}, which is not in the requirement catalogue"
+        )),
+        Some(r) if outcome.verdict == Verdict::Fail && r.level.is_should() => {
+            outcome.verdict = Verdict::Warn;
+            let note = format!("{req} is {}: reported as a warning", r.level);
+            outcome.message = Some(match outcome.message.take() {
+                Some(m) => format!("{m}; {note}"),
+                None => note,
+            });
+            outcome
+        }
+        Some(_) => outcome,
+    }
+}
+
 /// Run one case: check capabilities, then the body under the timeout, catching panics.
 pub async fn run_case(case: &Case, config: Arc<RunConfig>) -> (Outcome, Transcript) {
     let transcript = Transcript::new();
@@ -74,7 +102,7 @@ pub async fn run_case(case: &Case, config: Arc<RunConfig>) -> (Outcome, Transcri
             outcome::error(format!("timed out after {} ms {at}", timeout.as_millis()))
         }
     };
-    (outcome, transcript)
+    (normalise(outcome, Catalog::global()), transcript)
 }
 
 /// Run `cases` (the full registry; selection is applied here) and send every event to `sink`.

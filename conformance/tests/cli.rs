@@ -3,7 +3,10 @@
 use std::process::{Command, Output};
 
 fn gatecheck(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gatecheck")).args(args).output().expect("binary runs")
+    Command::new(env!("CARGO_BIN_EXE_gatecheck"))
+        .args(args)
+        .output()
+        .expect("binary runs")
 }
 
 fn stderr(o: &Output) -> String {
@@ -20,7 +23,11 @@ fn listening() -> (std::net::TcpListener, String) {
 fn run_without_target_is_a_clear_exit_2() {
     let o = gatecheck(&["run"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("embedded reference server is not built yet"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("embedded reference server is not built yet"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -41,7 +48,13 @@ fn bad_arguments_and_baselines_are_exit_2() {
         vec!["run", "--target", &target, "--account", "nopassword"],
         vec!["run", "--target", &target, "--jobs", "0"],
         vec!["run", "--target", &target, "--timeout", "-1"],
-        vec!["run", "--target", &target, "--baseline", "/nonexistent/baseline.toml"],
+        vec![
+            "run",
+            "--target",
+            &target,
+            "--baseline",
+            "/nonexistent/baseline.toml",
+        ],
     ] {
         let o = gatecheck(&args);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
@@ -49,8 +62,18 @@ fn bad_arguments_and_baselines_are_exit_2() {
     let dir = std::env::temp_dir().join(format!("gatecheck-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
     let b = dir.join("baseline.toml");
-    std::fs::write(&b, "[[known]]\ncase = \"sasl2.no-such-case\"\nreason = \"typo\"\n").expect("write");
-    let o = gatecheck(&["run", "--target", &target, "--baseline", b.to_str().expect("utf8")]);
+    std::fs::write(
+        &b,
+        "[[known]]\ncase = \"sasl2.no-such-case\"\nreason = \"typo\"\n",
+    )
+    .expect("write");
+    let o = gatecheck(&[
+        "run",
+        "--target",
+        &target,
+        "--baseline",
+        b.to_str().expect("utf8"),
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("sasl2.no-such-case"), "{}", stderr(&o));
     let _ = std::fs::remove_dir_all(&dir);
@@ -64,15 +87,33 @@ fn a_run_writes_every_report() {
     let p = |n: &str| dir.join(n).to_str().expect("utf8").to_owned();
     let (j, x, h) = (p("r.json"), p("r.xml"), p("r.html"));
     let o = gatecheck(&[
-        "run", "--target", &target, "--seed", "7", "--report", &format!("json={j}"), "--report", &format!("junit={x}"),
-        "--report", &format!("html={h}"),
+        "run",
+        "--target",
+        &target,
+        "--seed",
+        "7",
+        "--report",
+        &format!("json={j}"),
+        "--report",
+        &format!("junit={x}"),
+        "--report",
+        &format!("html={h}"),
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&j).expect("json")).expect("parses");
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&j).expect("json")).expect("parses");
     assert_eq!(v["schemaVersion"], 1);
     assert_eq!(v["run"]["seed"], "7");
-    assert!(std::fs::read_to_string(&x).expect("xml").contains("<testsuites"));
-    assert!(std::fs::read_to_string(&h).expect("html").contains("gatecheck conformance report"));
+    assert!(
+        std::fs::read_to_string(&x)
+            .expect("xml")
+            .contains("<testsuites")
+    );
+    assert!(
+        std::fs::read_to_string(&h)
+            .expect("html")
+            .contains("gatecheck conformance report")
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -82,7 +123,11 @@ fn listings() {
     assert_eq!(o.status.code(), Some(0));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
     assert_eq!(v["requirements"].as_array().map(Vec::len), Some(204));
-    assert!(v["revisions"]["SASL2"].as_str().is_some_and(|s| s.contains("1.0.4")));
+    assert!(
+        v["revisions"]["SASL2"]
+            .as_str()
+            .is_some_and(|s| s.contains("1.0.4"))
+    );
     let o = gatecheck(&["requirements", "--module", "fast"]);
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains("FAST-15") && text.contains("UNCOVERED") && text.contains("waived: WB"));
@@ -90,6 +135,13 @@ fn listings() {
     assert!(text.contains("black-box MUST/MUST NOT:"));
     let o = gatecheck(&["list", "--format", "json", "--level", "must"]);
     assert_eq!(o.status.code(), Some(0));
-    assert!(serde_json::from_slice::<serde_json::Value>(&o.stdout).expect("json").is_array());
-    assert_eq!(gatecheck(&["list", "--module", "nope"]).status.code(), Some(2));
+    assert!(
+        serde_json::from_slice::<serde_json::Value>(&o.stdout)
+            .expect("json")
+            .is_array()
+    );
+    assert_eq!(
+        gatecheck(&["list", "--module", "nope"]).status.code(),
+        Some(2)
+    );
 }

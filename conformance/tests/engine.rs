@@ -229,6 +229,11 @@ fn real_registry_covers_every_testable_must_of_its_modules() {
     ids.dedup();
     assert_eq!(ids.len(), n, "case ids are unique");
     for c in &cases {
+        assert!(
+            gatecheck::case::valid_id(&c.id, c.module),
+            "bad case id {}",
+            c.id
+        );
         for r in &c.requirements {
             assert!(
                 Catalog::global().get(r).is_some(),
@@ -237,4 +242,33 @@ fn real_registry_covers_every_testable_must_of_its_modules() {
             );
         }
     }
+}
+
+#[test]
+fn outcomes_are_held_to_the_catalogue() {
+    use gatecheck::outcome::Verdict;
+    use gatecheck::runner::normalise;
+    let cat = Catalog::global();
+    let o = normalise(gatecheck::fail("SASL2-27", "usable", "closed"), cat);
+    assert_eq!(o.verdict, Verdict::Warn, "a SHOULD is never a failure");
+    assert!(o.message.as_deref().is_some_and(|m| m.contains("SHOULD")));
+    assert_eq!(
+        normalise(gatecheck::fail("SASL2-9", "a", "b"), cat).verdict,
+        Verdict::Fail
+    );
+    assert_eq!(
+        normalise(gatecheck::fail("SASL2-999", "a", "b"), cat).verdict,
+        Verdict::Error
+    );
+    assert_eq!(normalise(gatecheck::pass(), cat).verdict, Verdict::Pass);
+}
+
+#[test]
+fn case_ids_are_checked() {
+    use gatecheck::case::valid_id;
+    assert!(valid_id("sasl2.failure.retry-same-stream", Module::Sasl2));
+    assert!(!valid_id("sasl2", Module::Sasl2));
+    assert!(!valid_id("fast.token", Module::Sasl2));
+    assert!(!valid_id("sasl2..x", Module::Sasl2));
+    assert!(!valid_id("sasl2.Upper", Module::Sasl2));
 }

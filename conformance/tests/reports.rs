@@ -218,6 +218,12 @@ fn terminal_summary_groups_and_explains() {
     assert!(text.contains("Did not run:"));
     assert!(text.contains("skip fast.synthetic.needs-two: needs a second account"));
     assert!(text.contains("FAILED (exit 1)"));
-    let sasl2_row = text.lines().find(|l| l.starts_with("sasl2 ")).expect("module row");
-    assert_eq!(sasl2_row.split_whitespace().collect::<Vec<_>>(), ["sasl2", "1", "1", "1", "0", "0", "0", "0", "0"]);
+    let sasl2_row = text
+        .lines()
+        .find(|l| l.starts_with("sasl2 "))
+        .expect("module row");
+    assert_eq!(
+        sasl2_row.split_whitespace().collect::<Vec<_>>(),
+        ["sasl2", "1", "1", "1", "0", "0", "0", "0", "0"]
+    );
 }
