@@ -12,6 +12,9 @@ pub const MAX_TRANSCRIPT_BYTES: usize = 8 * 1024 * 1024;
 /// Shortest base64 run examined for embedded secrets (shorter runs cannot hide a useful secret).
 const MIN_B64_RUN: usize = 8;
 
+/// Shortest secret searched for inside decoded base64 runs; shorter ones would match almost any blob.
+const MIN_EMBEDDED_SECRET: usize = 4;
+
 /// Which way bytes went, or a note from the case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -270,7 +273,9 @@ fn redact_b64_runs(text: &str, secrets: &[(SecretKind, String)]) -> String {
         let mut replaced = false;
         if run.len() >= MIN_B64_RUN
             && let Some(bytes) = decode_any(run)
-            && let Some((kind, _)) = secrets.iter().find(|(_, v)| contains(&bytes, v.as_bytes()))
+            && let Some((kind, _)) = secrets
+                .iter()
+                .find(|(_, v)| v.len() >= MIN_EMBEDDED_SECRET && contains(&bytes, v.as_bytes()))
         {
             out.push_str(&format!("[redacted:{}]", kind.as_str()));
             replaced = true;

@@ -162,6 +162,29 @@ fn junit_report_validates_with_xmllint() {
         !out.status.success(),
         "the XSD must reject a testcase without classname"
     );
+    // Known failures and stale entries also validate, as skipped and failure.
+    let b = gatecheck::baseline::Baseline::parse(
+        "[[known]]\ncase = \"sasl2.synthetic.fail\"\nreason = \"bug\"\n[[known]]\ncase = \"sasl2.synthetic.pass\"\nreason = \"was broken\"\n",
+        "b.toml",
+    )
+    .expect("baseline");
+    let rec = run(&synthetic_cases(), config(), Some(&b));
+    let xml = junit::render(&rec).expect("renders");
+    assert!(xml.contains("known failure"));
+    assert!(xml.contains("stale baseline entry"));
+    std::fs::write(&xml_path, &xml).expect("write xml");
+    let out = std::process::Command::new("xmllint")
+        .arg("--noout")
+        .arg("--schema")
+        .arg(&xsd_path)
+        .arg(&xml_path)
+        .output()
+        .expect("xmllint");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -216,6 +239,10 @@ fn terminal_summary_groups_and_explains() {
     assert!(text.contains("actual:   <success/>"));
     assert!(text.contains("ERROR invites.synthetic.timeout"));
     assert!(text.contains("Did not run:"));
+    assert!(
+        text.contains("MUST    level: 5 case(s), 1 passed, 1 not passed, 3 did not run"),
+        "{text}"
+    );
     assert!(text.contains("skip fast.synthetic.needs-two: needs a second account"));
     assert!(text.contains("FAILED (exit 1)"));
     let sasl2_row = text

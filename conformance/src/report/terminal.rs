@@ -106,6 +106,24 @@ pub fn summary_text(rec: &RunRecord) -> String {
         );
     }
     let _ = writeln!(out);
+    for bucket in ["MUST", "SHOULD", "OTHER"] {
+        let rs: Vec<_> = rec
+            .results
+            .iter()
+            .filter(|r| r.level.bucket() == bucket)
+            .collect();
+        if rs.is_empty() {
+            continue;
+        }
+        let passed = rs.iter().filter(|r| r.status == Status::Pass).count();
+        let not_run = rs.iter().filter(|r| !r.status.is_applicable()).count();
+        let _ = writeln!(
+            out,
+            "{bucket:<7} level: {} case(s), {passed} passed, {} not passed, {not_run} did not run",
+            rs.len(),
+            rs.len() - passed - not_run
+        );
+    }
     let _ = writeln!(
         out,
         "MUST score:   {}/{} ({})",
