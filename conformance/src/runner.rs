@@ -74,6 +74,7 @@ pub async fn run_case(case: &Case, config: Arc<RunConfig>) -> (Outcome, Transcri
         return (outcome::skip(why), transcript);
     }
     let timeout = config.timeout;
+    let config_redact = config.redact;
     let ctx = CaseCtx::new(config, &case.id, transcript.clone());
     let mut handle = tokio::spawn((case.body)(ctx));
     let outcome = match tokio::time::timeout(timeout, &mut handle).await {
@@ -102,7 +103,20 @@ pub async fn run_case(case: &Case, config: Arc<RunConfig>) -> (Outcome, Transcri
             outcome::error(format!("timed out after {} ms {at}", timeout.as_millis()))
         }
     };
-    (normalise(outcome, Catalog::global()), transcript)
+    let mut outcome = normalise(outcome, Catalog::global());
+    if config_redact {
+        for field in [
+            &mut outcome.expected,
+            &mut outcome.actual,
+            &mut outcome.message,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            *field = transcript.redact(field);
+        }
+    }
+    (outcome, transcript)
 }
 
 /// Run `cases` (the full registry; selection is applied here) and send every event to `sink`.

@@ -186,6 +186,11 @@ impl Transcript {
         }
     }
 
+    /// Redact the registered secrets in any text (used for outcome messages, which may quote tokens).
+    pub fn redact(&self, text: &str) -> String {
+        redact_text(text, &self.lock().secrets)
+    }
+
     /// A copy of the raw entries.
     pub fn entries(&self) -> Vec<Entry> {
         self.lock().entries.clone()

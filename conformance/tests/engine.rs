@@ -59,6 +59,10 @@ fn verdicts_timeouts_and_exit_code() {
             .any(|e| e.text == "<x>[redacted:token]</x>")
     );
     assert!(!f.transcript.iter().any(|e| e.text.contains(SECRET)));
+    assert_eq!(
+        f.outcome.actual.as_deref(),
+        Some("<success/> after sending [redacted:token]")
+    );
     assert_eq!(rec.summary.exit_code, 1);
     assert_eq!(rec.summary.count(Status::Error), 2);
     assert_eq!(

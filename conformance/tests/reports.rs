@@ -236,7 +236,7 @@ fn terminal_summary_groups_and_explains() {
     assert!(text.contains("SHOULD score: 0/1 (0.0%)"), "{text}");
     assert!(text.contains("FAIL sasl2.synthetic.fail [MUST] A failing case"));
     assert!(text.contains("requirement: SASL2-9"));
-    assert!(text.contains("actual:   <success/>"));
+    assert!(text.contains("actual:   <success/> after sending [redacted:token]"));
     assert!(text.contains("ERROR invites.synthetic.timeout"));
     assert!(text.contains("Did not run:"));
     assert!(

@@ -39,7 +39,7 @@ pub fn synthetic_cases() -> Vec<Case> {
                 fail(
                     "SASL2-9",
                     "<failure/> with <invalid-mechanism/>",
-                    "<success/>",
+                    format!("<success/> after sending {SECRET}"),
                 )
             }),
         Case::new("sasl2.synthetic.warn", Module::Sasl2, "A warning case")
