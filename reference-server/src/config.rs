@@ -242,7 +242,10 @@ impl Config {
             ("c2s_stanza_size_limit", self.c2s_stanza_size_limit),
             ("c2s_read_size", self.c2s_read_size),
             ("c2s_max_connections", self.c2s_max_connections),
-            ("c2s_max_connections_per_ip", self.c2s_max_connections_per_ip),
+            (
+                "c2s_max_connections_per_ip",
+                self.c2s_max_connections_per_ip,
+            ),
         ] {
             if v == 0 {
                 return bad(key, "must be greater than 0");

@@ -55,7 +55,10 @@ pub fn derive(
 
 /// Derives credentials for every hash the server offers (SHA-1, SHA-256, SHA-512), each with its own
 /// fresh random salt, so one leaked row does not help attack another.
-pub fn derive_all(password: &str, iterations: u32) -> Result<Vec<ScramCredential>, CredentialError> {
+pub fn derive_all(
+    password: &str,
+    iterations: u32,
+) -> Result<Vec<ScramCredential>, CredentialError> {
     ScramHash::ALL
         .iter()
         .map(|&h| {

@@ -45,7 +45,12 @@ struct TestCore {
 }
 
 impl SessionCore for TestCore {
-    fn on_connect(&mut self, _: SocketAddr, secure: Option<&TlsInfo>, _: SystemTime) -> Vec<Action> {
+    fn on_connect(
+        &mut self,
+        _: SocketAddr,
+        secure: Option<&TlsInfo>,
+        _: SystemTime,
+    ) -> Vec<Action> {
         secure
             .map(|i| vec![Action::Send(describe(i))])
             .unwrap_or_default()
@@ -59,10 +64,16 @@ impl SessionCore for TestCore {
             return vec![Action::Authenticated, Action::Send(b"<authed/>".to_vec())];
         }
         if let Some(jid) = text.strip_prefix("bind:") {
-            return vec![Action::Bind(jid.trim().to_owned()), Action::Send(b"<bound/>".to_vec())];
+            return vec![
+                Action::Bind(jid.trim().to_owned()),
+                Action::Send(b"<bound/>".to_vec()),
+            ];
         }
         if let Some((jid, msg)) = text.strip_prefix("send:").and_then(|r| r.split_once(':')) {
-            let ok = self.router.route(jid, msg.trim().as_bytes().to_vec()).is_ok();
+            let ok = self
+                .router
+                .route(jid, msg.trim().as_bytes().to_vec())
+                .is_ok();
             return vec![Action::Send(format!("<sent ok='{ok}'/>").into_bytes())];
         }
         if text.starts_with("quit") {
@@ -74,7 +85,10 @@ impl SessionCore for TestCore {
         vec![Action::Send(describe(info))]
     }
     fn on_idle_timeout(&mut self, _: SystemTime) -> Vec<Action> {
-        vec![Action::Send(b"<connection-timeout/>".to_vec()), Action::Close]
+        vec![
+            Action::Send(b"<connection-timeout/>".to_vec()),
+            Action::Close,
+        ]
     }
     fn on_routed(&mut self, stanza: Vec<u8>, _: SystemTime) -> Vec<Action> {
         let mut out = b"<routed>".to_vec();
@@ -170,7 +184,11 @@ async fn read_until<S: AsyncRead + Unpin>(s: &mut S, needle: &str) -> String {
             .await
             .unwrap_or_else(|_| panic!("timeout waiting for {needle}; got {got:?}"))
             .unwrap();
-        assert!(n > 0, "EOF before {needle}; got {:?}", String::from_utf8_lossy(&got));
+        assert!(
+            n > 0,
+            "EOF before {needle}; got {:?}",
+            String::from_utf8_lossy(&got)
+        );
         got.extend_from_slice(&buf[..n]);
         let text = String::from_utf8_lossy(&got);
         if text.contains(needle) {
@@ -203,9 +221,18 @@ fn assert_binding(report: &str, conn: &rustls::ClientConnection, expect_version:
         .unwrap();
     let leaf = &conn.peer_certificates().unwrap()[0];
     let end_point = Sha256::digest(leaf.as_ref());
-    assert!(report.contains(&format!("version='{expect_version:?}'")), "{report}");
-    assert!(report.contains(&format!("exporter='{}'", hex(&ekm))), "{report}");
-    assert!(report.contains(&format!("endpoint='{}'", hex(&end_point))), "{report}");
+    assert!(
+        report.contains(&format!("version='{expect_version:?}'")),
+        "{report}"
+    );
+    assert!(
+        report.contains(&format!("exporter='{}'", hex(&ekm))),
+        "{report}"
+    );
+    assert!(
+        report.contains(&format!("endpoint='{}'", hex(&end_point))),
+        "{report}"
+    );
     assert!(report.contains("unique='false'"), "{report}");
 }
 
@@ -215,7 +242,11 @@ async fn starttls_upgrade_with_matching_channel_binding() {
     let mut tcp = TcpStream::connect(server.c2s_addr).await.unwrap();
     send(&mut tcp, "<stream:stream>").await;
     read_until(&mut tcp, "<hello/>").await;
-    send(&mut tcp, "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>").await;
+    send(
+        &mut tcp,
+        "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>",
+    )
+    .await;
     read_until(&mut tcp, "<proceed/>").await;
     let mut tls = tls_connect(tcp, &rustls::version::TLS13).await;
     let report = read_until(&mut tls, "/>").await;
@@ -273,7 +304,10 @@ async fn connection_limit_refuses_with_policy_violation() {
         let mut c = TcpStream::connect(server.c2s_addr).await.unwrap();
         send(&mut c, "x").await;
         let mut buf = [0u8; 512];
-        let n = tokio::time::timeout(STEP, c.read(&mut buf)).await.unwrap().unwrap_or(0);
+        let n = tokio::time::timeout(STEP, c.read(&mut buf))
+            .await
+            .unwrap()
+            .unwrap_or(0);
         if String::from_utf8_lossy(&buf[..n]).contains("<hello/>") {
             admitted = Some(c);
             break;

@@ -51,25 +51,52 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 fn user_add_passwd_del_store_credentials_never_passwords() {
     let dir = tempdir("user");
     let pw = "correct-horse-battery-staple";
-    let out = run(&["user", "add", "Alice@localhost", "--password", pw], &dir, None);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(
+        &["user", "add", "Alice@localhost", "--password", pw],
+        &dir,
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     let store = SqliteStore::open_in_dir(&dir).unwrap();
     let acc = store.get_account("alice").unwrap().expect("account exists");
     let hashes: Vec<_> = acc.credentials.iter().map(|c| c.hash).collect();
     assert_eq!(hashes, ScramHash::ALL.to_vec());
-    assert!(acc.credentials.iter().all(|c| c.iterations == 4096 && c.salt.len() == 16));
+    assert!(
+        acc.credentials
+            .iter()
+            .all(|c| c.iterations == 4096 && c.salt.len() == 16)
+    );
     drop(store);
-    assert!(!contains(&all_bytes(&dir), pw.as_bytes()), "password found in the data directory");
+    assert!(
+        !contains(&all_bytes(&dir), pw.as_bytes()),
+        "password found in the data directory"
+    );
 
     let dup = run(&["user", "add", "alice", "--password", pw], &dir, None);
     assert!(!dup.status.success());
 
     // Password from stdin; the credentials change.
     let pw2 = "another-secret-from-stdin";
-    let out = run(&["user", "passwd", "alice"], &dir, Some(&format!("{pw2}\n")));
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let after = SqliteStore::open_in_dir(&dir).unwrap().get_account("alice").unwrap().unwrap();
+    let out = run(
+        &["user", "passwd", "alice"],
+        &dir,
+        Some(&format!("{pw2}\n")),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let after = SqliteStore::open_in_dir(&dir)
+        .unwrap()
+        .get_account("alice")
+        .unwrap()
+        .unwrap();
     assert_ne!(after.credentials, acc.credentials);
     assert!(!contains(&all_bytes(&dir), pw2.as_bytes()));
 
@@ -77,7 +104,13 @@ fn user_add_passwd_del_store_credentials_never_passwords() {
     assert!(!wrong_domain.status.success());
     let out = run(&["user", "del", "alice"], &dir, None);
     assert!(out.status.success());
-    assert!(SqliteStore::open_in_dir(&dir).unwrap().get_account("alice").unwrap().is_none());
+    assert!(
+        SqliteStore::open_in_dir(&dir)
+            .unwrap()
+            .get_account("alice")
+            .unwrap()
+            .is_none()
+    );
     assert!(!run(&["user", "del", "alice"], &dir, None).status.success());
     std::fs::remove_dir_all(dir).unwrap();
 }
@@ -86,7 +119,15 @@ fn user_add_passwd_del_store_credentials_never_passwords() {
 fn serve_prints_addresses_accepts_admin_writes_and_exits_on_sigterm() {
     let dir = tempdir("serve");
     let mut child = Command::new(BIN)
-        .args(["serve", "--c2s", "127.0.0.1:0", "--c2s-tls", "127.0.0.1:0", "--domain", "example.test"])
+        .args([
+            "serve",
+            "--c2s",
+            "127.0.0.1:0",
+            "--c2s-tls",
+            "127.0.0.1:0",
+            "--domain",
+            "example.test",
+        ])
         .arg("--data")
         .arg(&dir)
         .stdout(Stdio::piped())
@@ -103,18 +144,38 @@ fn serve_prints_addresses_accepts_admin_writes_and_exits_on_sigterm() {
     assert!(v["c2s_tls"].as_str().unwrap().starts_with("127.0.0.1:"));
 
     // The admin CLI writes to the database while the server holds it open.
-    let out = run(&["user", "add", "bob@example.test", "--password", "pw-while-serving", "--domain", "example.test"], &dir, None);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(
+        &[
+            "user",
+            "add",
+            "bob@example.test",
+            "--password",
+            "pw-while-serving",
+            "--domain",
+            "example.test",
+        ],
+        &dir,
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     // A client gets the interim core's stream error, proving the listener is live.
     let mut tcp = std::net::TcpStream::connect(c2s).unwrap();
     tcp.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-    tcp.write_all(b"<?xml version='1.0'?><stream:stream to='example.test'>").unwrap();
+    tcp.write_all(b"<?xml version='1.0'?><stream:stream to='example.test'>")
+        .unwrap();
     let mut reply = String::new();
     tcp.read_to_string(&mut reply).unwrap();
     assert!(reply.contains("<service-unavailable"), "{reply}");
 
-    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(status.success());
     let mut waited = 0;
     let code = loop {
@@ -137,7 +198,11 @@ fn unknown_config_key_is_reported() {
     let dir = tempdir("cfg");
     let cfg = dir.join("bad.toml");
     std::fs::write(&cfg, "c2s_require_encryptoin = false\n").unwrap();
-    let out = run(&["user", "del", "x", "--config", cfg.to_str().unwrap()], &dir, None);
+    let out = run(
+        &["user", "del", "x", "--config", cfg.to_str().unwrap()],
+        &dir,
+        None,
+    );
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("c2s_require_encryptoin"));
     std::fs::remove_dir_all(dir).unwrap();

@@ -306,7 +306,10 @@ async fn run(
         .on_connect(peer, info.as_ref(), SystemTime::now())
         .into();
     loop {
-        match conn.process(core.as_mut(), std::mem::take(&mut pending)).await {
+        match conn
+            .process(core.as_mut(), std::mem::take(&mut pending))
+            .await
+        {
             Ok(Flow::Continue) => {}
             Ok(Flow::Closed) => {
                 conn.close().await;

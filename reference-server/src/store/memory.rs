@@ -45,8 +45,7 @@ impl Store for MemoryStore {
         if g.accounts.contains_key(&account.username) {
             return Err(StoreError::AccountExists);
         }
-        g.accounts
-            .insert(account.username.clone(), account.clone());
+        g.accounts.insert(account.username.clone(), account.clone());
         Ok(())
     }
 
@@ -132,12 +131,7 @@ impl Store for MemoryStore {
             .map(|(v, _)| v.clone()))
     }
 
-    fn kv_take(
-        &self,
-        namespace: &str,
-        key: &str,
-        now: u64,
-    ) -> Result<Option<Vec<u8>>, StoreError> {
+    fn kv_take(&self, namespace: &str, key: &str, now: u64) -> Result<Option<Vec<u8>>, StoreError> {
         let mut g = self.lock();
         let k = (namespace.to_owned(), key.to_owned());
         match g.kv.get(&k) {

@@ -97,8 +97,7 @@ pub trait Store: Send + Sync {
     fn kv_get(&self, namespace: &str, key: &str, now: u64) -> Result<Option<Vec<u8>>, StoreError>;
     /// Atomically returns and deletes the value if present and not expired: what single-use invites
     /// and token rotation need so two sessions cannot both consume one secret.
-    fn kv_take(&self, namespace: &str, key: &str, now: u64)
-    -> Result<Option<Vec<u8>>, StoreError>;
+    fn kv_take(&self, namespace: &str, key: &str, now: u64) -> Result<Option<Vec<u8>>, StoreError>;
     /// Deletes an entry; returns whether it existed (expired or not).
     fn kv_delete(&self, namespace: &str, key: &str) -> Result<bool, StoreError>;
     /// All unexpired entries of a namespace, ordered by key.
@@ -186,7 +185,10 @@ pub(crate) mod conformance {
         s.kv_put("fast", "t1", b"v1", Some(100)).unwrap();
         s.kv_put("fast", "t0", b"v0", None).unwrap();
         s.kv_put("invite", "t1", b"other", None).unwrap();
-        assert_eq!(s.kv_get("fast", "t1", 99).unwrap().as_deref(), Some(&b"v1"[..]));
+        assert_eq!(
+            s.kv_get("fast", "t1", 99).unwrap().as_deref(),
+            Some(&b"v1"[..])
+        );
         assert_eq!(s.kv_get("fast", "t1", 100).unwrap(), None);
         assert_eq!(
             s.kv_list("fast", 50).unwrap(),

@@ -368,12 +368,7 @@ impl Store for SqliteStore {
             .optional()?)
     }
 
-    fn kv_take(
-        &self,
-        namespace: &str,
-        key: &str,
-        now: u64,
-    ) -> Result<Option<Vec<u8>>, StoreError> {
+    fn kv_take(&self, namespace: &str, key: &str, now: u64) -> Result<Option<Vec<u8>>, StoreError> {
         // DELETE ... RETURNING is one atomic statement: two concurrent takers cannot both win.
         Ok(self
             .conn()
@@ -422,10 +417,8 @@ mod tests {
     fn tempdir(tag: &str) -> std::path::PathBuf {
         let mut rnd = [0u8; 8];
         getrandom::fill(&mut rnd).unwrap();
-        let d = std::env::temp_dir().join(format!(
-            "gatecheck-store-{tag}-{}",
-            u64::from_le_bytes(rnd)
-        ));
+        let d =
+            std::env::temp_dir().join(format!("gatecheck-store-{tag}-{}", u64::from_le_bytes(rnd)));
         std::fs::create_dir_all(&d).unwrap();
         d
     }
@@ -466,7 +459,9 @@ mod tests {
         server.create_account(&account("alice")).unwrap();
         // The first connection holds an open read snapshot, as a serving session might.
         let guard = server.conn();
-        guard.execute_batch("BEGIN; SELECT count(*) FROM accounts;").unwrap();
+        guard
+            .execute_batch("BEGIN; SELECT count(*) FROM accounts;")
+            .unwrap();
         let admin = SqliteStore::open_in_dir(&dir).unwrap();
         admin.create_account(&account("bob")).unwrap();
         assert!(admin.delete_account("alice").unwrap());
@@ -502,7 +497,10 @@ mod tests {
         let mut a = account("carol");
         let dup = a.credentials[0].clone();
         a.credentials.push(dup);
-        assert!(matches!(s.create_account(&a), Err(StoreError::Invalid { .. })));
+        assert!(matches!(
+            s.create_account(&a),
+            Err(StoreError::Invalid { .. })
+        ));
         assert!(matches!(s.insert_account(&a), Err(StoreError::Sqlite(_))));
         assert!(s.get_account("carol").unwrap().is_none());
         std::fs::remove_dir_all(dir).unwrap();
