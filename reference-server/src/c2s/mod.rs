@@ -1,0 +1,9 @@
+//! Client-to-server connections: the sans-IO core interface, the tokio shell that drives it,
+//! admission limits, and the router that lets sessions push stanzas to each other.
+
+pub mod core;
+pub mod limits;
+pub mod router;
+pub(crate) mod shell;
+pub mod stream_error;
+pub mod unavailable;

@@ -1,0 +1,350 @@
+//! The tokio network shell: accepts c2s connections on the STARTTLS and direct-TLS listeners,
+//! enforces connection limits and timeouts, performs TLS, and drives one [`SessionCore`] per
+//! connection. It knows nothing about XMPP beyond rendering a refusal.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, watch};
+use tokio::time::{Instant, sleep_until, timeout};
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::server::TlsStream;
+
+use super::core::{Action, ConnectionContext, CoreFactory, ListenerKind, SessionCore};
+use super::limits::{ConnectionLimiter, ConnectionPermit};
+use super::router::{INBOX_CAPACITY, Router};
+use super::stream_error::{StreamCondition, render_refusal};
+use crate::tls::TlsInfo;
+
+/// How long the shell tries to deliver a refusal or final bytes before dropping the socket.
+pub const FAREWELL_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Everything connection tasks share.
+pub(crate) struct Shared {
+    pub factory: Arc<dyn CoreFactory>,
+    pub acceptor: TlsAcceptor,
+    pub end_point: Option<Vec<u8>>,
+    pub limiter: ConnectionLimiter,
+    pub router: Arc<Router>,
+    pub domain: Arc<str>,
+    pub idle_timeout: Duration,
+    pub handshake_timeout: Duration,
+    pub read_size: usize,
+    pub next_id: AtomicU64,
+    pub shutdown: watch::Receiver<bool>,
+}
+
+/// How a connection ended; logged once per connection.
+#[derive(Debug)]
+enum Outcome {
+    PeerClosed,
+    CoreClosed,
+    IdleTimeout,
+    Shutdown,
+    HandshakeTimeout,
+    HandshakeFailed(String),
+    WriteTimeout,
+    StartTlsOnTls,
+    Io(String),
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Outcome::PeerClosed => f.write_str("closed by peer"),
+            Outcome::CoreClosed => f.write_str("closed by session"),
+            Outcome::IdleTimeout => f.write_str("unauthenticated idle timeout"),
+            Outcome::Shutdown => f.write_str("server shutdown"),
+            Outcome::HandshakeTimeout => f.write_str("TLS handshake timeout"),
+            Outcome::HandshakeFailed(e) => write!(f, "TLS handshake failed: {e}"),
+            Outcome::WriteTimeout => f.write_str("write timeout"),
+            Outcome::StartTlsOnTls => f.write_str("STARTTLS requested on a TLS stream"),
+            Outcome::Io(e) => write!(f, "I/O error: {e}"),
+        }
+    }
+}
+
+enum Transport {
+    Plain(TcpStream),
+    Tls(Box<TlsStream<TcpStream>>),
+}
+
+impl Transport {
+    async fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Transport::Plain(s) => s.read(buf).await,
+            Transport::Tls(s) => s.read(buf).await,
+        }
+    }
+
+    async fn write(&mut self, data: &[u8]) -> std::io::Result<()> {
+        match self {
+            Transport::Plain(s) => {
+                s.write_all(data).await?;
+                s.flush().await
+            }
+            Transport::Tls(s) => {
+                s.write_all(data).await?;
+                s.flush().await
+            }
+        }
+    }
+
+    async fn close(&mut self) {
+        let _ = match self {
+            Transport::Plain(s) => timeout(FAREWELL_TIMEOUT, s.shutdown()).await,
+            Transport::Tls(s) => timeout(FAREWELL_TIMEOUT, s.shutdown()).await,
+        };
+    }
+}
+
+/// Resolves once shutdown is triggered (or the server handle is gone). Wrapped so the watch
+/// guard is dropped before the select arm's body runs.
+async fn stopped(rx: &mut watch::Receiver<bool>) {
+    let _ = rx.wait_for(|stop| *stop).await;
+}
+
+/// Accepts on one listener until shutdown. `alive` is cloned into every connection task so the
+/// server can wait for all of them to finish.
+pub(crate) async fn accept_loop(
+    listener: TcpListener,
+    kind: ListenerKind,
+    shared: Arc<Shared>,
+    alive: mpsc::Sender<()>,
+) {
+    let mut shutdown = shared.shutdown.clone();
+    loop {
+        tokio::select! {
+            _ = stopped(&mut shutdown) => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => match shared.limiter.try_acquire(peer.ip()) {
+                    Ok(permit) => {
+                        tokio::spawn(connection(stream, peer, kind, shared.clone(), permit, alive.clone()));
+                    }
+                    Err(limit) => {
+                        tracing::info!(%peer, listener = ?kind, outcome = %limit, "c2s connection refused");
+                        tokio::spawn(refuse(stream, kind, shared.domain.clone()));
+                    }
+                },
+                Err(e) => {
+                    // EMFILE and friends: back off instead of spinning.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            },
+        }
+    }
+}
+
+/// Refuses an over-limit connection: on the STARTTLS port with a `<policy-violation/>` stream
+/// error; on the direct-TLS port by closing, because no XMPP can be spoken before a TLS handshake
+/// and handshaking would spend the resources the limit protects.
+async fn refuse(mut stream: TcpStream, kind: ListenerKind, domain: Arc<str>) {
+    if kind == ListenerKind::StartTls {
+        let bytes = render_refusal(
+            &domain,
+            StreamCondition::PolicyViolation,
+            "Too many connections",
+        );
+        let _ = timeout(FAREWELL_TIMEOUT, async {
+            stream.write_all(&bytes).await?;
+            stream.shutdown().await
+        })
+        .await;
+    }
+}
+
+async fn connection(
+    stream: TcpStream,
+    peer: SocketAddr,
+    kind: ListenerKind,
+    shared: Arc<Shared>,
+    _permit: ConnectionPermit,
+    _alive: mpsc::Sender<()>,
+) {
+    let id = shared.next_id.fetch_add(1, Ordering::Relaxed);
+    let outcome = run(stream, peer, kind, id, &shared).await;
+    shared.router.unregister_connection(id);
+    tracing::info!(conn = id, %peer, listener = ?kind, outcome = %outcome, "c2s connection ended");
+}
+
+async fn handshake(
+    stream: TcpStream,
+    shared: &Shared,
+) -> Result<(Box<TlsStream<TcpStream>>, TlsInfo), Outcome> {
+    let tls = match timeout(shared.handshake_timeout, shared.acceptor.accept(stream)).await {
+        Err(_) => return Err(Outcome::HandshakeTimeout),
+        Ok(Err(e)) => return Err(Outcome::HandshakeFailed(e.to_string())),
+        Ok(Ok(t)) => t,
+    };
+    let info = TlsInfo::from_connection(tls.get_ref().1, shared.end_point.as_deref())
+        .ok_or_else(|| Outcome::HandshakeFailed("no protocol version negotiated".into()))?;
+    Ok((Box::new(tls), info))
+}
+
+struct Conn<'a> {
+    transport: Option<Transport>,
+    shared: &'a Shared,
+    id: u64,
+    inbox: mpsc::Sender<Vec<u8>>,
+    authenticated: bool,
+}
+
+/// Whether action processing asked to stop.
+enum Flow {
+    Continue,
+    Closed,
+}
+
+impl Conn<'_> {
+    async fn write(&mut self, data: &[u8]) -> Result<(), Outcome> {
+        let t = self
+            .transport
+            .as_mut()
+            .ok_or_else(|| Outcome::Io("transport lost".into()))?;
+        match timeout(self.shared.idle_timeout, t.write(data)).await {
+            Err(_) => Err(Outcome::WriteTimeout),
+            Ok(Err(e)) => Err(Outcome::Io(e.to_string())),
+            Ok(Ok(())) => Ok(()),
+        }
+    }
+
+    async fn close(&mut self) {
+        if let Some(t) = self.transport.as_mut() {
+            t.close().await;
+        }
+    }
+
+    /// Performs actions in order; `StartTls` feeds the core's reaction back into the queue.
+    async fn process(
+        &mut self,
+        core: &mut dyn SessionCore,
+        mut pending: VecDeque<Action>,
+    ) -> Result<Flow, Outcome> {
+        while let Some(action) = pending.pop_front() {
+            match action {
+                Action::Send(bytes) => self.write(&bytes).await?,
+                Action::Authenticated => self.authenticated = true,
+                Action::Bind(jid) => self
+                    .shared
+                    .router
+                    .register(&jid, self.id, self.inbox.clone()),
+                Action::Close => return Ok(Flow::Closed),
+                Action::StartTls => {
+                    let Some(Transport::Plain(tcp)) = self.transport.take() else {
+                        return Err(Outcome::StartTlsOnTls);
+                    };
+                    let (tls, info) = handshake(tcp, self.shared).await?;
+                    self.transport = Some(Transport::Tls(tls));
+                    pending.extend(core.on_tls_established(&info, SystemTime::now()));
+                }
+            }
+        }
+        Ok(Flow::Continue)
+    }
+
+    /// Sends the core's last words (ignoring further STARTTLS), then closes.
+    async fn finish(&mut self, actions: Vec<Action>, outcome: Outcome) -> Outcome {
+        for a in actions {
+            match a {
+                Action::Send(b) => {
+                    if timeout(FAREWELL_TIMEOUT, self.write(&b)).await.is_err() {
+                        break;
+                    }
+                }
+                Action::Close => break,
+                Action::StartTls | Action::Authenticated | Action::Bind(_) => {}
+            }
+        }
+        self.close().await;
+        outcome
+    }
+}
+
+async fn run(
+    stream: TcpStream,
+    peer: SocketAddr,
+    kind: ListenerKind,
+    id: u64,
+    shared: &Shared,
+) -> Outcome {
+    let local = stream.local_addr().unwrap_or(peer);
+    let (transport, info) = match kind {
+        ListenerKind::StartTls => (Transport::Plain(stream), None),
+        ListenerKind::DirectTls => match handshake(stream, shared).await {
+            Ok((tls, info)) => (Transport::Tls(tls), Some(info)),
+            Err(o) => return o,
+        },
+    };
+    let ctx = ConnectionContext {
+        id,
+        peer,
+        local,
+        listener: kind,
+        domain: shared.domain.clone(),
+        router: shared.router.clone(),
+    };
+    let mut core = shared.factory.create(&ctx);
+    let (inbox, mut routed) = mpsc::channel(INBOX_CAPACITY);
+    let mut conn = Conn {
+        transport: Some(transport),
+        shared,
+        id,
+        inbox,
+        authenticated: false,
+    };
+    let mut shutdown = shared.shutdown.clone();
+    let mut buf = vec![0u8; shared.read_size];
+    let mut deadline = Instant::now() + shared.idle_timeout;
+    let mut pending: VecDeque<Action> = core
+        .on_connect(peer, info.as_ref(), SystemTime::now())
+        .into();
+    loop {
+        match conn
+            .process(core.as_mut(), std::mem::take(&mut pending))
+            .await
+        {
+            Ok(Flow::Continue) => {}
+            Ok(Flow::Closed) => {
+                conn.close().await;
+                return Outcome::CoreClosed;
+            }
+            Err(o) => {
+                conn.close().await;
+                return o;
+            }
+        }
+        let Some(transport) = conn.transport.as_mut() else {
+            return Outcome::Io("transport lost".into());
+        };
+        tokio::select! {
+            biased;
+            _ = stopped(&mut shutdown) => {
+                let last = core.on_shutdown(SystemTime::now());
+                return conn.finish(last, Outcome::Shutdown).await;
+            }
+            _ = sleep_until(deadline), if !conn.authenticated => {
+                let last = core.on_idle_timeout(SystemTime::now());
+                return conn.finish(last, Outcome::IdleTimeout).await;
+            }
+            read = transport.read(&mut buf) => match read {
+                Ok(0) => return Outcome::PeerClosed,
+                Ok(n) => {
+                    deadline = Instant::now() + shared.idle_timeout;
+                    let data = buf.get(..n).unwrap_or_default();
+                    pending.extend(core.on_bytes(data, SystemTime::now()));
+                }
+                Err(e) => return Outcome::Io(e.to_string()),
+            },
+            Some(stanza) = routed.recv() => {
+                pending.extend(core.on_routed(stanza, SystemTime::now()));
+            }
+        }
+    }
+}

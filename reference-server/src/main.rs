@@ -1,0 +1,166 @@
+//! `gatecheck-server`: run the reference server or administer its accounts.
+
+mod cli;
+
+use std::io::{BufRead, Write};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, bail};
+use clap::Parser;
+
+use gatecheck_server::c2s::unavailable::UnavailableFactory;
+use gatecheck_server::config::Config;
+use gatecheck_server::store::{Account, SqliteStore, Store};
+use gatecheck_server::{Server, credentials};
+
+use cli::{Cli, Command, Common, ServeArgs, UserAction, UserArgs};
+
+/// How long `serve` waits for sessions to say goodbye after SIGTERM / Ctrl-C.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match Cli::parse().command {
+        Command::Serve(args) => serve(args),
+        Command::User { action } => user(action),
+    }
+}
+
+fn load_config(common: &Common, overrides: gatecheck_server::Overrides) -> anyhow::Result<Config> {
+    let base = match &common.config {
+        Some(path) => Config::from_file(path)?,
+        None => Config::default(),
+    };
+    Ok(base.apply(overrides)?)
+}
+
+fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let config = load_config(&args.common, args.overrides())?;
+    // Open the store now so a bad data directory fails at start, not at first login.
+    let _store = SqliteStore::open(&config.database_path())
+        .with_context(|| format!("opening {}", config.database_path().display()))?;
+    let rt = tokio::runtime::Runtime::new()?;
+    rt.block_on(async {
+        let running = Server::start(&config, Arc::new(UnavailableFactory)).await?;
+        let line = serde_json::json!({
+            "domain": config.domain,
+            "c2s": running.c2s_addr.to_string(),
+            "c2s_tls": running.c2s_tls_addr.to_string(),
+            // The HTTP (OAuth2) shell is not part of this build; nothing listens there yet.
+            "http": serde_json::Value::Null,
+        });
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{line}")?;
+        out.flush()?;
+        drop(out);
+        wait_for_signal().await?;
+        tracing::info!("shutting down");
+        if !running.shutdown(SHUTDOWN_GRACE).await {
+            tracing::warn!("some connections did not finish within the grace period");
+        }
+        anyhow::Ok(())
+    })
+}
+
+async fn wait_for_signal() -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r?,
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    tokio::signal::ctrl_c().await?;
+    Ok(())
+}
+
+/// Splits `user` or `user@domain` and checks the domain. A light localpart check (RFC 7622 §3.3.1
+/// prohibited characters, lowercase) stands in until proto's JID/nodeprep is wired in.
+fn username(jid: &str, domain: &str) -> anyhow::Result<String> {
+    let (local, dom) = match jid.split_once('@') {
+        Some((l, d)) => (l, Some(d)),
+        None => (jid, None),
+    };
+    if let Some(d) = dom
+        && !d.eq_ignore_ascii_case(domain)
+    {
+        bail!("{jid} is not on this server's domain {domain}");
+    }
+    if local.is_empty()
+        || local.len() > 1023
+        || local
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "\"&'/:<>@".contains(c))
+    {
+        bail!("invalid username {local:?}");
+    }
+    Ok(local.to_lowercase())
+}
+
+fn password(given: Option<String>) -> anyhow::Result<String> {
+    let pw = match given {
+        Some(p) => p,
+        None => {
+            let mut line = String::new();
+            std::io::stdin().lock().read_line(&mut line)?;
+            line.trim_end_matches(['\n', '\r']).to_owned()
+        }
+    };
+    if pw.is_empty() {
+        bail!("empty password");
+    }
+    Ok(pw)
+}
+
+fn open_store(config: &Config) -> anyhow::Result<SqliteStore> {
+    SqliteStore::open(&config.database_path())
+        .with_context(|| format!("opening {}", config.database_path().display()))
+}
+
+fn user(action: UserAction) -> anyhow::Result<()> {
+    match action {
+        UserAction::Add(a) => add_or_passwd(a, true),
+        UserAction::Passwd(a) => add_or_passwd(a, false),
+        UserAction::Del { jid, common } => {
+            let config = load_config(&common, common.overrides())?;
+            let name = username(&jid, &config.domain)?;
+            if !open_store(&config)?.delete_account(&name)? {
+                bail!("no such account: {name}@{}", config.domain);
+            }
+            eprintln!("deleted {name}@{}", config.domain);
+            Ok(())
+        }
+    }
+}
+
+fn add_or_passwd(args: UserArgs, create: bool) -> anyhow::Result<()> {
+    let config = load_config(&args.common, args.common.overrides())?;
+    let name = username(&args.jid, &config.domain)?;
+    let pw = password(args.password)?;
+    let creds = credentials::derive_all(&pw, config.scram_iteration_count)?;
+    let store = open_store(&config)?;
+    if create {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        store.create_account(&Account {
+            username: name.clone(),
+            created_at: now,
+            credentials: creds,
+        })?;
+        eprintln!("created {name}@{}", config.domain);
+    } else {
+        store.set_credentials(&name, &creds)?;
+        eprintln!("changed password of {name}@{}", config.domain);
+    }
+    Ok(())
+}

@@ -1,0 +1,154 @@
+//! Starting and stopping the server in-process: the conformance suite embeds it on ephemeral
+//! ports, and the binary's `serve` is a thin wrapper around the same API.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, watch};
+use tokio_rustls::TlsAcceptor;
+
+use crate::c2s::core::{CoreFactory, ListenerKind};
+use crate::c2s::limits::ConnectionLimiter;
+use crate::c2s::router::Router;
+use crate::c2s::shell::{Shared, accept_loop};
+use crate::config::Config;
+use crate::tls::{TlsError, TlsIdentity};
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// TLS setup failed (bad PEM files, key mismatch).
+    #[error(transparent)]
+    Tls(#[from] TlsError),
+    /// A listen address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// The OS error.
+        source: std::io::Error,
+    },
+}
+
+/// Entry point for starting a server.
+pub struct Server;
+
+/// A started server. Dropping it without [`RunningServer::shutdown`] also stops it (listeners close
+/// and connections get `on_shutdown`), but without waiting.
+pub struct RunningServer {
+    /// Bound STARTTLS c2s address (the real port when 0 was asked for).
+    pub c2s_addr: SocketAddr,
+    /// Bound direct-TLS c2s address.
+    pub c2s_tls_addr: SocketAddr,
+    /// The certificate chain and channel-binding constants in use.
+    pub tls: Arc<TlsIdentity>,
+    /// The session router, for modules that push stanzas from outside a session.
+    pub router: Arc<Router>,
+    handle: ShutdownHandle,
+    alive: mpsc::Receiver<()>,
+}
+
+/// Triggers shutdown from anywhere (a signal handler, a test).
+#[derive(Clone)]
+pub struct ShutdownHandle {
+    tx: Arc<watch::Sender<bool>>,
+}
+
+impl ShutdownHandle {
+    /// Stops accepting and asks every session to close; returns immediately.
+    pub fn trigger(&self) {
+        self.tx.send_replace(true);
+    }
+}
+
+impl Server {
+    /// Binds the c2s listeners from `config`, prepares TLS (loading or generating the
+    /// certificate) and starts accepting; every connection gets a core from `factory`.
+    pub async fn start(
+        config: &Config,
+        factory: Arc<dyn CoreFactory>,
+    ) -> Result<RunningServer, ServerError> {
+        let tls = Arc::new(TlsIdentity::load_or_generate(
+            &config.domain,
+            config.certificate.as_deref(),
+            config.key.as_deref(),
+        )?);
+        let bind = |addr: SocketAddr| async move {
+            TcpListener::bind(addr)
+                .await
+                .map_err(|source| ServerError::Bind { addr, source })
+        };
+        let c2s = bind(config.c2s_address).await?;
+        let c2s_tls = bind(config.c2s_tls_address).await?;
+        let local = |l: &TcpListener, addr: SocketAddr| {
+            l.local_addr()
+                .map_err(|source| ServerError::Bind { addr, source })
+        };
+        let c2s_addr = local(&c2s, config.c2s_address)?;
+        let c2s_tls_addr = local(&c2s_tls, config.c2s_tls_address)?;
+
+        let (tx, rx) = watch::channel(false);
+        let router = Arc::new(Router::new());
+        let shared = Arc::new(Shared {
+            factory,
+            acceptor: TlsAcceptor::from(tls.config.clone()),
+            end_point: tls.end_point.clone(),
+            limiter: ConnectionLimiter::new(
+                config.c2s_max_connections,
+                config.c2s_max_connections_per_ip,
+            ),
+            router: router.clone(),
+            domain: Arc::from(config.domain.as_str()),
+            idle_timeout: config.unauthenticated_timeout(),
+            handshake_timeout: config.tls_handshake_timeout(),
+            read_size: config.c2s_read_size,
+            next_id: AtomicU64::new(1),
+            shutdown: rx,
+        });
+        let (alive_tx, alive_rx) = mpsc::channel(1);
+        tokio::spawn(accept_loop(
+            c2s,
+            ListenerKind::StartTls,
+            shared.clone(),
+            alive_tx.clone(),
+        ));
+        tokio::spawn(accept_loop(
+            c2s_tls,
+            ListenerKind::DirectTls,
+            shared,
+            alive_tx,
+        ));
+        tracing::info!(%c2s_addr, %c2s_tls_addr, domain = %config.domain, "listening");
+        Ok(RunningServer {
+            c2s_addr,
+            c2s_tls_addr,
+            tls,
+            router,
+            handle: ShutdownHandle { tx: Arc::new(tx) },
+            alive: alive_rx,
+        })
+    }
+}
+
+impl RunningServer {
+    /// A handle that can trigger shutdown from another task.
+    pub fn shutdown_handle(&self) -> ShutdownHandle {
+        self.handle.clone()
+    }
+
+    /// Waits until shutdown is triggered and every connection has finished.
+    pub async fn wait(mut self) {
+        // Each accept loop and connection task holds a sender; recv() yields None once all are gone.
+        while self.alive.recv().await.is_some() {}
+    }
+
+    /// Graceful shutdown: stop accepting, let every core say goodbye, and wait up to `grace` for
+    /// connections to finish. Returns whether all finished in time.
+    pub async fn shutdown(self, grace: Duration) -> bool {
+        self.handle.trigger();
+        tokio::time::timeout(grace, self.wait()).await.is_ok()
+    }
+}

@@ -1,0 +1,177 @@
+//! In-memory [`Store`] for tests and fuzzing: same semantics as SQLite, nothing on disk.
+
+use std::collections::BTreeMap;
+use std::sync::{Mutex, MutexGuard};
+
+use super::types::{
+    check_account, check_credentials, check_key, check_roster_item, check_username, check_value,
+};
+use super::{Account, RosterItem, ScramCredential, Store, StoreError};
+
+#[derive(Default)]
+struct Inner {
+    accounts: BTreeMap<String, Account>,
+    rosters: BTreeMap<String, BTreeMap<String, RosterItem>>,
+    kv: BTreeMap<(String, String), (Vec<u8>, Option<u64>)>,
+}
+
+/// A [`Store`] held in a mutex-protected map; cheap to create per test.
+#[derive(Default)]
+pub struct MemoryStore {
+    inner: Mutex<Inner>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A panic while holding the lock cannot leave a half-applied change: every method mutates
+        // with single map operations, so recovering the guard is safe.
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+fn live(expires_at: Option<u64>, now: u64) -> bool {
+    expires_at.is_none_or(|e| now < e)
+}
+
+impl Store for MemoryStore {
+    fn create_account(&self, account: &Account) -> Result<(), StoreError> {
+        check_account(account)?;
+        let mut g = self.lock();
+        if g.accounts.contains_key(&account.username) {
+            return Err(StoreError::AccountExists);
+        }
+        g.accounts.insert(account.username.clone(), account.clone());
+        Ok(())
+    }
+
+    fn get_account(&self, username: &str) -> Result<Option<Account>, StoreError> {
+        Ok(self.lock().accounts.get(username).cloned())
+    }
+
+    fn set_credentials(
+        &self,
+        username: &str,
+        credentials: &[ScramCredential],
+    ) -> Result<(), StoreError> {
+        check_credentials(credentials)?;
+        let mut g = self.lock();
+        let acc = g
+            .accounts
+            .get_mut(username)
+            .ok_or(StoreError::NoSuchAccount)?;
+        acc.credentials = credentials.to_vec();
+        Ok(())
+    }
+
+    fn delete_account(&self, username: &str) -> Result<bool, StoreError> {
+        let mut g = self.lock();
+        g.rosters.remove(username);
+        Ok(g.accounts.remove(username).is_some())
+    }
+
+    fn roster_get(&self, username: &str) -> Result<Vec<RosterItem>, StoreError> {
+        Ok(self
+            .lock()
+            .rosters
+            .get(username)
+            .map(|r| r.values().cloned().collect())
+            .unwrap_or_default())
+    }
+
+    fn roster_set(&self, username: &str, item: &RosterItem) -> Result<(), StoreError> {
+        check_username(username)?;
+        check_roster_item(item)?;
+        let mut g = self.lock();
+        if !g.accounts.contains_key(username) {
+            return Err(StoreError::NoSuchAccount);
+        }
+        g.rosters
+            .entry(username.to_owned())
+            .or_default()
+            .insert(item.jid.clone(), item.clone());
+        Ok(())
+    }
+
+    fn roster_remove(&self, username: &str, jid: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .lock()
+            .rosters
+            .get_mut(username)
+            .is_some_and(|r| r.remove(jid).is_some()))
+    }
+
+    fn kv_put(
+        &self,
+        namespace: &str,
+        key: &str,
+        value: &[u8],
+        expires_at: Option<u64>,
+    ) -> Result<(), StoreError> {
+        check_key("namespace", namespace)?;
+        check_key("key", key)?;
+        check_value(value)?;
+        self.lock().kv.insert(
+            (namespace.to_owned(), key.to_owned()),
+            (value.to_vec(), expires_at),
+        );
+        Ok(())
+    }
+
+    fn kv_get(&self, namespace: &str, key: &str, now: u64) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .lock()
+            .kv
+            .get(&(namespace.to_owned(), key.to_owned()))
+            .filter(|(_, e)| live(*e, now))
+            .map(|(v, _)| v.clone()))
+    }
+
+    fn kv_take(&self, namespace: &str, key: &str, now: u64) -> Result<Option<Vec<u8>>, StoreError> {
+        let mut g = self.lock();
+        let k = (namespace.to_owned(), key.to_owned());
+        match g.kv.get(&k) {
+            Some((_, e)) if live(*e, now) => Ok(g.kv.remove(&k).map(|(v, _)| v)),
+            _ => Ok(None),
+        }
+    }
+
+    fn kv_delete(&self, namespace: &str, key: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .lock()
+            .kv
+            .remove(&(namespace.to_owned(), key.to_owned()))
+            .is_some())
+    }
+
+    fn kv_list(&self, namespace: &str, now: u64) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        Ok(self
+            .lock()
+            .kv
+            .iter()
+            .filter(|((ns, _), (_, e))| ns == namespace && live(*e, now))
+            .map(|((_, k), (v, _))| (k.clone(), v.clone()))
+            .collect())
+    }
+
+    fn kv_purge_expired(&self, now: u64) -> Result<usize, StoreError> {
+        let mut g = self.lock();
+        let before = g.kv.len();
+        g.kv.retain(|_, (_, e)| live(*e, now));
+        Ok(before - g.kv.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_store_semantics() {
+        super::super::conformance::exercise(&MemoryStore::new());
+    }
+}

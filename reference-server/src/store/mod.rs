@@ -1,0 +1,214 @@
+//! Persistent state: accounts (SCRAM credentials only, never passwords), rosters, and a namespaced
+//! key-value facility with expiry that modules use for FAST tokens, invites and the like.
+//!
+//! The [`Store`] trait is synchronous on purpose. Every operation is a single indexed statement or a
+//! short transaction (well under a millisecond on SQLite with WAL), so the session core calls it
+//! directly; wrapping each call in `spawn_blocking` would cost more than the call. The one way a call
+//! can take long is waiting for another process's write lock (the admin CLI), which `busy_timeout`
+//! bounds; that is rare and bounded, and documented on [`SqliteStore::open`].
+
+mod memory;
+mod sqlite;
+mod types;
+
+pub use memory::MemoryStore;
+pub use sqlite::{BUSY_TIMEOUT, SCHEMA_VERSION, SqliteStore};
+pub use types::{
+    Account, MAX_KEY_LEN, MAX_USERNAME_LEN, MAX_VALUE_LEN, RosterItem, ScramCredential, ScramHash,
+    Subscription,
+};
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// `create_account` for a username that already exists (XEP-0077 `<conflict/>`).
+    #[error("account already exists")]
+    AccountExists,
+    /// The operation needs an account that does not exist.
+    #[error("no such account")]
+    NoSuchAccount,
+    /// An argument breaks a documented limit or invariant.
+    #[error("invalid {field}: {reason}")]
+    Invalid {
+        /// Which argument.
+        field: &'static str,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// A row in the database could not be decoded (corruption or a foreign writer).
+    #[error("corrupt row in {table}: {reason}")]
+    Corrupt {
+        /// The table holding the bad row.
+        table: &'static str,
+        /// What could not be decoded.
+        reason: String,
+    },
+    /// The database file was written by a newer gatecheck-server.
+    #[error("database schema version {found} is newer than this server understands ({supported})")]
+    SchemaTooNew {
+        /// `user_version` found in the file.
+        found: i64,
+        /// The newest version this build knows.
+        supported: i64,
+    },
+    /// The data directory could not be created.
+    #[error("cannot create data directory: {0}")]
+    Io(#[from] std::io::Error),
+    /// Any SQLite failure (including `SQLITE_BUSY` after the busy timeout).
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+/// Storage used by the server's modules. Implementations must be safe to share between sessions.
+///
+/// Usernames are the account's localpart, already normalised by the caller (nodeprep); the store
+/// compares them byte for byte. Times are UNIX seconds, passed in so cores stay testable.
+pub trait Store: Send + Sync {
+    /// Creates an account; fails with [`StoreError::AccountExists`] if the username is taken.
+    fn create_account(&self, account: &Account) -> Result<(), StoreError>;
+    /// Returns the account with its credentials, or `None`.
+    fn get_account(&self, username: &str) -> Result<Option<Account>, StoreError>;
+    /// Replaces all credentials of an account atomically (password change).
+    fn set_credentials(
+        &self,
+        username: &str,
+        credentials: &[ScramCredential],
+    ) -> Result<(), StoreError>;
+    /// Deletes an account with its credentials and roster; returns whether it existed.
+    fn delete_account(&self, username: &str) -> Result<bool, StoreError>;
+
+    /// The account's roster, ordered by contact JID.
+    fn roster_get(&self, username: &str) -> Result<Vec<RosterItem>, StoreError>;
+    /// Adds or replaces the roster item for `item.jid`.
+    fn roster_set(&self, username: &str, item: &RosterItem) -> Result<(), StoreError>;
+    /// Removes the roster item for `jid`; returns whether it existed.
+    fn roster_remove(&self, username: &str, jid: &str) -> Result<bool, StoreError>;
+
+    /// Stores `value` under (`namespace`, `key`), replacing any previous value. `expires_at` (UNIX
+    /// seconds) makes the entry invisible from that second on.
+    fn kv_put(
+        &self,
+        namespace: &str,
+        key: &str,
+        value: &[u8],
+        expires_at: Option<u64>,
+    ) -> Result<(), StoreError>;
+    /// Returns the value if present and not expired at `now`.
+    fn kv_get(&self, namespace: &str, key: &str, now: u64) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Atomically returns and deletes the value if present and not expired: what single-use invites
+    /// and token rotation need so two sessions cannot both consume one secret.
+    fn kv_take(&self, namespace: &str, key: &str, now: u64) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Deletes an entry; returns whether it existed (expired or not).
+    fn kv_delete(&self, namespace: &str, key: &str) -> Result<bool, StoreError>;
+    /// All unexpired entries of a namespace, ordered by key.
+    fn kv_list(&self, namespace: &str, now: u64) -> Result<Vec<(String, Vec<u8>)>, StoreError>;
+    /// Deletes every entry expired at `now`; returns how many.
+    fn kv_purge_expired(&self, now: u64) -> Result<usize, StoreError>;
+}
+
+#[cfg(test)]
+pub(crate) mod conformance {
+    //! One test body run against every implementation, so the two cannot drift apart.
+    use super::*;
+
+    fn cred(hash: ScramHash, byte: u8) -> ScramCredential {
+        ScramCredential {
+            hash,
+            salt: vec![byte; 16],
+            iterations: 4096,
+            stored_key: vec![byte; hash.output_len()],
+            server_key: vec![byte.wrapping_add(1); hash.output_len()],
+        }
+    }
+
+    pub(crate) fn account(name: &str) -> Account {
+        Account {
+            username: name.to_owned(),
+            created_at: 1_700_000_000,
+            credentials: vec![cred(ScramHash::Sha1, 1), cred(ScramHash::Sha256, 2)],
+        }
+    }
+
+    pub(crate) fn exercise(s: &dyn Store) {
+        // accounts
+        assert!(s.get_account("alice").unwrap().is_none());
+        s.create_account(&account("alice")).unwrap();
+        assert!(matches!(
+            s.create_account(&account("alice")),
+            Err(StoreError::AccountExists)
+        ));
+        assert_eq!(s.get_account("alice").unwrap().unwrap(), account("alice"));
+        let new = [cred(ScramHash::Sha512, 9)];
+        s.set_credentials("alice", &new).unwrap();
+        assert_eq!(s.get_account("alice").unwrap().unwrap().credentials, new);
+        assert!(matches!(
+            s.set_credentials("bob", &new),
+            Err(StoreError::NoSuchAccount)
+        ));
+        assert!(matches!(
+            s.create_account(&account("")),
+            Err(StoreError::Invalid { .. })
+        ));
+
+        // roster
+        let item = RosterItem {
+            jid: "bob@localhost".into(),
+            name: Some("Bob".into()),
+            subscription: Subscription::Both,
+            ask: false,
+            groups: vec!["Friends".into(), "Work".into()],
+        };
+        s.roster_set("alice", &item).unwrap();
+        let mut item2 = item.clone();
+        item2.jid = "carol@localhost".into();
+        item2.subscription = Subscription::None;
+        item2.ask = true;
+        item2.groups.clear();
+        item2.name = None;
+        s.roster_set("alice", &item2).unwrap();
+        assert_eq!(
+            s.roster_get("alice").unwrap(),
+            vec![item.clone(), item2.clone()]
+        );
+        let mut changed = item.clone();
+        changed.subscription = Subscription::From;
+        s.roster_set("alice", &changed).unwrap();
+        assert_eq!(s.roster_get("alice").unwrap()[0], changed);
+        assert!(s.roster_remove("alice", "carol@localhost").unwrap());
+        assert!(!s.roster_remove("alice", "carol@localhost").unwrap());
+        assert!(matches!(
+            s.roster_set("nobody", &item),
+            Err(StoreError::NoSuchAccount)
+        ));
+
+        // key-value with expiry
+        s.kv_put("fast", "t1", b"v1", Some(100)).unwrap();
+        s.kv_put("fast", "t0", b"v0", None).unwrap();
+        s.kv_put("invite", "t1", b"other", None).unwrap();
+        assert_eq!(
+            s.kv_get("fast", "t1", 99).unwrap().as_deref(),
+            Some(&b"v1"[..])
+        );
+        assert_eq!(s.kv_get("fast", "t1", 100).unwrap(), None);
+        assert_eq!(
+            s.kv_list("fast", 50).unwrap(),
+            vec![("t0".into(), b"v0".to_vec()), ("t1".into(), b"v1".to_vec())]
+        );
+        assert_eq!(s.kv_list("fast", 100).unwrap().len(), 1);
+        assert_eq!(
+            s.kv_take("invite", "t1", 0).unwrap().as_deref(),
+            Some(&b"other"[..])
+        );
+        assert_eq!(s.kv_take("invite", "t1", 0).unwrap(), None);
+        assert_eq!(s.kv_take("fast", "t1", 100).unwrap(), None);
+        assert_eq!(s.kv_purge_expired(100).unwrap(), 1);
+        assert!(s.kv_delete("fast", "t0").unwrap());
+        assert!(!s.kv_delete("fast", "t0").unwrap());
+
+        // delete cascades to roster
+        assert!(s.delete_account("alice").unwrap());
+        assert!(!s.delete_account("alice").unwrap());
+        s.create_account(&account("alice")).unwrap();
+        assert!(s.roster_get("alice").unwrap().is_empty());
+    }
+}

@@ -1,0 +1,222 @@
+//! Plain data types shared by every [`super::Store`] implementation.
+
+use super::StoreError;
+
+/// Longest username accepted (RFC 7622 §3.3.1: a localpart is at most 1023 bytes).
+pub const MAX_USERNAME_LEN: usize = 1023;
+/// Longest key-value namespace or key, and roster JID (RFC 7622 §3.1: 3071 bytes for a JID).
+pub const MAX_KEY_LEN: usize = 3071;
+/// Largest key-value payload; modules store small records (tokens, invites), never blobs.
+pub const MAX_VALUE_LEN: usize = 64 * 1024;
+
+/// The hash function of a SCRAM credential; one credential row per hash so each mechanism
+/// (SCRAM-SHA-1, -256, -512) can be served without the password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ScramHash {
+    /// SCRAM-SHA-1 (RFC 5802).
+    Sha1,
+    /// SCRAM-SHA-256 (RFC 7677).
+    Sha256,
+    /// SCRAM-SHA-512 (draft-melnikov-scram-sha-512).
+    Sha512,
+}
+
+impl ScramHash {
+    /// Every supported hash, weakest first.
+    pub const ALL: [ScramHash; 3] = [ScramHash::Sha1, ScramHash::Sha256, ScramHash::Sha512];
+
+    /// The name used in mechanism names and in the database (`SHA-1`, `SHA-256`, `SHA-512`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ScramHash::Sha1 => "SHA-1",
+            ScramHash::Sha256 => "SHA-256",
+            ScramHash::Sha512 => "SHA-512",
+        }
+    }
+
+    /// Parses [`ScramHash::name`] output.
+    pub fn from_name(name: &str) -> Option<ScramHash> {
+        ScramHash::ALL.into_iter().find(|h| h.name() == name)
+    }
+
+    /// Digest length in bytes: the length of StoredKey and ServerKey.
+    pub fn output_len(self) -> usize {
+        match self {
+            ScramHash::Sha1 => 20,
+            ScramHash::Sha256 => 32,
+            ScramHash::Sha512 => 64,
+        }
+    }
+}
+
+/// What the server keeps to verify SCRAM (RFC 5802 §3) for one hash. Deliberately has no password.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScramCredential {
+    /// Which hash these keys are for.
+    pub hash: ScramHash,
+    /// The salt sent to clients in `s=`.
+    pub salt: Vec<u8>,
+    /// The iteration count sent in `i=`.
+    pub iterations: u32,
+    /// H(ClientKey): verifies the client proof.
+    pub stored_key: Vec<u8>,
+    /// HMAC(SaltedPassword, "Server Key"): produces the server signature.
+    pub server_key: Vec<u8>,
+}
+
+impl ScramCredential {
+    /// Checks invariants a store must never persist broken: key lengths match the hash, a salt
+    /// exists and the iteration count is positive.
+    pub fn validate(&self) -> Result<(), StoreError> {
+        let bad = |reason| {
+            Err(StoreError::Invalid {
+                field: "credential",
+                reason,
+            })
+        };
+        if self.salt.is_empty() || self.salt.len() > 1024 {
+            return bad("salt must be 1..=1024 bytes");
+        }
+        if self.iterations == 0 {
+            return bad("iteration count must be positive");
+        }
+        if self.stored_key.len() != self.hash.output_len()
+            || self.server_key.len() != self.hash.output_len()
+        {
+            return bad("key length does not match the hash");
+        }
+        Ok(())
+    }
+}
+
+/// A local account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    /// Normalised localpart.
+    pub username: String,
+    /// Creation time, UNIX seconds.
+    pub created_at: u64,
+    /// At most one credential per hash.
+    pub credentials: Vec<ScramCredential>,
+}
+
+/// RFC 6121 §2.1.2.5 subscription states as stored (pending-in is not a roster attribute).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subscription {
+    /// No subscription either way.
+    None,
+    /// The contact receives the user's presence.
+    From,
+    /// The user receives the contact's presence.
+    To,
+    /// Both directions.
+    Both,
+}
+
+impl Subscription {
+    /// The RFC 6121 attribute value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Subscription::None => "none",
+            Subscription::From => "from",
+            Subscription::To => "to",
+            Subscription::Both => "both",
+        }
+    }
+
+    /// Parses [`Subscription::as_str`] output.
+    pub fn parse(s: &str) -> Option<Subscription> {
+        match s {
+            "none" => Some(Subscription::None),
+            "from" => Some(Subscription::From),
+            "to" => Some(Subscription::To),
+            "both" => Some(Subscription::Both),
+            _ => None,
+        }
+    }
+}
+
+/// One roster entry (RFC 6121 §2.1.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RosterItem {
+    /// The contact's bare JID.
+    pub jid: String,
+    /// The user-assigned handle.
+    pub name: Option<String>,
+    /// Subscription state.
+    pub subscription: Subscription,
+    /// Whether an outbound subscription request is pending (`ask='subscribe'`).
+    pub ask: bool,
+    /// Groups, in the order given.
+    pub groups: Vec<String>,
+}
+
+pub(crate) fn check_username(username: &str) -> Result<(), StoreError> {
+    if username.is_empty() || username.len() > MAX_USERNAME_LEN {
+        return Err(StoreError::Invalid {
+            field: "username",
+            reason: "must be 1..=1023 bytes",
+        });
+    }
+    Ok(())
+}
+
+pub(crate) fn check_key(field: &'static str, key: &str) -> Result<(), StoreError> {
+    if key.is_empty() || key.len() > MAX_KEY_LEN {
+        return Err(StoreError::Invalid {
+            field,
+            reason: "must be 1..=3071 bytes",
+        });
+    }
+    Ok(())
+}
+
+pub(crate) fn check_value(value: &[u8]) -> Result<(), StoreError> {
+    if value.len() > MAX_VALUE_LEN {
+        return Err(StoreError::Invalid {
+            field: "value",
+            reason: "larger than MAX_VALUE_LEN",
+        });
+    }
+    Ok(())
+}
+
+pub(crate) fn check_account(a: &Account) -> Result<(), StoreError> {
+    check_username(&a.username)?;
+    check_credentials(&a.credentials)
+}
+
+pub(crate) fn check_credentials(creds: &[ScramCredential]) -> Result<(), StoreError> {
+    for (i, c) in creds.iter().enumerate() {
+        c.validate()?;
+        if creds.iter().skip(i + 1).any(|o| o.hash == c.hash) {
+            return Err(StoreError::Invalid {
+                field: "credential",
+                reason: "more than one credential for one hash",
+            });
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn check_roster_item(item: &RosterItem) -> Result<(), StoreError> {
+    check_key("roster jid", &item.jid)?;
+    if item.groups.len() > 256
+        || item
+            .groups
+            .iter()
+            .any(|g| g.is_empty() || g.len() > 1024 || g.contains('\n'))
+    {
+        return Err(StoreError::Invalid {
+            field: "roster groups",
+            reason: "at most 256 non-empty groups of at most 1024 bytes without newlines",
+        });
+    }
+    if item.name.as_ref().is_some_and(|n| n.len() > 1024) {
+        return Err(StoreError::Invalid {
+            field: "roster name",
+            reason: "at most 1024 bytes",
+        });
+    }
+    Ok(())
+}

@@ -1,0 +1,391 @@
+//! End-to-end tests of the c2s shell over real sockets on 127.0.0.1 with a tiny test-only core.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use gatecheck_server::c2s::router::StanzaRouter;
+use gatecheck_server::tls::{EXPORTER_LABEL, EXPORTER_LEN};
+use gatecheck_server::{
+    Action, Config, ConnectionContext, RunningServer, Server, SessionCore, TlsInfo, TlsVersion,
+};
+use rustls::DigitallySignedStruct;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use sha2::{Digest, Sha256};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::client::TlsStream;
+
+const STEP: Duration = Duration::from_secs(5);
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn describe(info: &TlsInfo) -> Vec<u8> {
+    format!(
+        "<tls version='{:?}' exporter='{}' endpoint='{}' unique='{}'/>",
+        info.version,
+        info.tls_exporter.map(|e| hex(&e)).unwrap_or_default(),
+        info.tls_server_end_point
+            .as_deref()
+            .map(hex)
+            .unwrap_or_default(),
+        info.tls_unique_available
+    )
+    .into_bytes()
+}
+
+/// Answers any bytes with `<hello/>`, `<starttls` with `<proceed/>` + upgrade, reports TLS data,
+/// and understands `auth`, `bind:JID` and `send:JID:TEXT` for limit and router tests.
+struct TestCore {
+    router: Arc<dyn StanzaRouter>,
+}
+
+impl SessionCore for TestCore {
+    fn on_connect(
+        &mut self,
+        _: SocketAddr,
+        secure: Option<&TlsInfo>,
+        _: SystemTime,
+    ) -> Vec<Action> {
+        secure
+            .map(|i| vec![Action::Send(describe(i))])
+            .unwrap_or_default()
+    }
+    fn on_bytes(&mut self, data: &[u8], _: SystemTime) -> Vec<Action> {
+        let text = String::from_utf8_lossy(data);
+        if text.contains("<starttls") {
+            return vec![Action::Send(b"<proceed/>".to_vec()), Action::StartTls];
+        }
+        if text.starts_with("auth") {
+            return vec![Action::Authenticated, Action::Send(b"<authed/>".to_vec())];
+        }
+        if let Some(jid) = text.strip_prefix("bind:") {
+            return vec![
+                Action::Bind(jid.trim().to_owned()),
+                Action::Send(b"<bound/>".to_vec()),
+            ];
+        }
+        if let Some((jid, msg)) = text.strip_prefix("send:").and_then(|r| r.split_once(':')) {
+            let ok = self
+                .router
+                .route(jid, msg.trim().as_bytes().to_vec())
+                .is_ok();
+            return vec![Action::Send(format!("<sent ok='{ok}'/>").into_bytes())];
+        }
+        if text.starts_with("quit") {
+            return vec![Action::Send(b"<bye/>".to_vec()), Action::Close];
+        }
+        vec![Action::Send(b"<hello/>".to_vec())]
+    }
+    fn on_tls_established(&mut self, info: &TlsInfo, _: SystemTime) -> Vec<Action> {
+        vec![Action::Send(describe(info))]
+    }
+    fn on_idle_timeout(&mut self, _: SystemTime) -> Vec<Action> {
+        vec![
+            Action::Send(b"<connection-timeout/>".to_vec()),
+            Action::Close,
+        ]
+    }
+    fn on_routed(&mut self, stanza: Vec<u8>, _: SystemTime) -> Vec<Action> {
+        let mut out = b"<routed>".to_vec();
+        out.extend(stanza);
+        out.extend(b"</routed>");
+        vec![Action::Send(out)]
+    }
+    fn on_shutdown(&mut self, _: SystemTime) -> Vec<Action> {
+        vec![Action::Send(b"</stream:stream>".to_vec())]
+    }
+}
+
+fn test_config() -> Config {
+    Config {
+        c2s_address: "127.0.0.1:0".parse().unwrap(),
+        c2s_tls_address: "127.0.0.1:0".parse().unwrap(),
+        ..Config::default()
+    }
+}
+
+async fn start(config: Config) -> RunningServer {
+    let factory = |ctx: &ConnectionContext| -> Box<dyn SessionCore> {
+        Box::new(TestCore {
+            router: ctx.router.clone(),
+        })
+    };
+    Server::start(&config, Arc::new(factory)).await.unwrap()
+}
+
+#[derive(Debug)]
+struct AcceptAll(Arc<rustls::crypto::CryptoProvider>);
+
+impl ServerCertVerifier for AcceptAll {
+    fn verify_server_cert(
+        &self,
+        _: &CertificateDer<'_>,
+        _: &[CertificateDer<'_>],
+        _: &ServerName<'_>,
+        _: &[u8],
+        _: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+    fn verify_tls12_signature(
+        &self,
+        m: &[u8],
+        c: &CertificateDer<'_>,
+        d: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(m, c, d, &self.0.signature_verification_algorithms)
+    }
+    fn verify_tls13_signature(
+        &self,
+        m: &[u8],
+        c: &CertificateDer<'_>,
+        d: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(m, c, d, &self.0.signature_verification_algorithms)
+    }
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+fn connector(version: &'static rustls::SupportedProtocolVersion) -> TlsConnector {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_protocol_versions(&[version])
+        .unwrap()
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(AcceptAll(provider)))
+        .with_no_client_auth();
+    TlsConnector::from(Arc::new(config))
+}
+
+async fn tls_connect(
+    tcp: TcpStream,
+    version: &'static rustls::SupportedProtocolVersion,
+) -> TlsStream<TcpStream> {
+    let name = ServerName::try_from("localhost").unwrap();
+    tokio::time::timeout(STEP, connector(version).connect(name, tcp))
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+/// Reads until the received text contains `needle`; returns everything read.
+async fn read_until<S: AsyncRead + Unpin>(s: &mut S, needle: &str) -> String {
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = tokio::time::timeout(STEP, s.read(&mut buf))
+            .await
+            .unwrap_or_else(|_| panic!("timeout waiting for {needle}; got {got:?}"))
+            .unwrap();
+        assert!(
+            n > 0,
+            "EOF before {needle}; got {:?}",
+            String::from_utf8_lossy(&got)
+        );
+        got.extend_from_slice(&buf[..n]);
+        let text = String::from_utf8_lossy(&got);
+        if text.contains(needle) {
+            return text.into_owned();
+        }
+    }
+}
+
+/// Asserts the peer closes: EOF (or reset) within the step timeout.
+async fn expect_eof<S: AsyncRead + Unpin>(s: &mut S) {
+    let mut buf = [0u8; 256];
+    loop {
+        match tokio::time::timeout(STEP, s.read(&mut buf)).await {
+            Err(_) => panic!("connection was not closed"),
+            Ok(Ok(0)) | Ok(Err(_)) => return,
+            Ok(Ok(_)) => {}
+        }
+    }
+}
+
+async fn send<S: AsyncWrite + Unpin>(s: &mut S, data: &str) {
+    s.write_all(data.as_bytes()).await.unwrap();
+    s.flush().await.unwrap();
+}
+
+/// Checks the server's reported channel-binding data against what the client computes itself.
+fn assert_binding(report: &str, conn: &rustls::ClientConnection, expect_version: TlsVersion) {
+    let mut ekm = [0u8; EXPORTER_LEN];
+    conn.export_keying_material(&mut ekm, EXPORTER_LABEL, Some(&[]))
+        .unwrap();
+    let leaf = &conn.peer_certificates().unwrap()[0];
+    let end_point = Sha256::digest(leaf.as_ref());
+    assert!(
+        report.contains(&format!("version='{expect_version:?}'")),
+        "{report}"
+    );
+    assert!(
+        report.contains(&format!("exporter='{}'", hex(&ekm))),
+        "{report}"
+    );
+    assert!(
+        report.contains(&format!("endpoint='{}'", hex(&end_point))),
+        "{report}"
+    );
+    assert!(report.contains("unique='false'"), "{report}");
+}
+
+#[tokio::test]
+async fn starttls_upgrade_with_matching_channel_binding() {
+    let server = start(test_config()).await;
+    let mut tcp = TcpStream::connect(server.c2s_addr).await.unwrap();
+    send(&mut tcp, "<stream:stream>").await;
+    read_until(&mut tcp, "<hello/>").await;
+    send(
+        &mut tcp,
+        "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>",
+    )
+    .await;
+    read_until(&mut tcp, "<proceed/>").await;
+    let mut tls = tls_connect(tcp, &rustls::version::TLS13).await;
+    let report = read_until(&mut tls, "/>").await;
+    assert_binding(&report, tls.get_ref().1, TlsVersion::Tls13);
+    // The end-point hash also equals the hash of the certificate the server says it uses.
+    let own = hex(server.tls.end_point.as_deref().unwrap());
+    assert!(report.contains(&own));
+    send(&mut tls, "again").await;
+    read_until(&mut tls, "<hello/>").await;
+    // STARTTLS inside TLS is refused by closing.
+    send(&mut tls, "<starttls/>").await;
+    expect_eof(&mut tls).await;
+    assert!(server.shutdown(STEP).await);
+}
+
+#[tokio::test]
+async fn direct_tls_on_both_versions() {
+    let server = start(test_config()).await;
+    for (version, expect) in [
+        (&rustls::version::TLS13, TlsVersion::Tls13),
+        (&rustls::version::TLS12, TlsVersion::Tls12),
+    ] {
+        let tcp = TcpStream::connect(server.c2s_tls_addr).await.unwrap();
+        let mut tls = tls_connect(tcp, version).await;
+        let report = read_until(&mut tls, "/>").await;
+        assert_binding(&report, tls.get_ref().1, expect);
+        send(&mut tls, "quit").await;
+        read_until(&mut tls, "<bye/>").await;
+        expect_eof(&mut tls).await;
+    }
+    assert!(server.shutdown(STEP).await);
+}
+
+#[tokio::test]
+async fn connection_limit_refuses_with_policy_violation() {
+    let server = start(Config {
+        c2s_max_connections_per_ip: 1,
+        ..test_config()
+    })
+    .await;
+    let mut first = TcpStream::connect(server.c2s_addr).await.unwrap();
+    send(&mut first, "x").await;
+    read_until(&mut first, "<hello/>").await;
+    let mut second = TcpStream::connect(server.c2s_addr).await.unwrap();
+    let refusal = read_until(&mut second, "</stream:stream>").await;
+    assert!(refusal.contains("<policy-violation"), "{refusal}");
+    expect_eof(&mut second).await;
+    // Over the limit on the direct-TLS port: closed without a handshake.
+    let mut third = TcpStream::connect(server.c2s_tls_addr).await.unwrap();
+    expect_eof(&mut third).await;
+    // Freeing the slot admits a new connection.
+    drop(first);
+    let mut admitted = None;
+    for _ in 0..50 {
+        let mut c = TcpStream::connect(server.c2s_addr).await.unwrap();
+        send(&mut c, "x").await;
+        let mut buf = [0u8; 512];
+        let n = tokio::time::timeout(STEP, c.read(&mut buf))
+            .await
+            .unwrap()
+            .unwrap_or(0);
+        if String::from_utf8_lossy(&buf[..n]).contains("<hello/>") {
+            admitted = Some(c);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(admitted.is_some(), "slot was never released");
+    drop(admitted);
+    assert!(server.shutdown(STEP).await);
+}
+
+#[tokio::test]
+async fn idle_timeout_closes_silent_unauthenticated_connection() {
+    let server = start(Config {
+        c2s_timeout: 1,
+        ..test_config()
+    })
+    .await;
+    let mut silent = TcpStream::connect(server.c2s_addr).await.unwrap();
+    let mut authed = TcpStream::connect(server.c2s_addr).await.unwrap();
+    send(&mut authed, "auth").await;
+    read_until(&mut authed, "<authed/>").await;
+    let started = std::time::Instant::now();
+    read_until(&mut silent, "<connection-timeout/>").await;
+    expect_eof(&mut silent).await;
+    assert!(started.elapsed() >= Duration::from_millis(500));
+    // The authenticated connection outlives the unauthenticated timeout.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    send(&mut authed, "ping").await;
+    read_until(&mut authed, "<hello/>").await;
+    assert!(server.shutdown(STEP).await);
+}
+
+#[tokio::test]
+async fn graceful_shutdown_sends_core_goodbye_and_stops_accepting() {
+    let server = start(test_config()).await;
+    let addr = server.c2s_addr;
+    let mut plain = TcpStream::connect(addr).await.unwrap();
+    send(&mut plain, "x").await;
+    read_until(&mut plain, "<hello/>").await;
+    let tcp = TcpStream::connect(server.c2s_tls_addr).await.unwrap();
+    let mut tls = tls_connect(tcp, &rustls::version::TLS13).await;
+    read_until(&mut tls, "/>").await;
+    let done = tokio::spawn(server.shutdown(STEP));
+    read_until(&mut plain, "</stream:stream>").await;
+    expect_eof(&mut plain).await;
+    read_until(&mut tls, "</stream:stream>").await;
+    expect_eof(&mut tls).await;
+    assert!(done.await.unwrap(), "connections did not finish");
+    // The listener is gone: connecting fails or is closed at once.
+    if let Ok(mut late) = TcpStream::connect(addr).await {
+        let _ = late.write_all(b"x").await;
+        expect_eof(&mut late).await;
+    }
+}
+
+#[tokio::test]
+async fn router_delivers_between_sessions() {
+    let server = start(test_config()).await;
+    let mut a = TcpStream::connect(server.c2s_addr).await.unwrap();
+    let mut b = TcpStream::connect(server.c2s_addr).await.unwrap();
+    send(&mut b, "bind:bob@localhost/phone").await;
+    read_until(&mut b, "<bound/>").await;
+    send(&mut a, "send:bob@localhost/phone:<message/>").await;
+    read_until(&mut a, "<sent ok='true'/>").await;
+    read_until(&mut b, "<routed><message/></routed>").await;
+    send(&mut a, "send:carol@localhost/x:<message/>").await;
+    read_until(&mut a, "<sent ok='false'/>").await;
+    drop(b);
+    // Once bob's connection ends its binding disappears.
+    let mut gone = false;
+    for _ in 0..50 {
+        if server.router.is_empty() {
+            gone = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(gone);
+    assert!(server.shutdown(STEP).await);
+}
