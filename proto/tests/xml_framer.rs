@@ -277,3 +277,25 @@ fn element_and_header_byte_limits() {
     let (_, err) = run(&mut p, &[&in_stream("  "), b"  "]);
     assert_eq!(err, Some(XmlError::LimitExceeded { kind: LimitKind::TopLevelText, max: 3 }));
 }
+
+#[test]
+fn declaration_split_after_question_mark_is_still_checked() {
+    // Regression (fuzzer): an empty re-scan made quick-xml's PiParser forget a trailing `?`.
+    let mut p = StreamParser::new(Limits::default());
+    p.feed(b"<?xml version='1.0' encoding='latin1'?");
+    assert_eq!(p.next_event(), Ok(None));
+    assert_eq!(p.next_event(), Ok(None));
+    p.feed(b">");
+    assert_eq!(p.next_event(), Err(XmlError::UnsupportedEncoding("latin1".into())));
+}
+
+#[test]
+fn whitespace_before_bad_text_is_reported_whole_or_split() {
+    // Regression (fuzzer): events must not depend on chunking even when an error follows.
+    for chunks in [&[&b"\tx"[..]][..], &[&b"\t"[..], &b"x"[..]][..]] {
+        let mut p = StreamParser::for_fragments(Limits::default(), JABBER_CLIENT_NS);
+        let (events, err) = run(&mut p, chunks);
+        assert_eq!(events, vec![StreamEvent::Text("\t".into())]);
+        assert_eq!(err, Some(XmlError::TextAtStreamLevel));
+    }
+}

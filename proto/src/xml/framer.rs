@@ -247,7 +247,9 @@ impl StreamParser {
         let rest = self.buf.get(self.pos..).unwrap_or_default();
         let run = rest.iter().position(|&b| b == b'<').unwrap_or(rest.len());
         let ws = rest.iter().take(run).take_while(|&&b| is_xml_whitespace(b)).count();
-        if ws < run {
+        // Whitespace before the offending byte is still reported, so the events do not depend
+        // on where the input was split.
+        if ws == 0 {
             return Err(match self.phase {
                 Phase::Prolog { .. } => XmlError::Syntax("character data before the stream header".into()),
                 Phase::Stream => XmlError::TextAtStreamLevel,
@@ -327,6 +329,17 @@ impl StreamParser {
     fn scan(&mut self) -> Result<Option<usize>, XmlError> {
         let rest = self.buf.get(self.pos..).unwrap_or_default();
         let len = rest.len();
+        let already = match self.token {
+            Token::None => return Ok(None),
+            Token::Text { scanned }
+            | Token::Tag { scanned, .. }
+            | Token::Declaration { scanned, .. }
+            | Token::CData { scanned } => scanned,
+        };
+        // Nothing new: quick-xml's `PiParser` forgets a trailing `?` when fed an empty slice.
+        if already >= len {
+            return Ok(None);
+        }
         let is_cdata = matches!(self.token, Token::CData { .. });
         let (found, scanned) = match &mut self.token {
             Token::None => return Ok(None),
