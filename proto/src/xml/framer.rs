@@ -245,7 +245,7 @@ impl StreamParser {
     /// Consumes whitespace outside any element (eagerly, so keepalives surface at once).
     fn top_level_text(&mut self) -> Result<Option<StreamEvent>, XmlError> {
         let rest = self.buf.get(self.pos..).unwrap_or_default();
-        let run = rest.iter().position(|&b| b == b'<').unwrap_or(rest.len());
+        let run = memchr::memchr(b'<', rest).unwrap_or(rest.len());
         let ws = rest.iter().take(run).take_while(|&&b| is_xml_whitespace(b)).count();
         // Whitespace before the offending byte is still reported, so the events do not depend
         // on where the input was split.
@@ -345,7 +345,7 @@ impl StreamParser {
             Token::None => return Ok(None),
             Token::Text { scanned } => {
                 let from = rest.get(*scanned..).unwrap_or_default();
-                match from.iter().position(|&b| b == b'<') {
+                match memchr::memchr(b'<', from) {
                     Some(i) => (Some(*scanned + i), scanned),
                     None => (None, scanned),
                 }

@@ -37,9 +37,13 @@ fn map_quick(e: quick_xml::Error) -> XmlError {
     }
 }
 
+fn has_char_ref(raw: &[u8]) -> bool {
+    memchr::memchr_iter(b'&', raw).any(|i| raw.get(i + 1) == Some(&b'#'))
+}
+
 /// Character references can smuggle in characters that the raw-byte check never saw.
 fn check_refs(raw: &str, value: &str) -> Result<(), XmlError> {
-    if raw.contains("&#") && !value.chars().all(is_xml_char) {
+    if has_char_ref(raw.as_bytes()) && !value.chars().all(is_xml_char) {
         return Err(XmlError::InvalidChar);
     }
     Ok(())
@@ -48,7 +52,9 @@ fn check_refs(raw: &str, value: &str) -> Result<(), XmlError> {
 /// Character data between markup: EOL-normalised and unescaped.
 pub(crate) fn text(raw: &[u8]) -> Result<Cow<'_, str>, XmlError> {
     let raw = decode(raw)?;
-    if raw.contains("]]>") {
+    if memchr::memchr_iter(b'>', raw.as_bytes())
+        .any(|i| i >= 2 && raw.as_bytes().get(i - 2..i) == Some(b"]]"))
+    {
         return Err(XmlError::Syntax("`]]>` in character data".into()));
     }
     let normalised = BytesText::from_escaped(raw).xml10_content();
@@ -99,10 +105,10 @@ impl<'a> StartTag<'a> {
             Some(Ok(a)) => a,
         };
         let qname = attr.key.into_inner();
-        if attr.value.contains('<') {
+        if memchr::memchr(b'<', attr.value.as_bytes()).is_some() {
             return Err(XmlError::Syntax("`<` in attribute value".into()));
         }
-        let has_char_ref = attr.value.contains("&#");
+        let has_char_ref = has_char_ref(attr.value.as_bytes());
         let value = attr.normalized_value(XmlVersion::Explicit1_0).map_err(map_quick)?;
         if has_char_ref && !value.chars().all(is_xml_char) {
             return Err(XmlError::InvalidChar);

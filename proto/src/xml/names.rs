@@ -29,6 +29,17 @@ fn is_name_char(c: char) -> bool {
 
 /// True for an XML `NCName` (a name without colons), the shape of prefixes and local names.
 pub fn is_ncname(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    // ASCII fast path: nearly every name on the wire.
+    if bytes.is_ascii() {
+        return match bytes.split_first() {
+            Some((first, rest)) => {
+                (first.is_ascii_alphabetic() || *first == b'_')
+                    && rest.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+            }
+            None => false,
+        };
+    }
     let mut chars = s.chars();
     match chars.next() {
         Some(c) if is_name_start(c) => chars.all(is_name_char),
@@ -55,6 +66,12 @@ pub fn is_xml_char(c: char) -> bool {
 /// than tab/LF/CR, and U+FFFE / U+FFFF (`EF BF BE`, `EF BF BF`). Surrogates never survive
 /// UTF-8 validation, so this plus `from_utf8` is the full `Char` check.
 pub fn has_forbidden_bytes(bytes: &[u8]) -> bool {
+    // Branch-free prefilter over fixed blocks (vectorises); exact check only on a hit.
+    let suspicious = |block: &[u8]| block.iter().fold(false, |acc, &b| acc | (b < 0x20) | (b == 0xEF));
+    bytes.chunks(32).any(suspicious) && has_forbidden_bytes_exact(bytes)
+}
+
+fn has_forbidden_bytes_exact(bytes: &[u8]) -> bool {
     bytes.iter().enumerate().any(|(i, &b)| {
         (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
             || (b == 0xEF
