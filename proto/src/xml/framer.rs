@@ -12,6 +12,7 @@ use super::error::{Restricted, XmlError};
 use super::header::StreamHeader;
 use super::limits::{LimitKind, Limits};
 use super::markup;
+use super::scope::Scope;
 use super::names::{STREAMS_NS, XML_NS, is_ncname, is_xml_whitespace, split_qname};
 
 /// What the framer reports, in stream order.
@@ -82,9 +83,7 @@ pub struct StreamParser {
     text_run: usize,
     stack: Vec<Open>,
     /// In-scope namespace bindings `(prefix, namespace)`, innermost last; `""` is the default.
-    bindings: Vec<(String, String)>,
-    /// Bindings made by the header (or the fragment root), restored on stream close.
-    root_bindings: usize,
+    bindings: Scope,
     stream_prefix: String,
     pending_close: bool,
     failed: Option<XmlError>,
@@ -104,8 +103,7 @@ impl StreamParser {
             element_bytes: 0,
             text_run: 0,
             stack: Vec::new(),
-            bindings: Vec::new(),
-            root_bindings: 0,
+            bindings: Scope::default(),
             stream_prefix: String::new(),
             pending_close: false,
             failed: None,
@@ -124,8 +122,7 @@ impl StreamParser {
     pub fn for_fragments(limits: Limits, default_ns: &str) -> Self {
         let mut parser = Self::new(limits);
         parser.phase = Phase::Stream;
-        parser.bindings.push((String::new(), default_ns.to_owned()));
-        parser.root_bindings = 1;
+        parser.bindings.push("", default_ns);
         parser
     }
 
@@ -200,7 +197,7 @@ impl StreamParser {
         self.buf = Vec::new();
         self.pos = 0;
         self.stack = Vec::new();
-        self.bindings = Vec::new();
+        self.bindings = Scope::default();
         e
     }
 
@@ -465,8 +462,8 @@ impl StreamParser {
         if prefix == "xml" {
             return Ok(XML_NS.to_owned());
         }
-        match self.bindings.iter().rev().find(|(p, _)| p == prefix) {
-            Some((_, ns)) => Ok(ns.clone()),
+        match self.bindings.resolve(prefix) {
+            Some(ns) => Ok(ns.to_owned()),
             None if prefix.is_empty() => Ok(String::new()),
             None => Err(XmlError::UnboundPrefix(prefix.to_owned())),
         }
@@ -495,7 +492,7 @@ impl StreamParser {
                     return Err(limit(LimitKind::NamespaceDeclarations, self.limits.max_namespace_declarations));
                 }
                 check_declaration(declared, &attr.value)?;
-                self.bindings.push((declared.to_owned(), attr.value.into_owned()));
+                self.bindings.push(declared, &attr.value);
                 continue;
             }
             if element.attrs.len() >= self.limits.max_attributes {
@@ -539,7 +536,7 @@ impl StreamParser {
         if self.stack.len() >= self.limits.max_depth {
             return Err(limit(LimitKind::Depth, self.limits.max_depth));
         }
-        let bindings_mark = self.bindings.len();
+        let bindings_mark = self.bindings.mark();
         let (element, prefix) = self.parse_start(content)?;
         if empty {
             self.bindings.truncate(bindings_mark);
@@ -557,7 +554,7 @@ impl StreamParser {
         let Some(open) = self.stack.pop() else {
             if prefix == self.stream_prefix && local == "stream" && !self.stream_prefix.is_empty() {
                 self.phase = Phase::Closed;
-                self.bindings.clear();
+                self.bindings.truncate(0);
                 return Ok(Some(StreamEvent::Close));
             }
             return Err(XmlError::MismatchedEndTag {
@@ -596,13 +593,7 @@ impl StreamParser {
         if element.name != "stream" || element.ns != STREAMS_NS {
             return Err(XmlError::InvalidStreamNamespace { name: element.name, ns: element.ns });
         }
-        let default_ns = self
-            .bindings
-            .iter()
-            .rev()
-            .find(|(p, _)| p.is_empty())
-            .map(|(_, ns)| ns.clone())
-            .unwrap_or_default();
+        let default_ns = self.bindings.resolve("").unwrap_or_default().to_owned();
         if let Some(expected) = &self.expected_ns {
             if *expected != default_ns {
                 return Err(XmlError::InvalidContentNamespace { expected: expected.clone(), found: default_ns });
@@ -615,7 +606,7 @@ impl StreamParser {
                 .bindings
                 .iter()
                 .filter(|(p, _)| !p.is_empty() && *p != prefix)
-                .cloned()
+                .map(|(p, ns)| (p.to_owned(), ns.to_owned()))
                 .collect(),
             ..StreamHeader::default()
         };
@@ -633,7 +624,6 @@ impl StreamParser {
             };
             *slot = Some(attr.value);
         }
-        self.root_bindings = self.bindings.len();
         self.stream_prefix = prefix;
         self.phase = Phase::Stream;
         self.element_bytes = 0;

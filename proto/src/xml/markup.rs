@@ -11,13 +11,48 @@ use quick_xml::events::attributes::Attributes;
 use super::error::{Restricted, XmlError};
 use super::names::{has_forbidden_bytes, is_xml_char, is_xml_whitespace};
 
-/// Validates raw bytes as UTF-8 XML characters.
-pub(crate) fn decode(bytes: &[u8]) -> Result<&str, XmlError> {
+/// Byte classes found in a token, computed in one vectorisable pass so the rarer checks
+/// (exact character validation, unescaping, EOL normalisation) run only when needed.
+#[derive(Clone, Copy)]
+struct Flags(u8);
+
+const CONTROL: u8 = 1;
+const EF: u8 = 2;
+const AMP: u8 = 4;
+const LT: u8 = 8;
+const GT: u8 = 16;
+const CR: u8 = 32;
+const TAB_LF: u8 = 64;
+
+fn flags(bytes: &[u8]) -> Flags {
+    Flags(bytes.iter().fold(0u8, |acc, &b| {
+        acc | u8::from(b < 0x20)
+            | (u8::from(b == 0xEF) << 1)
+            | (u8::from(b == b'&') << 2)
+            | (u8::from(b == b'<') << 3)
+            | (u8::from(b == b'>') << 4)
+            | (u8::from(b == b'\r') << 5)
+            | (u8::from(b == b'\t' || b == b'\n') << 6)
+    }))
+}
+
+impl Flags {
+    fn any(self, mask: u8) -> bool {
+        self.0 & mask != 0
+    }
+}
+
+fn decode_with(bytes: &[u8], f: Flags) -> Result<&str, XmlError> {
     let s = std::str::from_utf8(bytes).map_err(|_| XmlError::InvalidUtf8)?;
-    if has_forbidden_bytes(bytes) {
+    if f.any(CONTROL | EF) && has_forbidden_bytes(bytes) {
         return Err(XmlError::InvalidChar);
     }
     Ok(s)
+}
+
+/// Validates raw bytes as UTF-8 XML characters.
+pub(crate) fn decode(bytes: &[u8]) -> Result<&str, XmlError> {
+    decode_with(bytes, flags(bytes))
 }
 
 fn map_escape(e: EscapeError) -> XmlError {
@@ -51,13 +86,22 @@ fn check_refs(raw: &str, value: &str) -> Result<(), XmlError> {
 
 /// Character data between markup: EOL-normalised and unescaped.
 pub(crate) fn text(raw: &[u8]) -> Result<Cow<'_, str>, XmlError> {
-    let raw = decode(raw)?;
-    if memchr::memchr_iter(b'>', raw.as_bytes())
-        .any(|i| i >= 2 && raw.as_bytes().get(i - 2..i) == Some(b"]]"))
+    let f = flags(raw);
+    let raw = decode_with(raw, f)?;
+    if f.any(GT)
+        && memchr::memchr_iter(b'>', raw.as_bytes())
+            .any(|i| i >= 2 && raw.as_bytes().get(i - 2..i) == Some(b"]]"))
     {
         return Err(XmlError::Syntax("`]]>` in character data".into()));
     }
-    let normalised = BytesText::from_escaped(raw).xml10_content();
+    let normalised = if f.any(CR) {
+        BytesText::from_escaped(raw).xml10_content()
+    } else {
+        Cow::Borrowed(raw)
+    };
+    if !f.any(AMP) {
+        return Ok(normalised);
+    }
     let value = match normalised {
         Cow::Borrowed(s) => unescape(s).map_err(map_escape)?,
         Cow::Owned(s) => Cow::Owned(unescape(&s).map_err(map_escape)?.into_owned()),
@@ -105,10 +149,15 @@ impl<'a> StartTag<'a> {
             Some(Ok(a)) => a,
         };
         let qname = attr.key.into_inner();
-        if memchr::memchr(b'<', attr.value.as_bytes()).is_some() {
+        let f = flags(attr.value.as_bytes());
+        if f.any(LT) {
             return Err(XmlError::Syntax("`<` in attribute value".into()));
         }
-        let has_char_ref = has_char_ref(attr.value.as_bytes());
+        // Most values need neither unescaping nor whitespace normalisation.
+        if !f.any(AMP | CR | TAB_LF) {
+            return Ok(Some(RawAttr { qname, value: attr.value }));
+        }
+        let has_char_ref = f.any(AMP) && has_char_ref(attr.value.as_bytes());
         let value = attr.normalized_value(XmlVersion::Explicit1_0).map_err(map_quick)?;
         if has_char_ref && !value.chars().all(is_xml_char) {
             return Err(XmlError::InvalidChar);

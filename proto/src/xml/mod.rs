@@ -11,6 +11,7 @@ mod header;
 mod limits;
 mod markup;
 mod names;
+mod scope;
 mod serialise;
 
 pub use condition::{StreamErrorCondition, stream_error, stream_error_xml};
