@@ -50,8 +50,12 @@ fn bench(c: &mut Criterion) {
     assert!(raw_quick_xml(&input) > 1000);
     let mut group = c.benchmark_group("xml_framer");
     group.throughput(Throughput::Bytes(input.len() as u64));
-    group.bench_function("gatecheck_stream_parser_4k_chunks", |b| b.iter(|| framer(black_box(&input))));
-    group.bench_function("quick_xml_ns_reader", |b| b.iter(|| raw_quick_xml(black_box(&input))));
+    group.bench_function("gatecheck_stream_parser_4k_chunks", |b| {
+        b.iter(|| framer(black_box(&input)))
+    });
+    group.bench_function("quick_xml_ns_reader", |b| {
+        b.iter(|| raw_quick_xml(black_box(&input)))
+    });
     group.finish();
 }
 

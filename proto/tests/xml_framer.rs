@@ -1,8 +1,9 @@
 //! Stream framing behaviour and hostile inputs, each asserting the typed error and condition.
 
 use gatecheck_proto::xml::{
-    Element, JABBER_CLIENT_NS, LimitKind, Limits, Restricted, STREAMS_NS, StreamErrorCondition as C,
-    StreamEvent, StreamHeader, StreamParser, XML_NS, XmlError, parse_element, parse_element_in,
+    Element, JABBER_CLIENT_NS, LimitKind, Limits, Restricted, STREAMS_NS,
+    StreamErrorCondition as C, StreamEvent, StreamHeader, StreamParser, XML_NS, XmlError,
+    parse_element, parse_element_in,
 };
 
 const HEADER: &str = "<?xml version='1.0'?><stream:stream xmlns='jabber:client' \
@@ -47,19 +48,31 @@ fn header_stanzas_keepalive_close() {
     );
     let (events, err) = run(&mut p, &[&input]);
     assert_eq!(err, None);
-    let StreamEvent::Header(h) = &events[0] else { panic!("no header: {events:?}") };
+    let StreamEvent::Header(h) = &events[0] else {
+        panic!("no header: {events:?}")
+    };
     assert_eq!(h.to.as_deref(), Some("example.org"));
     assert_eq!(h.version.as_deref(), Some("1.0"));
     assert_eq!(h.lang.as_deref(), Some("en"));
     assert_eq!(h.default_ns, JABBER_CLIENT_NS);
     assert_eq!(h.stream_prefix, "stream");
-    let StreamEvent::Element(m) = &events[1] else { panic!() };
+    let StreamEvent::Element(m) = &events[1] else {
+        panic!()
+    };
     assert!(m.is("message", JABBER_CLIENT_NS));
-    assert_eq!(m.child("body", JABBER_CLIENT_NS).map(Element::text), Some("hi & bye".into()));
+    assert_eq!(
+        m.child("body", JABBER_CLIENT_NS).map(Element::text),
+        Some("hi & bye".into())
+    );
     assert!(m.child("x", "urn:x").is_some());
-    assert_eq!(m.to_xml_in(JABBER_CLIENT_NS), "<message to='a@b' type='chat'><body>hi &amp; bye</body><x xmlns='urn:x'/></message>");
+    assert_eq!(
+        m.to_xml_in(JABBER_CLIENT_NS),
+        "<message to='a@b' type='chat'><body>hi &amp; bye</body><x xmlns='urn:x'/></message>"
+    );
     assert_eq!(events[2], StreamEvent::Text(" \n".into()));
-    let StreamEvent::Element(f) = &events[3] else { panic!() };
+    let StreamEvent::Element(f) = &events[3] else {
+        panic!()
+    };
     assert!(f.is("features", STREAMS_NS));
     assert_eq!(events[4], StreamEvent::Close);
     assert_eq!(events.len(), 5);
@@ -89,7 +102,12 @@ fn header_serialisation_parses_back() {
 #[test]
 fn reset_expects_a_new_header_and_drops_buffered_bytes() {
     let mut p = StreamParser::new(Limits::default());
-    let (_, err) = run(&mut p, &[&in_stream("<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/><injected/>")]);
+    let (_, err) = run(
+        &mut p,
+        &[&in_stream(
+            "<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/><injected/>",
+        )],
+    );
     assert_eq!(err, None);
     p.reset();
     let (events, err) = run(&mut p, &[HEADER.as_bytes()]);
@@ -100,9 +118,15 @@ fn reset_expects_a_new_header_and_drops_buffered_bytes() {
 #[test]
 fn empty_stream_header_yields_close() {
     let mut p = StreamParser::new(Limits::default());
-    let (events, err) = run(&mut p, &[b"<stream:stream xmlns:stream='http://etherx.jabber.org/streams'/>"]);
+    let (events, err) = run(
+        &mut p,
+        &[b"<stream:stream xmlns:stream='http://etherx.jabber.org/streams'/>"],
+    );
     assert_eq!(err, None);
-    assert!(matches!(events.as_slice(), [StreamEvent::Header(_), StreamEvent::Close]));
+    assert!(matches!(
+        events.as_slice(),
+        [StreamEvent::Header(_), StreamEvent::Close]
+    ));
 }
 
 #[test]
@@ -124,8 +148,14 @@ fn prefixed_attributes_and_cdata() {
 fn default_namespace_is_inherited_in_fragments() {
     let e = parse_element_in("<iq type='get'/>", JABBER_CLIENT_NS, &Limits::default()).unwrap();
     assert!(e.is("iq", JABBER_CLIENT_NS));
-    assert_eq!(parse_element("  ", &Limits::default()), Err(XmlError::NoElement));
-    assert_eq!(parse_element("<a/><b/>", &Limits::default()), Err(XmlError::TrailingContent));
+    assert_eq!(
+        parse_element("  ", &Limits::default()),
+        Err(XmlError::NoElement)
+    );
+    assert_eq!(
+        parse_element("<a/><b/>", &Limits::default()),
+        Err(XmlError::TrailingContent)
+    );
 }
 
 #[test]
@@ -140,7 +170,9 @@ fn billion_laughs_is_restricted() {
 
 #[test]
 fn external_entity_is_restricted() {
-    let e = stream_error(b"<!DOCTYPE foo [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]><foo>&xxe;</foo>");
+    let e = stream_error(
+        b"<!DOCTYPE foo [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]><foo>&xxe;</foo>",
+    );
     assert_eq!(e.condition(), C::RestrictedXml);
     // Without the DTD, the undeclared reference alone is restricted too.
     let e = stream_error(&in_stream("<message><body>&xxe;</body></message>"));
@@ -156,7 +188,13 @@ fn deep_nesting_is_a_policy_violation() {
         body.push_str("<a>");
     }
     let e = stream_error(&in_stream(&body));
-    assert_eq!(e, XmlError::LimitExceeded { kind: LimitKind::Depth, max: Limits::default().max_depth });
+    assert_eq!(
+        e,
+        XmlError::LimitExceeded {
+            kind: LimitKind::Depth,
+            max: Limits::default().max_depth
+        }
+    );
     assert_eq!(e.condition(), C::PolicyViolation);
 }
 
@@ -172,8 +210,13 @@ fn invalid_utf8_split_across_chunks() {
     let mut p = StreamParser::new(Limits::default());
     let (events, err) = run(&mut p, &[&start, b"\xC3", b"\xA9</body></message>"]);
     assert_eq!(err, None);
-    let Some(StreamEvent::Element(m)) = events.last() else { panic!() };
-    assert_eq!(m.child("body", JABBER_CLIENT_NS).map(Element::text), Some("café".into()));
+    let Some(StreamEvent::Element(m)) = events.last() else {
+        panic!()
+    };
+    assert_eq!(
+        m.child("body", JABBER_CLIENT_NS).map(Element::text),
+        Some("café".into())
+    );
 }
 
 #[test]
@@ -183,13 +226,19 @@ fn unclosed_tag_at_end_of_input() {
     assert_eq!(err, None);
     assert_eq!(p.finish(), Err(XmlError::UnexpectedEof));
     assert_eq!(p.next_event(), Err(XmlError::UnexpectedEof));
-    assert_eq!(parse_element("<a><b></b>", &Limits::default()), Err(XmlError::UnexpectedEof));
+    assert_eq!(
+        parse_element("<a><b></b>", &Limits::default()),
+        Err(XmlError::UnexpectedEof)
+    );
     assert_eq!(XmlError::UnexpectedEof.condition(), C::NotWellFormed);
 }
 
 #[test]
 fn comment_and_pi_are_restricted() {
-    assert_eq!(stream_error(&in_stream("<!-- hi -->")), XmlError::Restricted(Restricted::Comment));
+    assert_eq!(
+        stream_error(&in_stream("<!-- hi -->")),
+        XmlError::Restricted(Restricted::Comment)
+    );
     assert_eq!(
         stream_error(&in_stream("<a><?php x?></a>")),
         XmlError::Restricted(Restricted::ProcessingInstruction)
@@ -210,18 +259,33 @@ fn undeclared_prefix() {
     let e = stream_error(&in_stream("<foo:bar/>"));
     assert_eq!(e, XmlError::UnboundPrefix("foo".into()));
     assert_eq!(e.condition(), C::NotWellFormed);
-    assert_eq!(stream_error(&in_stream("<a foo:x='1'/>")), XmlError::UnboundPrefix("foo".into()));
+    assert_eq!(
+        stream_error(&in_stream("<a foo:x='1'/>")),
+        XmlError::UnboundPrefix("foo".into())
+    );
 }
 
 #[test]
 fn too_many_attributes() {
     let attrs: String = (0..65).map(|i| format!(" a{i}='x'")).collect();
     let e = stream_error(&in_stream(&format!("<message{attrs}/>")));
-    assert_eq!(e, XmlError::LimitExceeded { kind: LimitKind::Attributes, max: 64 });
+    assert_eq!(
+        e,
+        XmlError::LimitExceeded {
+            kind: LimitKind::Attributes,
+            max: 64
+        }
+    );
     assert_eq!(e.condition(), C::PolicyViolation);
     let decls: String = (0..17).map(|i| format!(" xmlns:p{i}='urn:{i}'")).collect();
     let e = stream_error(&in_stream(&format!("<message{decls}/>")));
-    assert_eq!(e, XmlError::LimitExceeded { kind: LimitKind::NamespaceDeclarations, max: 16 });
+    assert_eq!(
+        e,
+        XmlError::LimitExceeded {
+            kind: LimitKind::NamespaceDeclarations,
+            max: 16
+        }
+    );
 }
 
 #[test]
@@ -232,10 +296,16 @@ fn namespace_errors() {
     let (_, err) = run(&mut p, &[b"<stream:stream xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams'>"]);
     assert_eq!(
         err,
-        Some(XmlError::InvalidContentNamespace { expected: "jabber:client".into(), found: "jabber:server".into() })
+        Some(XmlError::InvalidContentNamespace {
+            expected: "jabber:client".into(),
+            found: "jabber:server".into()
+        })
     );
     assert_eq!(err.map(|e| e.condition()), Some(C::InvalidNamespace));
-    assert!(matches!(stream_error(&in_stream("<a xmlns:p=''/>")), XmlError::InvalidNamespaceDeclaration(_)));
+    assert!(matches!(
+        stream_error(&in_stream("<a xmlns:p=''/>")),
+        XmlError::InvalidNamespaceDeclaration(_)
+    ));
     assert!(matches!(
         stream_error(&in_stream("<a xmlns:p='u' xmlns:q='u' p:x='1' q:x='2'/>")),
         XmlError::DuplicateAttribute(_)
@@ -245,15 +315,39 @@ fn namespace_errors() {
 #[test]
 fn well_formedness_errors() {
     let e = stream_error(&in_stream("<a></b>"));
-    assert_eq!(e, XmlError::MismatchedEndTag { expected: "a".into(), found: "b".into() });
+    assert_eq!(
+        e,
+        XmlError::MismatchedEndTag {
+            expected: "a".into(),
+            found: "b".into()
+        }
+    );
     assert_eq!(e.condition(), C::NotWellFormed);
-    assert_eq!(stream_error(&in_stream("</stream:other>")).condition(), C::NotWellFormed);
-    assert_eq!(stream_error(&in_stream("<a>\u{1}</a>")), XmlError::InvalidChar);
-    assert_eq!(stream_error(&in_stream("<1a/>")), XmlError::InvalidName("1a".into()));
-    assert_eq!(stream_error(&in_stream("<a b='1' b='2'/>")).condition(), C::NotWellFormed);
-    assert_eq!(stream_error(&in_stream("hello")), XmlError::TextAtStreamLevel);
+    assert_eq!(
+        stream_error(&in_stream("</stream:other>")).condition(),
+        C::NotWellFormed
+    );
+    assert_eq!(
+        stream_error(&in_stream("<a>\u{1}</a>")),
+        XmlError::InvalidChar
+    );
+    assert_eq!(
+        stream_error(&in_stream("<1a/>")),
+        XmlError::InvalidName("1a".into())
+    );
+    assert_eq!(
+        stream_error(&in_stream("<a b='1' b='2'/>")).condition(),
+        C::NotWellFormed
+    );
+    assert_eq!(
+        stream_error(&in_stream("hello")),
+        XmlError::TextAtStreamLevel
+    );
     assert_eq!(XmlError::TextAtStreamLevel.condition(), C::BadFormat);
-    assert_eq!(stream_error(&in_stream("</stream:stream><a/>")), XmlError::TrailingContent);
+    assert_eq!(
+        stream_error(&in_stream("</stream:stream><a/>")),
+        XmlError::TrailingContent
+    );
     assert_eq!(
         stream_error(b"<?xml version='1.0' encoding='ISO-8859-1'?>").condition(),
         C::UnsupportedEncoding
@@ -262,20 +356,51 @@ fn well_formedness_errors() {
 
 #[test]
 fn element_and_header_byte_limits() {
-    let limits = Limits { max_element_bytes: 100, max_header_bytes: 300, ..Limits::default() };
+    let limits = Limits {
+        max_element_bytes: 100,
+        max_header_bytes: 300,
+        ..Limits::default()
+    };
     let mut p = StreamParser::new(limits);
     let (_, err) = run(&mut p, &[&in_stream(&format!("<a>{}</a>", "x".repeat(95)))]);
-    assert_eq!(err, Some(XmlError::LimitExceeded { kind: LimitKind::ElementBytes, max: 100 }));
+    assert_eq!(
+        err,
+        Some(XmlError::LimitExceeded {
+            kind: LimitKind::ElementBytes,
+            max: 100
+        })
+    );
     let mut p = StreamParser::new(limits);
-    let (events, err) = run(&mut p, &[&in_stream(&format!("<a>{}</a><b/>", "x".repeat(90)))]);
+    let (events, err) = run(
+        &mut p,
+        &[&in_stream(&format!("<a>{}</a><b/>", "x".repeat(90)))],
+    );
     assert_eq!(err, None, "the budget is per element");
     assert_eq!(events.len(), 3);
     let mut p = StreamParser::new(limits);
-    let (_, err) = run(&mut p, &[format!("<stream:stream a='{}'", "x".repeat(400)).as_bytes()]);
-    assert_eq!(err, Some(XmlError::LimitExceeded { kind: LimitKind::HeaderBytes, max: 300 }));
-    let mut p = StreamParser::new(Limits { max_top_level_text: 3, ..limits });
+    let (_, err) = run(
+        &mut p,
+        &[format!("<stream:stream a='{}'", "x".repeat(400)).as_bytes()],
+    );
+    assert_eq!(
+        err,
+        Some(XmlError::LimitExceeded {
+            kind: LimitKind::HeaderBytes,
+            max: 300
+        })
+    );
+    let mut p = StreamParser::new(Limits {
+        max_top_level_text: 3,
+        ..limits
+    });
     let (_, err) = run(&mut p, &[&in_stream("  "), b"  "]);
-    assert_eq!(err, Some(XmlError::LimitExceeded { kind: LimitKind::TopLevelText, max: 3 }));
+    assert_eq!(
+        err,
+        Some(XmlError::LimitExceeded {
+            kind: LimitKind::TopLevelText,
+            max: 3
+        })
+    );
 }
 
 #[test]
@@ -286,7 +411,10 @@ fn declaration_split_after_question_mark_is_still_checked() {
     assert_eq!(p.next_event(), Ok(None));
     assert_eq!(p.next_event(), Ok(None));
     p.feed(b">");
-    assert_eq!(p.next_event(), Err(XmlError::UnsupportedEncoding("latin1".into())));
+    assert_eq!(
+        p.next_event(),
+        Err(XmlError::UnsupportedEncoding("latin1".into()))
+    );
 }
 
 #[test]

@@ -64,7 +64,10 @@ fn hundred_mib_text_node_is_rejected_with_bounded_memory() {
     let peak = PEAK.load(Ordering::SeqCst) - baseline;
     assert_eq!(
         first_error,
-        Some(XmlError::LimitExceeded { kind: LimitKind::ElementBytes, max: Limits::default().max_element_bytes })
+        Some(XmlError::LimitExceeded {
+            kind: LimitKind::ElementBytes,
+            max: Limits::default().max_element_bytes
+        })
     );
     assert!(peak < 64 * 1024 * 1024, "peak heap {peak} bytes");
     // Much tighter in fact: one element budget plus a chunk or so.

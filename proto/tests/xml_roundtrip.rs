@@ -27,7 +27,11 @@ fn text() -> impl Strategy<Value = String> {
 fn attrs() -> impl Strategy<Value = Vec<Attr>> {
     let attr = (
         name(),
-        prop_oneof![Just(String::new()), Just(XML_NS.to_owned()), Just("urn:attr".to_owned())],
+        prop_oneof![
+            Just(String::new()),
+            Just(XML_NS.to_owned()),
+            Just("urn:attr".to_owned())
+        ],
         text(),
     )
         .prop_map(|(name, ns, value)| Attr { name, ns, value });
@@ -61,7 +65,12 @@ fn element() -> impl Strategy<Value = Element> {
             ),
         )
             .prop_map(|(name, ns, attrs, children)| {
-                let mut e = Element { name, ns, attrs, children: Vec::new() };
+                let mut e = Element {
+                    name,
+                    ns,
+                    attrs,
+                    children: Vec::new(),
+                };
                 for child in children {
                     match child {
                         Node::Element(c) => e.children.push(Node::Element(c)),

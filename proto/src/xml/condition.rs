@@ -1,7 +1,7 @@
 //! RFC 6120 §4.9.3 stream error conditions and the `<stream:error/>` element built from them.
 
 use super::element::Element;
-use super::names::{STREAMS_NS, STREAM_ERRORS_NS};
+use super::names::{STREAM_ERRORS_NS, STREAMS_NS};
 
 macro_rules! conditions {
     ($($variant:ident => $name:literal, $doc:literal;)*) => {
@@ -104,7 +104,10 @@ mod tests {
         assert_eq!(e.name, "error");
         assert_eq!(e.ns, STREAMS_NS);
         assert!(e.child("policy-violation", STREAM_ERRORS_NS).is_some());
-        assert_eq!(e.child("text", STREAM_ERRORS_NS).map(|t| t.text()), Some("too big".into()));
+        assert_eq!(
+            e.child("text", STREAM_ERRORS_NS).map(|t| t.text()),
+            Some("too big".into())
+        );
         assert_eq!(
             stream_error_xml(StreamErrorCondition::NotWellFormed, None),
             "<stream:error><not-well-formed xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error>"

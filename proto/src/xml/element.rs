@@ -49,7 +49,12 @@ fn attr_key(key: &str) -> (&str, &str) {
 impl Element {
     /// A new empty element. Names are not validated here; use XML names.
     pub fn new(name: impl Into<String>, ns: impl Into<String>) -> Self {
-        Self { name: name.into(), ns: ns.into(), attrs: Vec::new(), children: Vec::new() }
+        Self {
+            name: name.into(),
+            ns: ns.into(),
+            attrs: Vec::new(),
+            children: Vec::new(),
+        }
     }
 
     /// Sets an attribute (replacing one of the same name). `xml:lang`-style keys go to the XML
@@ -70,7 +75,11 @@ impl Element {
         let value = value.into();
         match self.attrs.iter_mut().find(|a| a.name == name && a.ns == ns) {
             Some(attr) => attr.value = value,
-            None => self.attrs.push(Attr { name: name.into(), ns: ns.into(), value }),
+            None => self.attrs.push(Attr {
+                name: name.into(),
+                ns: ns.into(),
+                value,
+            }),
         }
     }
 
@@ -105,7 +114,10 @@ impl Element {
 
     /// Value of the attribute with this expanded name.
     pub fn attr_ns(&self, name: &str, ns: &str) -> Option<&str> {
-        self.attrs.iter().find(|a| a.name == name && a.ns == ns).map(|a| a.value.as_str())
+        self.attrs
+            .iter()
+            .find(|a| a.name == name && a.ns == ns)
+            .map(|a| a.value.as_str())
     }
 
     /// First child element with this name and namespace.
@@ -119,7 +131,8 @@ impl Element {
         name: &'a str,
         ns: &'a str,
     ) -> impl Iterator<Item = &'a Element> + 'a {
-        self.elements().filter(move |e| e.name == name && e.ns == ns)
+        self.elements()
+            .filter(move |e| e.name == name && e.ns == ns)
     }
 
     /// Child elements, skipping text.
@@ -168,7 +181,10 @@ mod tests {
         assert_eq!(e.text(), "xy");
         assert_eq!(e.children.len(), 3);
         assert_eq!(e.children_named("body", "jabber:client").count(), 2);
-        assert_eq!(e.child("body", "jabber:client").map(Element::text), Some("hi".into()));
+        assert_eq!(
+            e.child("body", "jabber:client").map(Element::text),
+            Some("hi".into())
+        );
         assert!(e.child("body", "other").is_none());
         let replaced = e.clone().with_attr("to", "c@d");
         assert_eq!(replaced.attrs.len(), 2);

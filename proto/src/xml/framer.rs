@@ -12,8 +12,8 @@ use super::error::{Restricted, XmlError};
 use super::header::StreamHeader;
 use super::limits::{LimitKind, Limits};
 use super::markup;
-use super::scope::Scope;
 use super::names::{STREAMS_NS, XML_NS, is_ncname, is_xml_whitespace, split_qname};
+use super::scope::Scope;
 
 /// What the framer reports, in stream order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,7 +37,10 @@ enum Token {
     /// Character data inside an element; `scanned` bytes contain no `<`.
     Text { scanned: usize },
     /// `<name ...>` or `</name>`: quick-xml's quote-aware `>` finder.
-    Tag { parser: ElementParser, scanned: usize },
+    Tag {
+        parser: ElementParser,
+        scanned: usize,
+    },
     /// `<?xml ...?>` at the very start.
     Declaration { parser: PiParser, scanned: usize },
     /// `<![CDATA[ ... ]]>`; `scanned` counts bytes searched for the terminator.
@@ -98,7 +101,9 @@ impl StreamParser {
             buf: Vec::new(),
             pos: 0,
             token: Token::None,
-            phase: Phase::Prolog { declaration_allowed: true },
+            phase: Phase::Prolog {
+                declaration_allowed: true,
+            },
             header_bytes: 0,
             element_bytes: 0,
             text_run: 0,
@@ -243,12 +248,18 @@ impl StreamParser {
     fn top_level_text(&mut self) -> Result<Option<StreamEvent>, XmlError> {
         let rest = self.buf.get(self.pos..).unwrap_or_default();
         let run = memchr::memchr(b'<', rest).unwrap_or(rest.len());
-        let ws = rest.iter().take(run).take_while(|&&b| is_xml_whitespace(b)).count();
+        let ws = rest
+            .iter()
+            .take(run)
+            .take_while(|&&b| is_xml_whitespace(b))
+            .count();
         // Whitespace before the offending byte is still reported, so the events do not depend
         // on where the input was split.
         if ws == 0 {
             return Err(match self.phase {
-                Phase::Prolog { .. } => XmlError::Syntax("character data before the stream header".into()),
+                Phase::Prolog { .. } => {
+                    XmlError::Syntax("character data before the stream header".into())
+                }
                 Phase::Stream => XmlError::TextAtStreamLevel,
                 Phase::Closed => XmlError::TrailingContent,
             });
@@ -257,14 +268,19 @@ impl StreamParser {
         self.pos += ws;
         match self.phase {
             Phase::Prolog { .. } => {
-                self.phase = Phase::Prolog { declaration_allowed: false };
+                self.phase = Phase::Prolog {
+                    declaration_allowed: false,
+                };
                 self.add_header_bytes(ws)?;
                 Ok(None)
             }
             Phase::Stream => {
                 self.text_run += ws;
                 if self.text_run > self.limits.max_top_level_text {
-                    return Err(limit(LimitKind::TopLevelText, self.limits.max_top_level_text));
+                    return Err(limit(
+                        LimitKind::TopLevelText,
+                        self.limits.max_top_level_text,
+                    ));
                 }
                 Ok(Some(StreamEvent::Text(text)))
             }
@@ -281,10 +297,15 @@ impl StreamParser {
         if self.phase == Phase::Closed {
             return Err(XmlError::TrailingContent);
         }
-        let Some(&second) = rest.get(1) else { return Ok(None) };
+        let Some(&second) = rest.get(1) else {
+            return Ok(None);
+        };
         match second {
             b'?' => {
-                let declaration = self.phase == (Phase::Prolog { declaration_allowed: true });
+                let declaration = self.phase
+                    == (Phase::Prolog {
+                        declaration_allowed: true,
+                    });
                 if !declaration {
                     return Err(XmlError::Restricted(Restricted::ProcessingInstruction));
                 }
@@ -295,8 +316,13 @@ impl StreamParser {
                         Err(XmlError::Restricted(Restricted::ProcessingInstruction))
                     };
                 };
-                if head.get(..5) == Some(b"<?xml") && head.get(5).copied().is_some_and(is_xml_whitespace) {
-                    Ok(Some(Token::Declaration { parser: PiParser::default(), scanned: 2 }))
+                if head.get(..5) == Some(b"<?xml")
+                    && head.get(5).copied().is_some_and(is_xml_whitespace)
+                {
+                    Ok(Some(Token::Declaration {
+                        parser: PiParser::default(),
+                        scanned: 2,
+                    }))
                 } else {
                     Err(XmlError::Restricted(Restricted::ProcessingInstruction))
                 }
@@ -313,12 +339,17 @@ impl StreamParser {
                     } else if self.stack.is_empty() {
                         Err(XmlError::TextAtStreamLevel)
                     } else {
-                        Ok(Some(Token::CData { scanned: CDATA_OPEN.len() }))
+                        Ok(Some(Token::CData {
+                            scanned: CDATA_OPEN.len(),
+                        }))
                     }
                 }
                 Some(_) => Err(XmlError::Restricted(Restricted::Dtd)),
             },
-            _ => Ok(Some(Token::Tag { parser: ElementParser::default(), scanned: 1 })),
+            _ => Ok(Some(Token::Tag {
+                parser: ElementParser::default(),
+                scanned: 1,
+            })),
         }
     }
 
@@ -391,7 +422,10 @@ impl StreamParser {
             }
             _ => {
                 if self.element_bytes + pending > self.limits.max_element_bytes {
-                    return Err(limit(LimitKind::ElementBytes, self.limits.max_element_bytes));
+                    return Err(limit(
+                        LimitKind::ElementBytes,
+                        self.limits.max_element_bytes,
+                    ));
                 }
             }
         }
@@ -414,7 +448,10 @@ impl StreamParser {
             _ => {
                 self.element_bytes += n;
                 if self.element_bytes > self.limits.max_element_bytes {
-                    return Err(limit(LimitKind::ElementBytes, self.limits.max_element_bytes));
+                    return Err(limit(
+                        LimitKind::ElementBytes,
+                        self.limits.max_element_bytes,
+                    ));
                 }
                 Ok(())
             }
@@ -432,7 +469,9 @@ impl StreamParser {
                 Ok(None)
             }
             Token::CData { .. } => {
-                let inner = raw.get(CDATA_OPEN.len()..raw.len().saturating_sub(3)).unwrap_or_default();
+                let inner = raw
+                    .get(CDATA_OPEN.len()..raw.len().saturating_sub(3))
+                    .unwrap_or_default();
                 let text = markup::cdata(inner)?;
                 if let Some(open) = self.stack.last_mut() {
                     open.element.push_text(&text);
@@ -440,8 +479,12 @@ impl StreamParser {
                 Ok(None)
             }
             Token::Declaration { .. } => {
-                markup::xml_declaration(raw.get(5..raw.len().saturating_sub(2)).unwrap_or_default())?;
-                self.phase = Phase::Prolog { declaration_allowed: false };
+                markup::xml_declaration(
+                    raw.get(5..raw.len().saturating_sub(2)).unwrap_or_default(),
+                )?;
+                self.phase = Phase::Prolog {
+                    declaration_allowed: false,
+                };
                 Ok(None)
             }
             Token::Tag { .. } => {
@@ -489,7 +532,10 @@ impl StreamParser {
             if let Some(declared) = declared {
                 declarations += 1;
                 if declarations > self.limits.max_namespace_declarations {
-                    return Err(limit(LimitKind::NamespaceDeclarations, self.limits.max_namespace_declarations));
+                    return Err(limit(
+                        LimitKind::NamespaceDeclarations,
+                        self.limits.max_namespace_declarations,
+                    ));
                 }
                 check_declaration(declared, &attr.value)?;
                 self.bindings.push(declared, &attr.value);
@@ -512,13 +558,20 @@ impl StreamParser {
         element.ns = self.resolve(prefix)?;
         if prefixed_attrs {
             for i in 0..element.attrs.len() {
-                let Some(attr) = element.attrs.get(i) else { continue };
+                let Some(attr) = element.attrs.get(i) else {
+                    continue;
+                };
                 if attr.ns.is_empty() {
                     continue;
                 }
                 let ns = self.resolve(&attr.ns)?;
                 let name = attr.name.clone();
-                if element.attrs.iter().take(i).any(|a| a.name == name && a.ns == ns) {
+                if element
+                    .attrs
+                    .iter()
+                    .take(i)
+                    .any(|a| a.name == name && a.ns == ns)
+                {
                     return Err(XmlError::DuplicateAttribute(name));
                 }
                 if let Some(attr) = element.attrs.get_mut(i) {
@@ -542,7 +595,11 @@ impl StreamParser {
             self.bindings.truncate(bindings_mark);
             return Ok(self.close_element(element));
         }
-        self.stack.push(Open { element, prefix, bindings_mark });
+        self.stack.push(Open {
+            element,
+            prefix,
+            bindings_mark,
+        });
         Ok(None)
     }
 
@@ -568,7 +625,10 @@ impl StreamParser {
             } else {
                 format!("{}:{}", open.prefix, open.element.name)
             };
-            return Err(XmlError::MismatchedEndTag { expected, found: name.to_owned() });
+            return Err(XmlError::MismatchedEndTag {
+                expected,
+                found: name.to_owned(),
+            });
         }
         self.bindings.truncate(open.bindings_mark);
         Ok(self.close_element(open.element))
@@ -578,7 +638,10 @@ impl StreamParser {
     fn close_element(&mut self, element: Element) -> Option<StreamEvent> {
         match self.stack.last_mut() {
             Some(parent) => {
-                parent.element.children.push(super::element::Node::Element(element));
+                parent
+                    .element
+                    .children
+                    .push(super::element::Node::Element(element));
                 None
             }
             None => {
@@ -591,13 +654,17 @@ impl StreamParser {
     fn header(&mut self, content: &[u8], empty: bool) -> Result<StreamEvent, XmlError> {
         let (element, prefix) = self.parse_start(content)?;
         if element.name != "stream" || element.ns != STREAMS_NS {
-            return Err(XmlError::InvalidStreamNamespace { name: element.name, ns: element.ns });
+            return Err(XmlError::InvalidStreamNamespace {
+                name: element.name,
+                ns: element.ns,
+            });
         }
         let default_ns = self.bindings.resolve("").unwrap_or_default().to_owned();
-        if let Some(expected) = &self.expected_ns {
-            if *expected != default_ns {
-                return Err(XmlError::InvalidContentNamespace { expected: expected.clone(), found: default_ns });
-            }
+        if let Some(expected) = self.expected_ns.as_ref().filter(|e| **e != default_ns) {
+            return Err(XmlError::InvalidContentNamespace {
+                expected: expected.clone(),
+                found: default_ns,
+            });
         }
         let mut header = StreamHeader {
             default_ns,
@@ -654,7 +721,9 @@ fn check_declaration(prefix: &str, ns: &str) -> Result<(), XmlError> {
     match prefix {
         "xmlns" => bad("xmlns prefix declared"),
         "xml" if ns != XML_NS => bad("xml prefix rebound"),
-        _ if prefix != "xml" && (ns == XML_NS || ns == super::names::XMLNS_NS) => bad("reserved namespace bound"),
+        _ if prefix != "xml" && (ns == XML_NS || ns == super::names::XMLNS_NS) => {
+            bad("reserved namespace bound")
+        }
         _ => Ok(()),
     }
 }

@@ -48,7 +48,11 @@ impl StreamHeader {
         if with_declaration {
             out.push_str("<?xml version='1.0'?>");
         }
-        let prefix = if self.stream_prefix.is_empty() { "stream" } else { &self.stream_prefix };
+        let prefix = if self.stream_prefix.is_empty() {
+            "stream"
+        } else {
+            &self.stream_prefix
+        };
         out.push('<');
         out.push_str(prefix);
         out.push_str(":stream");
@@ -92,7 +96,11 @@ impl StreamHeader {
 
     /// The closing tag matching [`StreamHeader::to_opening_xml`].
     pub fn closing_xml(&self) -> String {
-        let prefix = if self.stream_prefix.is_empty() { "stream" } else { &self.stream_prefix };
+        let prefix = if self.stream_prefix.is_empty() {
+            "stream"
+        } else {
+            &self.stream_prefix
+        };
         format!("</{prefix}:stream>")
     }
 }

@@ -11,48 +11,21 @@ use quick_xml::events::attributes::Attributes;
 use super::error::{Restricted, XmlError};
 use super::names::{has_forbidden_bytes, is_xml_char, is_xml_whitespace};
 
-/// Byte classes found in a token, computed in one vectorisable pass so the rarer checks
-/// (exact character validation, unescaping, EOL normalisation) run only when needed.
-#[derive(Clone, Copy)]
-struct Flags(u8);
-
-const CONTROL: u8 = 1;
-const EF: u8 = 2;
-const AMP: u8 = 4;
-const LT: u8 = 8;
-const GT: u8 = 16;
-const CR: u8 = 32;
-const TAB_LF: u8 = 64;
-
-fn flags(bytes: &[u8]) -> Flags {
-    Flags(bytes.iter().fold(0u8, |acc, &b| {
-        acc | u8::from(b < 0x20)
-            | (u8::from(b == 0xEF) << 1)
-            | (u8::from(b == b'&') << 2)
-            | (u8::from(b == b'<') << 3)
-            | (u8::from(b == b'>') << 4)
-            | (u8::from(b == b'\r') << 5)
-            | (u8::from(b == b'\t' || b == b'\n') << 6)
-    }))
-}
-
-impl Flags {
-    fn any(self, mask: u8) -> bool {
-        self.0 & mask != 0
-    }
-}
-
-fn decode_with(bytes: &[u8], f: Flags) -> Result<&str, XmlError> {
+/// Validates raw bytes as UTF-8 XML characters.
+pub(crate) fn decode(bytes: &[u8]) -> Result<&str, XmlError> {
     let s = std::str::from_utf8(bytes).map_err(|_| XmlError::InvalidUtf8)?;
-    if f.any(CONTROL | EF) && has_forbidden_bytes(bytes) {
+    if has_forbidden_bytes(bytes) {
         return Err(XmlError::InvalidChar);
     }
     Ok(s)
 }
 
-/// Validates raw bytes as UTF-8 XML characters.
-pub(crate) fn decode(bytes: &[u8]) -> Result<&str, XmlError> {
-    decode_with(bytes, flags(bytes))
+/// True if an attribute value needs more than a copy: a reference, a `<` (an error), or
+/// whitespace that attribute-value normalisation rewrites. One branch-free, vectorisable pass.
+fn attr_needs_work(bytes: &[u8]) -> bool {
+    bytes.iter().fold(0u8, |acc, &b| {
+        acc | u8::from(b == b'&') | u8::from(b == b'<') | u8::from(b < 0x20)
+    }) != 0
 }
 
 fn map_escape(e: EscapeError) -> XmlError {
@@ -86,20 +59,17 @@ fn check_refs(raw: &str, value: &str) -> Result<(), XmlError> {
 
 /// Character data between markup: EOL-normalised and unescaped.
 pub(crate) fn text(raw: &[u8]) -> Result<Cow<'_, str>, XmlError> {
-    let f = flags(raw);
-    let raw = decode_with(raw, f)?;
-    if f.any(GT)
-        && memchr::memchr_iter(b'>', raw.as_bytes())
-            .any(|i| i >= 2 && raw.as_bytes().get(i - 2..i) == Some(b"]]"))
+    let raw = decode(raw)?;
+    if memchr::memchr3(b'&', b'>', b'\r', raw.as_bytes()).is_none() {
+        return Ok(Cow::Borrowed(raw));
+    }
+    if memchr::memchr_iter(b'>', raw.as_bytes())
+        .any(|i| i >= 2 && raw.as_bytes().get(i - 2..i) == Some(b"]]"))
     {
         return Err(XmlError::Syntax("`]]>` in character data".into()));
     }
-    let normalised = if f.any(CR) {
-        BytesText::from_escaped(raw).xml10_content()
-    } else {
-        Cow::Borrowed(raw)
-    };
-    if !f.any(AMP) {
+    let normalised = BytesText::from_escaped(raw).xml10_content();
+    if memchr::memchr(b'&', normalised.as_bytes()).is_none() {
         return Ok(normalised);
     }
     let value = match normalised {
@@ -132,7 +102,10 @@ pub(crate) struct StartTag<'a> {
 
 /// Splits the content of `<...>` (without the brackets and any trailing `/`).
 pub(crate) fn start_tag(content: &str) -> StartTag<'_> {
-    let name_len = content.bytes().position(is_xml_whitespace).unwrap_or(content.len());
+    let name_len = content
+        .bytes()
+        .position(is_xml_whitespace)
+        .unwrap_or(content.len());
     let qname = content.get(..name_len).unwrap_or_default();
     let mut attrs = Attributes::new(content, name_len);
     attrs.with_checks(true);
@@ -149,16 +122,20 @@ impl<'a> StartTag<'a> {
             Some(Ok(a)) => a,
         };
         let qname = attr.key.into_inner();
-        let f = flags(attr.value.as_bytes());
-        if f.any(LT) {
+        // Most values need neither unescaping nor whitespace normalisation.
+        if !attr_needs_work(attr.value.as_bytes()) {
+            return Ok(Some(RawAttr {
+                qname,
+                value: attr.value,
+            }));
+        }
+        if memchr::memchr(b'<', attr.value.as_bytes()).is_some() {
             return Err(XmlError::Syntax("`<` in attribute value".into()));
         }
-        // Most values need neither unescaping nor whitespace normalisation.
-        if !f.any(AMP | CR | TAB_LF) {
-            return Ok(Some(RawAttr { qname, value: attr.value }));
-        }
-        let has_char_ref = f.any(AMP) && has_char_ref(attr.value.as_bytes());
-        let value = attr.normalized_value(XmlVersion::Explicit1_0).map_err(map_quick)?;
+        let has_char_ref = has_char_ref(attr.value.as_bytes());
+        let value = attr
+            .normalized_value(XmlVersion::Explicit1_0)
+            .map_err(map_quick)?;
         if has_char_ref && !value.chars().all(is_xml_char) {
             return Err(XmlError::InvalidChar);
         }
@@ -169,7 +146,10 @@ impl<'a> StartTag<'a> {
 /// Checks the XML declaration's pseudo-attributes: only UTF-8 is acceptable (RFC 6120 §11.6).
 pub(crate) fn xml_declaration(content: &[u8]) -> Result<(), XmlError> {
     let content = decode(content)?;
-    let mut tag = StartTag { qname: "", attrs: Attributes::new(content, 0) };
+    let mut tag = StartTag {
+        qname: "",
+        attrs: Attributes::new(content, 0),
+    };
     let mut saw_version = false;
     while let Some(attr) = tag.next_attr()? {
         match attr.qname {
@@ -178,7 +158,11 @@ pub(crate) fn xml_declaration(content: &[u8]) -> Result<(), XmlError> {
                 return Err(XmlError::UnsupportedEncoding(attr.value.into_owned()));
             }
             "encoding" | "standalone" => {}
-            other => return Err(XmlError::Syntax(format!("unknown XML declaration field {other:?}"))),
+            other => {
+                return Err(XmlError::Syntax(format!(
+                    "unknown XML declaration field {other:?}"
+                )));
+            }
         }
     }
     if !saw_version {
@@ -195,7 +179,10 @@ mod tests {
     fn text_rules() {
         assert_eq!(text(b"a &amp; &#x263A; &lt;").unwrap(), "a & \u{263A} <");
         assert_eq!(text(b"a\r\nb\rc").unwrap(), "a\nb\nc");
-        assert_eq!(text(b"&foo;").unwrap_err(), XmlError::Restricted(Restricted::EntityReference));
+        assert_eq!(
+            text(b"&foo;").unwrap_err(),
+            XmlError::Restricted(Restricted::EntityReference)
+        );
         assert_eq!(text(b"&#1;").unwrap_err(), XmlError::InvalidChar);
         assert_eq!(text(b"\x01").unwrap_err(), XmlError::InvalidChar);
         assert_eq!(text(b"\xff").unwrap_err(), XmlError::InvalidUtf8);

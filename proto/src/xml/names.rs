@@ -30,7 +30,9 @@ fn is_name_char(c: char) -> bool {
 /// True for an XML `NCName` (a name without colons), the shape of prefixes and local names.
 pub fn is_ncname(s: &str) -> bool {
     let bytes = s.as_bytes();
-    let Some((&first, rest)) = bytes.split_first() else { return false };
+    let Some((&first, rest)) = bytes.split_first() else {
+        return false;
+    };
     // ASCII fast path in one pass over a class table: nearly every name on the wire.
     if ASCII_NAME[usize::from(first)] == NAME_START
         && rest.iter().all(|&b| ASCII_NAME[usize::from(b)] != 0)
@@ -87,9 +89,11 @@ pub fn is_xml_char(c: char) -> bool {
 /// than tab/LF/CR, and U+FFFE / U+FFFF (`EF BF BE`, `EF BF BF`). Surrogates never survive
 /// UTF-8 validation, so this plus `from_utf8` is the full `Char` check.
 pub fn has_forbidden_bytes(bytes: &[u8]) -> bool {
-    // Branch-free prefilter over fixed blocks (vectorises); exact check only on a hit.
-    let suspicious = |block: &[u8]| block.iter().fold(false, |acc, &b| acc | (b < 0x20) | (b == 0xEF));
-    bytes.chunks(32).any(suspicious) && has_forbidden_bytes_exact(bytes)
+    // Branch-free prefilter (vectorises); exact check only on a hit.
+    let suspicious = bytes.iter().fold(0u8, |acc, &b| {
+        acc | u8::from(b < 0x20) | u8::from(b == 0xEF)
+    });
+    suspicious != 0 && has_forbidden_bytes_exact(bytes)
 }
 
 fn has_forbidden_bytes_exact(bytes: &[u8]) -> bool {

@@ -14,7 +14,8 @@ impl Scope {
     pub fn push(&mut self, prefix: &str, ns: &str) {
         let start = self.arena.len();
         self.arena.push_str(ns);
-        self.bindings.push((prefix.to_owned(), start, self.arena.len()));
+        self.bindings
+            .push((prefix.to_owned(), start, self.arena.len()));
     }
 
     /// The current depth, to pass to [`Scope::truncate`] when the element closes.
