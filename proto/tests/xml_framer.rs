@@ -427,3 +427,22 @@ fn whitespace_before_bad_text_is_reported_whole_or_split() {
         assert_eq!(err, Some(XmlError::TextAtStreamLevel));
     }
 }
+
+#[test]
+fn element_in_the_xml_namespace_round_trips() {
+    // Regression (fuzzer): `<xml:lang/>` must not be re-serialised as `xmlns='…/XML/1998/namespace'`.
+    let e = parse_element_in(
+        "<a><xml:lang><b/></xml:lang></a>",
+        JABBER_CLIENT_NS,
+        &Limits::default(),
+    )
+    .unwrap();
+    let inner = e.child("lang", XML_NS).unwrap();
+    assert!(inner.child("b", JABBER_CLIENT_NS).is_some());
+    let xml = e.to_xml_in(JABBER_CLIENT_NS);
+    assert_eq!(xml, "<a><xml:lang><b/></xml:lang></a>");
+    assert_eq!(
+        parse_element_in(&xml, JABBER_CLIENT_NS, &Limits::default()),
+        Ok(e)
+    );
+}

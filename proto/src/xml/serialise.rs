@@ -63,9 +63,19 @@ impl Element {
     /// XML (no C0 controls); element prefixes are never used, namespaced attributes other than
     /// `xml:` get generated `nsN` prefixes declared on the same element.
     pub fn write_xml(&self, out: &mut String, parent_default_ns: &str) {
+        // The XML namespace can only be reached through its reserved prefix, never as default.
+        let xml_prefixed = self.ns == XML_NS;
+        let default_ns = if xml_prefixed {
+            parent_default_ns
+        } else {
+            &self.ns
+        };
         out.push('<');
+        if xml_prefixed {
+            out.push_str("xml:");
+        }
         out.push_str(&self.name);
-        if self.ns != parent_default_ns {
+        if !xml_prefixed && self.ns != parent_default_ns {
             out.push_str(" xmlns='");
             escape_attr_into(out, &self.ns);
             out.push('\'');
@@ -101,11 +111,14 @@ impl Element {
         out.push('>');
         for child in &self.children {
             match child {
-                Node::Element(e) => e.write_xml(out, &self.ns),
+                Node::Element(e) => e.write_xml(out, default_ns),
                 Node::Text(t) => escape_text_into(out, t),
             }
         }
         out.push_str("</");
+        if xml_prefixed {
+            out.push_str("xml:");
+        }
         out.push_str(&self.name);
         out.push('>');
     }
