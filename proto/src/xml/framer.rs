@@ -168,10 +168,8 @@ impl StreamParser {
         let buf = std::mem::take(&mut self.buf);
         let pos = self.pos;
         self.reset();
-        if self.failed.is_none() {
-            self.buf = buf;
-            self.pos = pos;
-        }
+        self.buf = buf;
+        self.pos = pos;
     }
 
     /// Declares the end of input: an error if it cut a tag or element short.
@@ -179,10 +177,8 @@ impl StreamParser {
         if let Some(e) = &self.failed {
             return Err(e.clone());
         }
-        if self.pos < self.buf.len() || !self.stack.is_empty() || self.pending_close {
-            if self.pending_close {
-                return Ok(());
-            }
+        let cut_short = self.pos < self.buf.len() || !self.stack.is_empty();
+        if cut_short && !self.pending_close {
             return Err(self.fail(XmlError::UnexpectedEof));
         }
         Ok(())

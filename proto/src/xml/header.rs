@@ -26,7 +26,8 @@ pub struct StreamHeader {
     pub stream_prefix: String,
     /// Other namespace declarations on the header, `(prefix, namespace)` (e.g. `db` for dialback).
     pub extra_namespaces: Vec<(String, String)>,
-    /// Attributes other than the five above, in document order.
+    /// Attributes other than the five above, in document order. When writing, a namespaced one
+    /// is emitted only if its namespace is `xml` or listed in `extra_namespaces`.
     pub extra_attrs: Vec<Attr>,
 }
 
