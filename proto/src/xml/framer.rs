@@ -1,0 +1,752 @@
+//! The incremental stream framer: bytes in (split anywhere), stream events out.
+//!
+//! quick-xml supplies the lexical pieces (finding the end of a tag outside quoted values,
+//! attribute splitting, unescaping); this module owns token boundaries across chunks,
+//! namespaces, the element tree, the restricted-XML rules and the limits. Only the token being
+//! assembled and the open top-level element are held, both bounded by [`Limits`].
+
+use quick_xml::parser::{ElementParser, Parser, PiParser};
+
+use super::element::Element;
+use super::error::{Restricted, XmlError};
+use super::header::StreamHeader;
+use super::limits::{LimitKind, Limits};
+use super::markup;
+use super::names::{STREAMS_NS, XML_NS, is_ncname, is_xml_whitespace, split_qname};
+use super::scope::Scope;
+
+/// What the framer reports, in stream order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StreamEvent {
+    /// The `<stream:stream>` opening tag.
+    Header(StreamHeader),
+    /// A complete top-level element (stanza or nonza).
+    Element(Element),
+    /// Whitespace between top-level elements (keepalives), reported as soon as it arrives, so
+    /// one run may come as several events; callers decide whether it is allowed.
+    Text(String),
+    /// `</stream:stream>`.
+    Close,
+}
+
+/// The token being assembled at the front of the unconsumed input.
+#[derive(Debug, Clone, Copy)]
+enum Token {
+    /// Nothing started yet.
+    None,
+    /// Character data inside an element; `scanned` bytes contain no `<`.
+    Text { scanned: usize },
+    /// `<name ...>` or `</name>`: quick-xml's quote-aware `>` finder.
+    Tag {
+        parser: ElementParser,
+        scanned: usize,
+    },
+    /// `<?xml ...?>` at the very start.
+    Declaration { parser: PiParser, scanned: usize },
+    /// `<![CDATA[ ... ]]>`; `scanned` counts bytes searched for the terminator.
+    CData { scanned: usize },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Before the header; the XML declaration is allowed while nothing else was consumed.
+    Prolog { declaration_allowed: bool },
+    /// Inside the stream.
+    Stream,
+    /// After `</stream:stream>`.
+    Closed,
+}
+
+/// An open element and what closing it must undo.
+#[derive(Debug)]
+struct Open {
+    element: Element,
+    prefix: String,
+    bindings_mark: usize,
+}
+
+const CDATA_OPEN: &[u8] = b"<![CDATA[";
+
+/// The XMPP stream framer. Feed bytes with [`feed`](Self::feed), then call
+/// [`next_event`](Self::next_event) until it returns `Ok(None)`; memory stays bounded by the
+/// limits as long as events are drained between feeds.
+#[derive(Debug)]
+pub struct StreamParser {
+    limits: Limits,
+    expected_ns: Option<String>,
+    buf: Vec<u8>,
+    pos: usize,
+    token: Token,
+    phase: Phase,
+    /// Bytes of prolog and header consumed.
+    header_bytes: usize,
+    /// Bytes consumed inside the current top-level element.
+    element_bytes: usize,
+    /// Length of the current top-level text run.
+    text_run: usize,
+    stack: Vec<Open>,
+    /// In-scope namespace bindings `(prefix, namespace)`, innermost last; `""` is the default.
+    bindings: Scope,
+    stream_prefix: String,
+    pending_close: bool,
+    failed: Option<XmlError>,
+}
+
+impl StreamParser {
+    /// A framer expecting a stream header; any content namespace is accepted.
+    pub fn new(limits: Limits) -> Self {
+        Self {
+            limits,
+            expected_ns: None,
+            buf: Vec::new(),
+            pos: 0,
+            token: Token::None,
+            phase: Phase::Prolog {
+                declaration_allowed: true,
+            },
+            header_bytes: 0,
+            element_bytes: 0,
+            text_run: 0,
+            stack: Vec::new(),
+            bindings: Scope::default(),
+            stream_prefix: String::new(),
+            pending_close: false,
+            failed: None,
+        }
+    }
+
+    /// Requires the header's default namespace to be `ns` (e.g. `jabber:client` on a c2s
+    /// listener); any other is `invalid-namespace`.
+    pub fn expecting_content_namespace(mut self, ns: impl Into<String>) -> Self {
+        self.expected_ns = Some(ns.into());
+        self
+    }
+
+    /// A framer for a sequence of top-level elements without a stream header, as if inside a
+    /// stream whose default namespace is `default_ns`. Used by one-shot parsing and fuzzers.
+    pub fn for_fragments(limits: Limits, default_ns: &str) -> Self {
+        let mut parser = Self::new(limits);
+        parser.phase = Phase::Stream;
+        parser.bindings.push("", default_ns);
+        parser
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Appends received bytes. Ignored once the parser has failed.
+    pub fn feed(&mut self, bytes: &[u8]) {
+        if self.failed.is_some() {
+            return;
+        }
+        if self.pos > 0 {
+            if self.pos >= self.buf.len() {
+                self.buf.clear();
+            } else {
+                self.buf.drain(..self.pos);
+            }
+            self.pos = 0;
+        }
+        self.buf.extend_from_slice(bytes);
+    }
+
+    /// Starts over expecting a new stream header (after STARTTLS or SASL success), discarding
+    /// any bytes already buffered: bytes that arrived before a TLS handshake must never be
+    /// treated as protected (the STARTTLS command-injection class of bugs).
+    pub fn reset(&mut self) {
+        let fresh = Self::new(self.limits);
+        let expected = self.expected_ns.take();
+        *self = fresh;
+        self.expected_ns = expected;
+    }
+
+    /// Like [`reset`](Self::reset) but keeps bytes already received, for a peer that pipelined
+    /// its new header after a plaintext-safe restart (SASL success).
+    pub fn reset_keep_buffered(&mut self) {
+        let buf = std::mem::take(&mut self.buf);
+        let pos = self.pos;
+        self.reset();
+        self.buf = buf;
+        self.pos = pos;
+    }
+
+    /// Declares the end of input: an error if it cut a tag or element short.
+    pub fn finish(&mut self) -> Result<(), XmlError> {
+        if let Some(e) = &self.failed {
+            return Err(e.clone());
+        }
+        let cut_short = self.pos < self.buf.len() || !self.stack.is_empty();
+        if cut_short && !self.pending_close {
+            return Err(self.fail(XmlError::UnexpectedEof));
+        }
+        Ok(())
+    }
+
+    /// The next event, `Ok(None)` when more bytes are needed. After an error every call
+    /// returns the same error.
+    pub fn next_event(&mut self) -> Result<Option<StreamEvent>, XmlError> {
+        if let Some(e) = &self.failed {
+            return Err(e.clone());
+        }
+        self.step().map_err(|e| self.fail(e))
+    }
+
+    fn fail(&mut self, e: XmlError) -> XmlError {
+        self.failed = Some(e.clone());
+        self.buf = Vec::new();
+        self.pos = 0;
+        self.stack = Vec::new();
+        self.bindings = Scope::default();
+        e
+    }
+
+    fn step(&mut self) -> Result<Option<StreamEvent>, XmlError> {
+        if self.pending_close {
+            self.pending_close = false;
+            self.phase = Phase::Closed;
+            return Ok(Some(StreamEvent::Close));
+        }
+        loop {
+            let Some(&first) = self.buf.get(self.pos) else {
+                return Ok(None);
+            };
+            if matches!(self.token, Token::None) {
+                if first != b'<' && self.stack.is_empty() {
+                    if let Some(event) = self.top_level_text()? {
+                        return Ok(Some(event));
+                    }
+                    continue;
+                }
+                match self.classify()? {
+                    Some(token) => self.token = token,
+                    None => return self.need_more(),
+                }
+            }
+            let Some(end) = self.scan()? else {
+                return self.need_more();
+            };
+            let start = self.pos;
+            let token = std::mem::replace(&mut self.token, Token::None);
+            self.pos = end;
+            self.account(end - start)?;
+            let buf = std::mem::take(&mut self.buf);
+            let result = self.handle(token, buf.get(start..end).unwrap_or_default());
+            self.buf = buf;
+            if let Some(event) = result? {
+                return Ok(Some(event));
+            }
+        }
+    }
+
+    /// Consumes whitespace outside any element (eagerly, so keepalives surface at once).
+    fn top_level_text(&mut self) -> Result<Option<StreamEvent>, XmlError> {
+        let rest = self.buf.get(self.pos..).unwrap_or_default();
+        let run = memchr::memchr(b'<', rest).unwrap_or(rest.len());
+        let ws = rest
+            .iter()
+            .take(run)
+            .take_while(|&&b| is_xml_whitespace(b))
+            .count();
+        // Whitespace before the offending byte is still reported, so the events do not depend
+        // on where the input was split.
+        if ws == 0 {
+            return Err(match self.phase {
+                Phase::Prolog { .. } => {
+                    XmlError::Syntax("character data before the stream header".into())
+                }
+                Phase::Stream => XmlError::TextAtStreamLevel,
+                Phase::Closed => XmlError::TrailingContent,
+            });
+        }
+        let text: String = rest.iter().take(ws).map(|&b| char::from(b)).collect();
+        self.pos += ws;
+        match self.phase {
+            Phase::Prolog { .. } => {
+                self.phase = Phase::Prolog {
+                    declaration_allowed: false,
+                };
+                self.add_header_bytes(ws)?;
+                Ok(None)
+            }
+            Phase::Stream => {
+                self.text_run += ws;
+                if self.text_run > self.limits.max_top_level_text {
+                    return Err(limit(
+                        LimitKind::TopLevelText,
+                        self.limits.max_top_level_text,
+                    ));
+                }
+                Ok(Some(StreamEvent::Text(text)))
+            }
+            Phase::Closed => Ok(None),
+        }
+    }
+
+    /// Decides what kind of markup starts at `pos`, or `None` if too few bytes arrived yet.
+    fn classify(&mut self) -> Result<Option<Token>, XmlError> {
+        let rest = self.buf.get(self.pos..).unwrap_or_default();
+        if rest.first() != Some(&b'<') {
+            return Ok(Some(Token::Text { scanned: 0 }));
+        }
+        if self.phase == Phase::Closed {
+            return Err(XmlError::TrailingContent);
+        }
+        let Some(&second) = rest.get(1) else {
+            return Ok(None);
+        };
+        match second {
+            b'?' => {
+                let declaration = self.phase
+                    == (Phase::Prolog {
+                        declaration_allowed: true,
+                    });
+                if !declaration {
+                    return Err(XmlError::Restricted(Restricted::ProcessingInstruction));
+                }
+                let Some(head) = rest.get(..6) else {
+                    return if b"<?xml ".starts_with(rest) {
+                        Ok(None)
+                    } else {
+                        Err(XmlError::Restricted(Restricted::ProcessingInstruction))
+                    };
+                };
+                if head.get(..5) == Some(b"<?xml")
+                    && head.get(5).copied().is_some_and(is_xml_whitespace)
+                {
+                    Ok(Some(Token::Declaration {
+                        parser: PiParser::default(),
+                        scanned: 2,
+                    }))
+                } else {
+                    Err(XmlError::Restricted(Restricted::ProcessingInstruction))
+                }
+            }
+            b'!' => match rest.get(2) {
+                None => Ok(None),
+                Some(b'-') => Err(XmlError::Restricted(Restricted::Comment)),
+                Some(b'[') => {
+                    let n = rest.len().min(CDATA_OPEN.len());
+                    if rest.get(..n) != CDATA_OPEN.get(..n) {
+                        Err(XmlError::Syntax("malformed `<![` markup".into()))
+                    } else if n < CDATA_OPEN.len() {
+                        Ok(None)
+                    } else if self.stack.is_empty() {
+                        Err(XmlError::TextAtStreamLevel)
+                    } else {
+                        Ok(Some(Token::CData {
+                            scanned: CDATA_OPEN.len(),
+                        }))
+                    }
+                }
+                Some(_) => Err(XmlError::Restricted(Restricted::Dtd)),
+            },
+            _ => Ok(Some(Token::Tag {
+                parser: ElementParser::default(),
+                scanned: 1,
+            })),
+        }
+    }
+
+    /// Continues scanning the current token; returns its end (exclusive, absolute) when complete.
+    fn scan(&mut self) -> Result<Option<usize>, XmlError> {
+        let rest = self.buf.get(self.pos..).unwrap_or_default();
+        let len = rest.len();
+        let already = match self.token {
+            Token::None => return Ok(None),
+            Token::Text { scanned }
+            | Token::Tag { scanned, .. }
+            | Token::Declaration { scanned, .. }
+            | Token::CData { scanned } => scanned,
+        };
+        // Nothing new: quick-xml's `PiParser` forgets a trailing `?` when fed an empty slice.
+        if already >= len {
+            return Ok(None);
+        }
+        let is_cdata = matches!(self.token, Token::CData { .. });
+        let (found, scanned) = match &mut self.token {
+            Token::None => return Ok(None),
+            Token::Text { scanned } => {
+                let from = rest.get(*scanned..).unwrap_or_default();
+                match memchr::memchr(b'<', from) {
+                    Some(i) => (Some(*scanned + i), scanned),
+                    None => (None, scanned),
+                }
+            }
+            Token::Tag { parser, scanned } => {
+                let found = parser.feed(rest.get(*scanned..).unwrap_or_default());
+                (found.map(|i| *scanned + i + 1), scanned)
+            }
+            Token::Declaration { parser, scanned } => {
+                let found = parser.feed(rest.get(*scanned..).unwrap_or_default());
+                (found.map(|i| *scanned + i + 1), scanned)
+            }
+            Token::CData { scanned } => {
+                let from = rest.get(*scanned..).unwrap_or_default();
+                let found = from
+                    .iter()
+                    .enumerate()
+                    .filter(|&(_, &b)| b == b'>')
+                    .map(|(i, _)| *scanned + i)
+                    .find(|&i| i >= CDATA_OPEN.len() + 2 && rest.get(i - 2..i) == Some(b"]]"));
+                (found.map(|i| i + 1), scanned)
+            }
+        };
+        match found {
+            Some(end) => Ok(Some(self.pos + end)),
+            None => {
+                // Keep two bytes back for a `]]` that a later chunk may complete.
+                *scanned = if is_cdata {
+                    len.saturating_sub(2).max(CDATA_OPEN.len())
+                } else {
+                    len
+                };
+                Ok(None)
+            }
+        }
+    }
+
+    /// Enforces the limits on bytes still waiting for the end of their token.
+    fn need_more(&mut self) -> Result<Option<StreamEvent>, XmlError> {
+        let pending = self.buf.len() - self.pos;
+        match self.phase {
+            Phase::Prolog { .. } => {
+                if self.header_bytes + pending > self.limits.max_header_bytes {
+                    return Err(limit(LimitKind::HeaderBytes, self.limits.max_header_bytes));
+                }
+            }
+            _ => {
+                if self.element_bytes + pending > self.limits.max_element_bytes {
+                    return Err(limit(
+                        LimitKind::ElementBytes,
+                        self.limits.max_element_bytes,
+                    ));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    fn add_header_bytes(&mut self, n: usize) -> Result<(), XmlError> {
+        self.header_bytes += n;
+        if self.header_bytes > self.limits.max_header_bytes {
+            return Err(limit(LimitKind::HeaderBytes, self.limits.max_header_bytes));
+        }
+        Ok(())
+    }
+
+    /// Counts a complete token against the header or element budget.
+    fn account(&mut self, n: usize) -> Result<(), XmlError> {
+        self.text_run = 0;
+        match self.phase {
+            Phase::Prolog { .. } => self.add_header_bytes(n),
+            _ => {
+                self.element_bytes += n;
+                if self.element_bytes > self.limits.max_element_bytes {
+                    return Err(limit(
+                        LimitKind::ElementBytes,
+                        self.limits.max_element_bytes,
+                    ));
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn handle(&mut self, token: Token, raw: &[u8]) -> Result<Option<StreamEvent>, XmlError> {
+        match token {
+            Token::None => Ok(None),
+            Token::Text { .. } => {
+                let text = markup::text(raw)?;
+                if let Some(open) = self.stack.last_mut() {
+                    open.element.push_text(&text);
+                }
+                Ok(None)
+            }
+            Token::CData { .. } => {
+                let inner = raw
+                    .get(CDATA_OPEN.len()..raw.len().saturating_sub(3))
+                    .unwrap_or_default();
+                let text = markup::cdata(inner)?;
+                if let Some(open) = self.stack.last_mut() {
+                    open.element.push_text(&text);
+                }
+                Ok(None)
+            }
+            Token::Declaration { .. } => {
+                markup::xml_declaration(
+                    raw.get(5..raw.len().saturating_sub(2)).unwrap_or_default(),
+                )?;
+                self.phase = Phase::Prolog {
+                    declaration_allowed: false,
+                };
+                Ok(None)
+            }
+            Token::Tag { .. } => {
+                let inner = raw.get(1..raw.len().saturating_sub(1)).unwrap_or_default();
+                if let Some(name) = inner.strip_prefix(b"/") {
+                    self.end_tag(name)
+                } else {
+                    match inner.strip_suffix(b"/") {
+                        Some(content) => self.start_tag(content, true),
+                        None => self.start_tag(inner, false),
+                    }
+                }
+            }
+        }
+    }
+
+    fn resolve(&self, prefix: &str) -> Result<String, XmlError> {
+        if prefix == "xml" {
+            return Ok(XML_NS.to_owned());
+        }
+        match self.bindings.resolve(prefix) {
+            Some(ns) => Ok(ns.to_owned()),
+            None if prefix.is_empty() => Ok(String::new()),
+            None => Err(XmlError::UnboundPrefix(prefix.to_owned())),
+        }
+    }
+
+    /// Parses a start tag into an element, pushing its namespace declarations.
+    fn parse_start(&mut self, content: &[u8]) -> Result<(Element, String), XmlError> {
+        let content = markup::decode(content)?;
+        let mut tag = markup::start_tag(content);
+        let qname = tag.qname;
+        let Some((prefix, local)) = split_qname(qname) else {
+            return Err(XmlError::InvalidName(qname.to_owned()));
+        };
+        let mut element = Element::new(local, String::new());
+        let mut declarations = 0usize;
+        let mut prefixed_attrs = false;
+        while let Some(attr) = tag.next_attr()? {
+            let declared = if attr.qname == "xmlns" {
+                Some("")
+            } else {
+                attr.qname.strip_prefix("xmlns:")
+            };
+            if let Some(declared) = declared {
+                declarations += 1;
+                if declarations > self.limits.max_namespace_declarations {
+                    return Err(limit(
+                        LimitKind::NamespaceDeclarations,
+                        self.limits.max_namespace_declarations,
+                    ));
+                }
+                check_declaration(declared, &attr.value)?;
+                self.bindings.push(declared, &attr.value);
+                continue;
+            }
+            if element.attrs.len() >= self.limits.max_attributes {
+                return Err(limit(LimitKind::Attributes, self.limits.max_attributes));
+            }
+            let Some((attr_prefix, attr_local)) = split_qname(attr.qname) else {
+                return Err(XmlError::InvalidName(attr.qname.to_owned()));
+            };
+            prefixed_attrs |= !attr_prefix.is_empty();
+            // The prefix rides in `ns` until all declarations of this tag are known.
+            element.attrs.push(super::element::Attr {
+                name: attr_local.to_owned(),
+                ns: attr_prefix.to_owned(),
+                value: attr.value.into_owned(),
+            });
+        }
+        element.ns = self.resolve(prefix)?;
+        if prefixed_attrs {
+            for i in 0..element.attrs.len() {
+                let Some(attr) = element.attrs.get(i) else {
+                    continue;
+                };
+                if attr.ns.is_empty() {
+                    continue;
+                }
+                let ns = self.resolve(&attr.ns)?;
+                let name = attr.name.clone();
+                if element
+                    .attrs
+                    .iter()
+                    .take(i)
+                    .any(|a| a.name == name && a.ns == ns)
+                {
+                    return Err(XmlError::DuplicateAttribute(name));
+                }
+                if let Some(attr) = element.attrs.get_mut(i) {
+                    attr.ns = ns;
+                }
+            }
+        }
+        Ok((element, prefix.to_owned()))
+    }
+
+    fn start_tag(&mut self, content: &[u8], empty: bool) -> Result<Option<StreamEvent>, XmlError> {
+        if let Phase::Prolog { .. } = self.phase {
+            return self.header(content, empty).map(Some);
+        }
+        if self.stack.len() >= self.limits.max_depth {
+            return Err(limit(LimitKind::Depth, self.limits.max_depth));
+        }
+        let bindings_mark = self.bindings.mark();
+        let (element, prefix) = self.parse_start(content)?;
+        if empty {
+            self.bindings.truncate(bindings_mark);
+            return Ok(self.close_element(element));
+        }
+        self.stack.push(Open {
+            element,
+            prefix,
+            bindings_mark,
+        });
+        Ok(None)
+    }
+
+    fn end_tag(&mut self, name: &[u8]) -> Result<Option<StreamEvent>, XmlError> {
+        let name = markup::decode(name)?.trim_end_matches([' ', '\t', '\r', '\n']);
+        let Some((prefix, local)) = split_qname(name) else {
+            return Err(XmlError::InvalidName(name.to_owned()));
+        };
+        let Some(open) = self.stack.pop() else {
+            if prefix == self.stream_prefix && local == "stream" && !self.stream_prefix.is_empty() {
+                self.phase = Phase::Closed;
+                self.bindings.truncate(0);
+                return Ok(Some(StreamEvent::Close));
+            }
+            return Err(XmlError::MismatchedEndTag {
+                expected: format!("{}:stream", self.stream_prefix),
+                found: name.to_owned(),
+            });
+        };
+        if open.prefix != prefix || open.element.name != local {
+            let expected = if open.prefix.is_empty() {
+                open.element.name
+            } else {
+                format!("{}:{}", open.prefix, open.element.name)
+            };
+            return Err(XmlError::MismatchedEndTag {
+                expected,
+                found: name.to_owned(),
+            });
+        }
+        self.bindings.truncate(open.bindings_mark);
+        Ok(self.close_element(open.element))
+    }
+
+    /// Attaches a finished element to its parent, or emits it at top level.
+    fn close_element(&mut self, element: Element) -> Option<StreamEvent> {
+        match self.stack.last_mut() {
+            Some(parent) => {
+                parent
+                    .element
+                    .children
+                    .push(super::element::Node::Element(element));
+                None
+            }
+            None => {
+                self.element_bytes = 0;
+                Some(StreamEvent::Element(element))
+            }
+        }
+    }
+
+    fn header(&mut self, content: &[u8], empty: bool) -> Result<StreamEvent, XmlError> {
+        let (element, prefix) = self.parse_start(content)?;
+        if element.name != "stream" || element.ns != STREAMS_NS {
+            return Err(XmlError::InvalidStreamNamespace {
+                name: element.name,
+                ns: element.ns,
+            });
+        }
+        let default_ns = self.bindings.resolve("").unwrap_or_default().to_owned();
+        if let Some(expected) = self.expected_ns.as_ref().filter(|e| **e != default_ns) {
+            return Err(XmlError::InvalidContentNamespace {
+                expected: expected.clone(),
+                found: default_ns,
+            });
+        }
+        let mut header = StreamHeader {
+            default_ns,
+            stream_prefix: prefix.clone(),
+            extra_namespaces: self
+                .bindings
+                .iter()
+                .filter(|(p, _)| !p.is_empty() && *p != prefix)
+                .map(|(p, ns)| (p.to_owned(), ns.to_owned()))
+                .collect(),
+            ..StreamHeader::default()
+        };
+        for attr in element.attrs {
+            let slot = match (attr.ns.as_str(), attr.name.as_str()) {
+                ("", "to") => &mut header.to,
+                ("", "from") => &mut header.from,
+                ("", "id") => &mut header.id,
+                ("", "version") => &mut header.version,
+                (XML_NS, "lang") => &mut header.lang,
+                _ => {
+                    header.extra_attrs.push(attr);
+                    continue;
+                }
+            };
+            *slot = Some(attr.value);
+        }
+        self.stream_prefix = prefix;
+        self.phase = Phase::Stream;
+        self.element_bytes = 0;
+        self.pending_close = empty;
+        Ok(StreamEvent::Header(header))
+    }
+}
+
+fn limit(kind: LimitKind, max: usize) -> XmlError {
+    XmlError::LimitExceeded { kind, max }
+}
+
+/// Namespaces in XML §3 constraints on a declaration of `prefix` (empty = default namespace).
+fn check_declaration(prefix: &str, ns: &str) -> Result<(), XmlError> {
+    let bad = |why: &str| Err(XmlError::InvalidNamespaceDeclaration(why.to_owned()));
+    if prefix.is_empty() {
+        if ns == XML_NS || ns == super::names::XMLNS_NS {
+            return bad("reserved namespace as default");
+        }
+        return Ok(());
+    }
+    if !is_ncname(prefix) {
+        return Err(XmlError::InvalidName(prefix.to_owned()));
+    }
+    if ns.is_empty() {
+        return bad("prefix bound to empty namespace");
+    }
+    match prefix {
+        "xmlns" => bad("xmlns prefix declared"),
+        "xml" if ns != XML_NS => bad("xml prefix rebound"),
+        _ if prefix != "xml" && (ns == XML_NS || ns == super::names::XMLNS_NS) => {
+            bad("reserved namespace bound")
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Parses exactly one element (surrounding whitespace allowed) with no inherited default
+/// namespace: the one-shot entry point for tests, fuzzers and the suite.
+pub fn parse_element(input: impl AsRef<[u8]>, limits: &Limits) -> Result<Element, XmlError> {
+    parse_element_in(input, "", limits)
+}
+
+/// Like [`parse_element`] but as a top-level element of a stream whose default namespace is
+/// `default_ns`, so `<message/>` parses as `{jabber:client}message`.
+pub fn parse_element_in(
+    input: impl AsRef<[u8]>,
+    default_ns: &str,
+    limits: &Limits,
+) -> Result<Element, XmlError> {
+    let mut parser = StreamParser::for_fragments(*limits, default_ns);
+    parser.feed(input.as_ref());
+    let mut found = None;
+    while let Some(event) = parser.next_event()? {
+        match event {
+            StreamEvent::Element(e) if found.is_none() => found = Some(e),
+            StreamEvent::Text(_) => {}
+            _ => return Err(XmlError::TrailingContent),
+        }
+    }
+    parser.finish()?;
+    found.ok_or(XmlError::NoElement)
+}
