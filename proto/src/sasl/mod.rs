@@ -5,6 +5,7 @@
 //! conformance suite drive deliberately wrong exchanges through the same code the server trusts.
 
 mod condition;
+pub mod ht;
 mod mechanism;
 
 pub use condition::SaslCondition;
