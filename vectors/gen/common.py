@@ -39,6 +39,11 @@ class FileBuilder:
         return t
 
     def write(self, name):
+        n = 0
+        for g in self.doc["testGroups"]:
+            for t in g["tests"]:
+                n += 1
+                t["tcId"] = n
         path = os.path.join(OUT_DIR, name)
         with open(path, "w", encoding="utf-8") as fh:
             json.dump(self.doc, fh, indent=2, ensure_ascii=False)
