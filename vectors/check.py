@@ -12,10 +12,10 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from checker import dcr, ht, scram, ssdp  # noqa: E402
+from checker import dcr, ht, prep, scram, ssdp  # noqa: E402
 from checker.structure import check_structure  # noqa: E402
 
-FAMILIES = [scram, ht, ssdp, dcr]
+FAMILIES = [scram, ht, ssdp, dcr, prep]
 
 
 def family_for(algorithm):
