@@ -12,10 +12,10 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from checker import dcr, ht, prep, scram, ssdp  # noqa: E402
+from checker import dcr, ht, prep, scram, ssdp, xep0082  # noqa: E402
 from checker.structure import check_structure  # noqa: E402
 
-FAMILIES = [scram, ht, ssdp, dcr, prep]
+FAMILIES = [scram, ht, ssdp, dcr, prep, xep0082]
 
 
 def family_for(algorithm):
