@@ -12,10 +12,10 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from checker import dcr, ht, prep, scram, ssdp, xep0082  # noqa: E402
+from checker import dcr, ht, invite, prep, scram, ssdp, xep0082  # noqa: E402
 from checker.structure import check_structure  # noqa: E402
 
-FAMILIES = [scram, ht, ssdp, dcr, prep, xep0082]
+FAMILIES = [scram, ht, ssdp, dcr, prep, xep0082, invite]
 
 
 def family_for(algorithm):
@@ -26,7 +26,7 @@ def family_for(algorithm):
 
 
 def check_file(path):
-    """Returns (passed, failures) where failures is a list of strings."""
+    """Returns (passed, failures): one failure string per failing test or per file-level problem."""
     name = os.path.basename(path)
     try:
         with open(path, encoding="utf-8") as fh:
@@ -47,7 +47,7 @@ def check_file(path):
             except (KeyError, TypeError, ValueError) as e:
                 errs = [f"checker could not evaluate the test: {type(e).__name__}: {e}"]
             if errs:
-                failures += [f"{name} tcId {t['tcId']} ({t['comment']}): {e}" for e in errs]
+                failures.append(f"{name} tcId {t['tcId']} ({t['comment']}): {'; '.join(errs)}")
             else:
                 passed += 1
     return passed, failures
