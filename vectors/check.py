@@ -44,7 +44,7 @@ def check_file(path):
         for t in group["tests"]:
             try:
                 errs = fam.check(group, t)
-            except (KeyError, TypeError, ValueError) as e:
+            except (KeyError, IndexError, TypeError, ValueError) as e:
                 errs = [f"checker could not evaluate the test: {type(e).__name__}: {e}"]
             if errs:
                 failures.append(f"{name} tcId {t['tcId']} ({t['comment']}): {'; '.join(errs)}")
