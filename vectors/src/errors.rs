@@ -1,0 +1,66 @@
+//! The one table from proto's typed errors to the vectors' `error` codes (README "Error codes").
+//! Proto's vocabulary is finer than the vectors' in places (several proto variants map to one
+//! code); proto errors with no vector counterpart map to `proto:<variant>`, which never equals
+//! a vector code, so a vector expecting a specific reason fails loudly instead of matching by
+//! accident.
+
+use gatecheck_proto::datetime::DateTimeError;
+use gatecheck_proto::dcr::DcrError;
+use gatecheck_proto::jid::{JidError, JidPart};
+use gatecheck_proto::jose::JwsError;
+use gatecheck_proto::sasl::ht::HtError;
+use gatecheck_proto::uri::UriError;
+
+/// Invitation URIs: `UriError` to the invite-uri.json codes.
+pub fn uri_code(e: &UriError) -> &'static str {
+    match e {
+        UriError::NotXmpp | UriError::AuthorityForm => "not-xmpp-uri",
+        UriError::BadPercent | UriError::NotUtf8 => "bad-percent-encoding",
+        // `xmpp:@host` and `xmpp:` both leave a part empty; the vectors call both an empty host.
+        UriError::Jid(JidError::EmptyPart(JidPart::Domain | JidPart::Node)) => "empty-host",
+        UriError::NotAnInvite(_) => "unknown-querytype",
+        UriError::MissingPreauth => "missing-preauth",
+        UriError::DuplicateParam(_) => "duplicate-key",
+        UriError::BadQuery | UriError::BadIbr => "bad-parameter",
+        UriError::Jid(_) => "proto:invalid-jid",
+        UriError::TooLong => "proto:too-long",
+        UriError::Fragment => "proto:fragment",
+        UriError::InvalidChar(_) => "proto:invalid-char",
+        UriError::ResourceNotAllowed => "proto:resource-not-allowed",
+        UriError::RosterNeedsNode => "proto:roster-needs-node",
+    }
+}
+
+/// XEP-0082 vectors carry no `error`; every rejection is simply `invalid`.
+pub fn datetime_code(_: &DateTimeError) -> &'static str {
+    "invalid"
+}
+
+/// Stateless DCR: `DcrError` (and the JWS errors inside it) to stateless-dcr.json codes.
+pub fn dcr_code(e: &DcrError) -> &'static str {
+    match e {
+        DcrError::Jws(JwsError::AlgNotAllowed(_) | JwsError::CritPresent) => "alg-not-allowed",
+        DcrError::Jws(JwsError::BadSignature) => "bad-signature",
+        DcrError::Jws(
+            JwsError::TooLong(_)
+            | JwsError::WrongPartCount
+            | JwsError::Base64(_)
+            | JwsError::BadHeader
+            | JwsError::BadPayload,
+        )
+        | DcrError::NotAnObject
+        | DcrError::BadClaim(_) => "malformed-client-id",
+        DcrError::Jws(JwsError::KeyTooShort(_)) => "proto:key-too-short",
+        DcrError::Expired => "expired",
+        DcrError::BadSecret => "wrong-secret",
+    }
+}
+
+/// HT: the server side reports the RFC 6120 condition proto assigns; a failed responder check on
+/// the client side is the gatecheck code `responder-mismatch`.
+pub fn ht_code(e: &HtError) -> &'static str {
+    match e {
+        HtError::ResponderMismatch => "responder-mismatch",
+        other => other.condition().as_str(),
+    }
+}

@@ -1,0 +1,66 @@
+//! One checker per vector family, each driving proto's real API. [`run`] picks the family by
+//! `algorithm`, parses its groups with the family's closed (`deny_unknown_fields`) types and
+//! returns one verdict per test, in file order.
+
+pub mod datetime;
+pub mod invite;
+
+use crate::model::{Algorithm, HasMeta, TestMeta, VectorFile};
+use crate::report::{Observed, judge};
+use serde::de::DeserializeOwned;
+
+/// A test's common fields with its verdict (`Err` = why it failed).
+pub type Outcome = (TestMeta, Result<(), String>);
+
+/// A family's group: its tests plus the per-group parameters each test is checked under.
+pub trait Group: DeserializeOwned {
+    /// The family's test type.
+    type Test: HasMeta;
+    /// The group's tests, in order.
+    fn tests(&self) -> &[Self::Test];
+    /// Drives one test through proto; returns the vector's expected `error` and what proto did.
+    fn observe<'a>(&self, test: &'a Self::Test) -> (Option<&'a str>, Observed);
+}
+
+/// Parses and checks a file's groups with the family selected by `algorithm`.
+pub fn run(file: &VectorFile) -> Result<Vec<Outcome>, serde_json::Error> {
+    match file.algorithm {
+        Algorithm::Xep0082 => run_groups::<datetime::DtGroup>(&file.test_groups),
+        Algorithm::InviteUri => run_groups::<invite::InviteGroup>(&file.test_groups),
+        other => Ok(vec![(
+            TestMeta {
+                tc_id: 0,
+                result: crate::model::Expect::Valid,
+                flags: Vec::new(),
+            },
+            Err(format!("no Rust checker for {other:?} yet")),
+        )]),
+    }
+}
+
+fn run_groups<G: Group>(groups: &[serde_json::Value]) -> Result<Vec<Outcome>, serde_json::Error> {
+    let mut out = Vec::new();
+    for raw in groups {
+        let group = G::deserialize(raw)?;
+        for test in group.tests() {
+            let meta = test.meta();
+            let (error, observed) = group.observe(test);
+            let verdict = judge(meta.result, error, &observed);
+            out.push((meta, verdict));
+        }
+    }
+    Ok(out)
+}
+
+/// Compares one produced value with the vector's, naming the field on mismatch.
+pub(crate) fn same<T: PartialEq + std::fmt::Debug>(
+    field: &str,
+    got: T,
+    want: T,
+) -> Result<(), String> {
+    if got == want {
+        Ok(())
+    } else {
+        Err(format!("{field} is {got:?}, vector says {want:?}"))
+    }
+}
