@@ -9,6 +9,7 @@ mod condition;
 mod error;
 mod mechanism;
 pub mod saslprep;
+pub mod scram;
 
 pub use condition::SaslCondition;
 pub use error::MechanismError;
