@@ -85,6 +85,9 @@ pub enum MechanismError {
     /// XEP-0474: the client expected `h=` but the server sent none.
     #[error("SSDP hash missing from server-first")]
     DowngradeHashMissing,
+    /// The caller supplied credentials for a different hash than the mechanism's (server misconfiguration).
+    #[error("stored credentials are for another hash")]
+    CredentialHashMismatch,
     /// A step was called in the wrong state (caller bug or a replayed message).
     #[error("step called out of order")]
     OutOfOrder,
@@ -97,6 +100,7 @@ impl MechanismError {
             Self::InvalidBase64 => SaslCondition::IncorrectEncoding,
             Self::InvalidProof | Self::InvalidCredentials => SaslCondition::NotAuthorized,
             Self::InvalidAuthzid => SaslCondition::InvalidAuthzid,
+            Self::CredentialHashMismatch => SaslCondition::TemporaryAuthFailure,
             Self::IterationsTooLow { .. } => SaslCondition::MechanismTooWeak,
             Self::ServerError(_)
             | Self::InvalidServerSignature

@@ -10,6 +10,7 @@ mod error;
 mod mechanism;
 pub mod saslprep;
 pub mod scram;
+pub mod ssdp;
 
 pub use condition::SaslCondition;
 pub use error::MechanismError;

@@ -2,5 +2,7 @@
 
 pub mod messages;
 pub mod primitives;
+pub mod server;
 
 pub use primitives::ScramCredentials;
+pub use server::{ClientFirst, FakeCredentialSeed, ScramServer, ScramServerConfig, ServerFinal};
