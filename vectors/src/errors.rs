@@ -8,6 +8,7 @@ use gatecheck_proto::datetime::DateTimeError;
 use gatecheck_proto::dcr::DcrError;
 use gatecheck_proto::jid::{JidError, JidPart};
 use gatecheck_proto::jose::JwsError;
+use gatecheck_proto::sasl::MechanismError;
 use gatecheck_proto::sasl::ht::HtError;
 use gatecheck_proto::uri::UriError;
 
@@ -62,5 +63,52 @@ pub fn ht_code(e: &HtError) -> &'static str {
     match e {
         HtError::ResponderMismatch => "responder-mismatch",
         other => other.condition().as_str(),
+    }
+}
+
+/// Classifies a stringprep failure message (from the `stringprep` crate or proto's query-mode
+/// SASLprep) into the vectors' codes. An unassigned code point is reported by both as a
+/// "prohibited character"; the character is looked up in RFC 3454 table A.1 to tell them apart.
+fn stringprep_message_code(msg: &str) -> String {
+    if msg.contains("bidirectional") {
+        return "bidi".to_owned();
+    }
+    if msg.contains("empty") {
+        return "empty".to_owned();
+    }
+    let offending = if let Some(rest) = msg.split_once('`').map(|(_, r)| r) {
+        rest.chars().next()
+    } else if let Some((_, hex)) = msg.split_once("U+") {
+        u32::from_str_radix(hex.trim(), 16)
+            .ok()
+            .and_then(char::from_u32)
+    } else {
+        None
+    };
+    match offending {
+        Some(c) if stringprep::tables::unassigned_code_point(c) => "unassigned".to_owned(),
+        Some(_) => "prohibited".to_owned(),
+        None => format!("proto:{msg}"),
+    }
+}
+
+/// SASLprep: `MechanismError::Saslprep(reason)` to `prohibited` / `bidi` / `unassigned` / `empty`.
+pub fn saslprep_code(e: &MechanismError) -> String {
+    match e {
+        MechanismError::Saslprep(msg) => stringprep_message_code(msg),
+        other => format!("proto:{other}"),
+    }
+}
+
+/// Nodeprep: proto's `JidError::Prohibited` does not say why, so the cause is recovered from the
+/// same `stringprep::nodeprep` that proto calls; an empty result is `empty`.
+pub fn nodeprep_code(input: &str, e: &JidError) -> String {
+    match e {
+        JidError::EmptyPart(_) => "empty".to_owned(),
+        JidError::Prohibited(_) => match stringprep::nodeprep(input) {
+            Err(cause) => stringprep_message_code(&cause.to_string()),
+            Ok(_) => "proto:prohibited-after-nodeprep".to_owned(),
+        },
+        JidError::TooLong(_) => "proto:too-long".to_owned(),
     }
 }

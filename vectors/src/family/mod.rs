@@ -4,6 +4,8 @@
 
 pub mod datetime;
 pub mod invite;
+pub mod prep;
+pub mod ssdp;
 
 use crate::model::{Algorithm, HasMeta, TestMeta, VectorFile};
 use crate::report::{Observed, judge};
@@ -27,6 +29,10 @@ pub fn run(file: &VectorFile) -> Result<Vec<Outcome>, serde_json::Error> {
     match file.algorithm {
         Algorithm::Xep0082 => run_groups::<datetime::DtGroup>(&file.test_groups),
         Algorithm::InviteUri => run_groups::<invite::InviteGroup>(&file.test_groups),
+        Algorithm::Xep0474 => run_groups::<ssdp::SsdpGroup>(&file.test_groups),
+        Algorithm::Saslprep | Algorithm::Nodeprep => {
+            run_groups::<prep::PrepGroup>(&file.test_groups)
+        }
         other => Ok(vec![(
             TestMeta {
                 tc_id: 0,
@@ -63,4 +69,36 @@ pub(crate) fn same<T: PartialEq + std::fmt::Debug>(
     } else {
         Err(format!("{field} is {got:?}, vector says {want:?}"))
     }
+}
+
+/// Decodes lowercase hex from a vector (the schema allows nothing else).
+pub(crate) fn hex(field: &str, s: &str) -> Result<Vec<u8>, String> {
+    let digit = |c: u8| match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        _ => None,
+    };
+    let bytes = s.as_bytes();
+    if bytes.len() % 2 != 0 {
+        return Err(format!("{field} is not lowercase hex"));
+    }
+    bytes
+        .chunks_exact(2)
+        .map(|p| match p {
+            [hi, lo] => digit(*hi).zip(digit(*lo)).map(|(h, l)| h << 4 | l),
+            _ => None,
+        })
+        .collect::<Option<Vec<u8>>>()
+        .ok_or_else(|| format!("{field} is not lowercase hex"))
+}
+
+/// Lowercase hex of produced bytes, for comparison with a vector field.
+pub(crate) fn to_hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// Strict standard base64 from a vector, via proto's decoder.
+pub(crate) fn b64(field: &str, s: &str) -> Result<Vec<u8>, String> {
+    gatecheck_proto::sasl::base64::decode_strict(s.as_bytes())
+        .map_err(|e| format!("{field} is not strict base64: {e}"))
 }
