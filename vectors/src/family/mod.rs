@@ -3,6 +3,8 @@
 //! returns one verdict per test, in file order.
 
 pub mod datetime;
+pub mod dcr;
+pub mod ht;
 pub mod invite;
 pub mod prep;
 pub mod ssdp;
@@ -29,6 +31,8 @@ pub fn run(file: &VectorFile) -> Result<Vec<Outcome>, serde_json::Error> {
     match file.algorithm {
         Algorithm::Xep0082 => run_groups::<datetime::DtGroup>(&file.test_groups),
         Algorithm::InviteUri => run_groups::<invite::InviteGroup>(&file.test_groups),
+        Algorithm::StatelessDcr => run_groups::<dcr::DcrGroup>(&file.test_groups),
+        Algorithm::Ht => run_groups::<ht::HtGroup>(&file.test_groups),
         Algorithm::Xep0474 => run_groups::<ssdp::SsdpGroup>(&file.test_groups),
         Algorithm::Saslprep | Algorithm::Nodeprep => {
             run_groups::<prep::PrepGroup>(&file.test_groups)
