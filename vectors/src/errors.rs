@@ -112,3 +112,23 @@ pub fn nodeprep_code(input: &str, e: &JidError) -> String {
         JidError::TooLong(_) => "proto:too-long".to_owned(),
     }
 }
+
+/// SCRAM: proto's RFC 5802 `e=` value where it has one, with these explicit differences:
+/// a `-PLUS`/flag mismatch is `invalid-encoding` in the vectors (proto: `channel-binding-not-supported`,
+/// RFC 5802 defines no value for it), and the client-side failures use the gatecheck codes.
+pub fn scram_code(e: &MechanismError) -> String {
+    let code = match e {
+        MechanismError::ChannelBindingFlagMismatch => "invalid-encoding",
+        MechanismError::NonceMismatch | MechanismError::ServerNoncePrefix => "nonce-mismatch",
+        MechanismError::IterationsTooLow { .. } => "iteration-count-too-low",
+        MechanismError::InvalidServerSignature => "server-signature-mismatch",
+        MechanismError::DowngradeDetected | MechanismError::DowngradeHashMissing => {
+            "downgrade-detected"
+        }
+        other => match other.scram_server_error() {
+            Some(code) => code,
+            None => return format!("proto:{other}"),
+        },
+    };
+    code.to_owned()
+}

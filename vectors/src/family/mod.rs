@@ -7,6 +7,8 @@ pub mod dcr;
 pub mod ht;
 pub mod invite;
 pub mod prep;
+pub mod scram;
+pub mod scram_run;
 pub mod ssdp;
 
 use crate::model::{Algorithm, HasMeta, TestMeta, VectorFile};
@@ -31,20 +33,15 @@ pub fn run(file: &VectorFile) -> Result<Vec<Outcome>, serde_json::Error> {
     match file.algorithm {
         Algorithm::Xep0082 => run_groups::<datetime::DtGroup>(&file.test_groups),
         Algorithm::InviteUri => run_groups::<invite::InviteGroup>(&file.test_groups),
+        Algorithm::ScramSha1 | Algorithm::ScramSha256 | Algorithm::ScramSha512 => {
+            run_groups::<scram::ScramGroup>(&file.test_groups)
+        }
         Algorithm::StatelessDcr => run_groups::<dcr::DcrGroup>(&file.test_groups),
         Algorithm::Ht => run_groups::<ht::HtGroup>(&file.test_groups),
         Algorithm::Xep0474 => run_groups::<ssdp::SsdpGroup>(&file.test_groups),
         Algorithm::Saslprep | Algorithm::Nodeprep => {
             run_groups::<prep::PrepGroup>(&file.test_groups)
         }
-        other => Ok(vec![(
-            TestMeta {
-                tc_id: 0,
-                result: crate::model::Expect::Valid,
-                flags: Vec::new(),
-            },
-            Err(format!("no Rust checker for {other:?} yet")),
-        )]),
     }
 }
 
