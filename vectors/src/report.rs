@@ -60,6 +60,8 @@ pub struct Report {
     pub passed: usize,
     /// Everything that failed, in file and test order.
     pub failed: Vec<Failure>,
+    /// Failures excused by [`crate::known::KNOWN_DISAGREEMENTS`] (reported, not counted as passed).
+    pub known: Vec<Failure>,
     /// Tests passed per family, so callers can insist no family was silently skipped.
     pub passed_by_family: BTreeMap<Algorithm, usize>,
 }
@@ -69,6 +71,7 @@ impl Report {
     pub fn merge(&mut self, other: Report) {
         self.passed += other.passed;
         self.failed.extend(other.failed);
+        self.known.extend(other.known);
         for (k, v) in other.passed_by_family {
             *self.passed_by_family.entry(k).or_default() += v;
         }
@@ -79,9 +82,14 @@ impl Report {
         self.failed.is_empty()
     }
 
-    /// The one-line summary both checkers print: `N passed, N failed`.
+    /// The one-line summary both checkers print: `N passed, N failed`, plus the number of
+    /// documented disagreements when there are any.
     pub fn summary(&self) -> String {
-        format!("{} passed, {} failed", self.passed, self.failed.len())
+        let mut s = format!("{} passed, {} failed", self.passed, self.failed.len());
+        if !self.known.is_empty() {
+            s.push_str(&format!(" ({} known disagreements)", self.known.len()));
+        }
+        s
     }
 }
 

@@ -1,0 +1,87 @@
+//! The repository's vectors all pass through proto, no family is silently skipped, the embedded
+//! copy equals the checkout, and the documented disagreements are exactly the ones that occur.
+
+mod common;
+
+use gatecheck_vectors::known::KNOWN_DISAGREEMENTS;
+use gatecheck_vectors::{Algorithm, check_dir};
+
+#[test]
+fn every_vector_passes_and_every_family_ran() {
+    let report = check_dir(&common::dir()).expect("read vectors/");
+    let failures: Vec<String> = report.failed.iter().map(ToString::to_string).collect();
+    assert!(failures.is_empty(), "{failures:#?}");
+    let minimum = [
+        (Algorithm::ScramSha1, 30),
+        (Algorithm::ScramSha256, 30),
+        (Algorithm::ScramSha512, 30),
+        (Algorithm::Ht, 30),
+        (Algorithm::Xep0474, 10),
+        (Algorithm::StatelessDcr, 10),
+        (Algorithm::Saslprep, 15),
+        (Algorithm::Nodeprep, 10),
+        (Algorithm::Xep0082, 25),
+        (Algorithm::InviteUri, 20),
+    ];
+    for (family, min) in minimum {
+        let got = report.passed_by_family.get(&family).copied().unwrap_or(0);
+        assert!(
+            got >= min,
+            "{family:?}: only {got} tests passed, expected at least {min}"
+        );
+    }
+    assert!(report.passed >= 240, "{}", report.summary());
+
+    // The documented disagreements are exactly the ones that occur: a fixed one must be removed
+    // from the list, a new one must be investigated.
+    let mut got: Vec<(String, u64)> = report
+        .known
+        .iter()
+        .map(|f| (f.file.clone(), f.tc_id.unwrap_or(0)))
+        .collect();
+    got.sort();
+    let mut want: Vec<(String, u64)> = KNOWN_DISAGREEMENTS
+        .iter()
+        .map(|k| (k.file.to_owned(), k.tc_id))
+        .collect();
+    want.sort();
+    assert_eq!(
+        got, want,
+        "a listed disagreement was fixed (remove it) or a new one appeared"
+    );
+}
+
+#[test]
+fn embedded_vectors_are_the_checkout() {
+    let mut on_disk: Vec<String> = std::fs::read_dir(common::dir())
+        .expect("list vectors/")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".json") && n != "schema.json")
+        .collect();
+    on_disk.sort();
+    let embedded: Vec<&str> = gatecheck_vectors::EMBEDDED
+        .iter()
+        .map(|(n, _)| *n)
+        .collect();
+    assert_eq!(on_disk, embedded, "a vector file is missing from EMBEDDED");
+    for (name, text) in gatecheck_vectors::EMBEDDED {
+        let on_disk = std::fs::read_to_string(common::dir().join(name)).expect("read");
+        assert_eq!(&on_disk, text, "{name} changed since build");
+    }
+}
+
+#[test]
+fn acceptable_leap_second_passes_though_proto_rejects_it() {
+    // xep-0082.json tcId 21 is `acceptable`; proto rejects second 60 and that must still pass.
+    assert!(gatecheck_proto::datetime::parse_datetime("2016-12-31T23:59:60Z").is_err());
+    let (_, doc) = common::files()
+        .into_iter()
+        .find(|(n, _)| n == "xep-0082.json")
+        .expect("xep-0082.json");
+    let leap = &doc["testGroups"][0]["tests"][20];
+    assert_eq!(leap["tcId"], 21);
+    assert_eq!(leap["result"], "acceptable");
+    let report = gatecheck_vectors::check_str("xep-0082.json", &doc.to_string());
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    assert_eq!(Some(report.passed as u64), doc["numberOfTests"].as_u64());
+}
