@@ -69,6 +69,29 @@ pub enum Command {
     },
     /// Run the suite.
     Run(Box<RunArgs>),
+    /// Check the language-neutral test vectors against gatecheck-proto (exit 1 on any failure).
+    Vectors {
+        /// Directory of vector files (`*.json`); default: the vectors built into this binary.
+        #[arg(long, value_name = "DIR")]
+        check: Option<PathBuf>,
+    },
+}
+
+/// `gatecheck vectors`: prints each failure and documented disagreement, then
+/// `N passed, N failed`; returns the exit code (0 all passed, 1 any failed).
+pub fn vectors(dir: Option<&std::path::Path>) -> Result<i32, gatecheck_vectors::CheckError> {
+    let report = match dir {
+        Some(d) => gatecheck_vectors::check_dir(d)?,
+        None => gatecheck_vectors::check_embedded(),
+    };
+    for f in &report.known {
+        println!("known disagreement: {f}");
+    }
+    for f in &report.failed {
+        println!("FAIL {f}");
+    }
+    println!("{}", report.summary());
+    Ok(if report.is_ok() { 0 } else { 1 })
 }
 
 /// Options of `gatecheck run`.

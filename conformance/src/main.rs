@@ -40,6 +40,7 @@ fn real_main() -> anyhow::Result<i32> {
             );
             Ok(0)
         }
+        Command::Vectors { check } => Ok(cli::vectors(check.as_deref())?),
         Command::Run(args) => {
             let rt = tokio::runtime::Runtime::new()?;
             rt.block_on(async {

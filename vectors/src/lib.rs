@@ -33,13 +33,16 @@ pub const EMBEDDED: &[(&str, &str)] = &[
 #[derive(Debug, thiserror::Error)]
 pub enum CheckError {
     /// Listing or reading the directory failed.
-    #[error("reading {path}: {source}")]
+    #[error("reading {path}")]
     Io {
         /// The path that failed.
         path: String,
         /// The underlying error.
         source: std::io::Error,
     },
+    /// The directory holds no vector files, which is almost certainly the wrong directory.
+    #[error("no vector files (*.json other than schema.json) in {0}")]
+    NoVectors(String),
 }
 
 /// Checks every `*.json` in `dir` except `schema.json`, in name order.
@@ -55,6 +58,9 @@ pub fn check_dir(dir: &Path) -> Result<Report, CheckError> {
         if is_json && path.file_name().is_some_and(|n| n != "schema.json") {
             names.push(path);
         }
+    }
+    if names.is_empty() {
+        return Err(CheckError::NoVectors(dir.display().to_string()));
     }
     names.sort();
     let mut report = Report::default();

@@ -76,3 +76,15 @@ fn count_and_order_are_enforced() {
     order["testGroups"][0]["tests"][1]["tcId"] = Value::from(1);
     assert!(file_level_failure(&order).contains("increasing"));
 }
+
+#[test]
+fn a_directory_without_vectors_is_an_error() {
+    let empty = std::env::temp_dir().join(format!("gatecheck-empty-{}", std::process::id()));
+    std::fs::create_dir_all(&empty).expect("temp dir");
+    let result = gatecheck_vectors::check_dir(&empty);
+    std::fs::remove_dir_all(&empty).expect("clean up");
+    assert!(matches!(
+        result,
+        Err(gatecheck_vectors::CheckError::NoVectors(_))
+    ));
+}

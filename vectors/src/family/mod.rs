@@ -80,7 +80,7 @@ pub(crate) fn hex(field: &str, s: &str) -> Result<Vec<u8>, String> {
         _ => None,
     };
     let bytes = s.as_bytes();
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return Err(format!("{field} is not lowercase hex"));
     }
     bytes
