@@ -1,0 +1,6 @@
+//! The scripted XMPP client the cases drive: TCP, STARTTLS or direct TLS, every byte recorded in the
+//! case transcript, and helpers that make case bodies read like the exchange they check.
+
+pub mod tls;
+
+pub use tls::{TlsInfo, TlsSetupError, client_config, server_end_point};
