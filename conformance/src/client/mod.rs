@@ -1,6 +1,10 @@
 //! The scripted XMPP client the cases drive: TCP, STARTTLS or direct TLS, every byte recorded in the
 //! case transcript, and helpers that make case bodies read like the exchange they check.
 
+pub mod conn;
+pub mod error;
 pub mod tls;
 
+pub use conn::{Conn, Endpoint, TLS_NS};
+pub use error::ClientError;
 pub use tls::{TlsInfo, TlsSetupError, client_config, server_end_point};
