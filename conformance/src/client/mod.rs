@@ -3,8 +3,10 @@
 
 pub mod conn;
 pub mod error;
+pub mod features;
 pub mod tls;
 
 pub use conn::{Conn, Endpoint, TLS_NS};
 pub use error::ClientError;
+pub use features::{Features, Sasl2Offer, canonical, valid_mechanism_name};
 pub use tls::{TlsInfo, TlsSetupError, client_config, server_end_point};
