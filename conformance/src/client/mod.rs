@@ -4,9 +4,11 @@
 pub mod conn;
 pub mod error;
 pub mod features;
+pub mod sasl2;
 pub mod tls;
 
 pub use conn::{Conn, Endpoint, TLS_NS};
 pub use error::ClientError;
 pub use features::{Features, Sasl2Offer, canonical, valid_mechanism_name};
+pub use sasl2::{Sasl2Reply, USER_AGENT_ID};
 pub use tls::{TlsInfo, TlsSetupError, client_config, server_end_point};
