@@ -5,6 +5,7 @@ pub mod conn;
 pub mod error;
 pub mod features;
 pub mod sasl2;
+pub mod scram;
 pub mod tls;
 
 pub use conn::{Conn, Endpoint, TLS_NS};
