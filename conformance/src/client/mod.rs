@@ -4,6 +4,7 @@
 pub mod conn;
 pub mod error;
 pub mod features;
+pub mod login;
 pub mod sasl2;
 pub mod scram;
 pub mod tls;
