@@ -290,13 +290,19 @@ impl Conn {
 
     /// Negotiate STARTTLS (features already read), then open a new stream over TLS.
     pub async fn starttls(&mut self) -> Result<StreamHeader, ClientError> {
+        self.negotiate_tls().await?;
+        self.open_stream(None).await
+    }
+
+    /// Send `<starttls/>`, expect `<proceed/>` and run the handshake, without opening a new stream
+    /// (for cases that need a particular stream header over TLS).
+    pub async fn negotiate_tls(&mut self) -> Result<(), ClientError> {
         self.send(&Element::new("starttls", TLS_NS)).await?;
         let e = self.recv().await?;
         if !e.is("proceed", TLS_NS) {
             return Err(ClientError::unexpected("<proceed/>", &e));
         }
-        self.handshake().await?;
-        self.open_stream(None).await
+        self.handshake().await
     }
 
     /// Expect a stream error next; returns its condition. Elements before it are an `Unexpected`.
