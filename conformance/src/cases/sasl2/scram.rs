@@ -22,7 +22,7 @@ pub fn cases() -> Vec<Case> {
 }
 
 /// The account's password and username, or a skip.
-fn creds(ctx: &CaseCtx) -> Result<(String, String), Outcome> {
+pub(super) fn creds(ctx: &CaseCtx) -> Result<(String, String), Outcome> {
     ctx.account(0)
         .map(|a| (username_of(&a.jid).to_owned(), a.password.clone()))
         .ok_or_else(|| crate::outcome::skip("needs --account"))
@@ -97,7 +97,7 @@ async fn expect_rejected(
 }
 
 /// Open a session and pick the best plain SCRAM mechanism, or the outcome to return.
-async fn scram_session(
+pub(super) async fn scram_session(
     ctx: &CaseCtx,
 ) -> Result<(crate::client::Conn, crate::client::Features, &'static str), Outcome> {
     let (c, f, _) = sasl2_session(ctx, "c1").await?;
@@ -108,7 +108,7 @@ async fn scram_session(
 
 /// A login error as an outcome: a wrong server signature fails SASL2-113, a rejected correct login
 /// fails `req`, anything else is an error of the setup.
-fn login_failed(req: &str, e: LoginError) -> Outcome {
+pub(super) fn login_failed(req: &str, e: LoginError) -> Outcome {
     match e {
         LoginError::ServerSignature(s) => fail("SASL2-113", "v= equal to ServerSignature", s),
         LoginError::Reply(r) => fail(req, "<success/> for correct credentials", r.describe()),
