@@ -25,6 +25,8 @@ enum Deviation {
     WrongCbData,
     /// Proof with one flipped bit (wrong password equivalent).
     WrongProof,
+    /// A username SASLprep prohibits (U+0007).
+    ProhibitedUsername,
 }
 
 async fn run(ctx: CaseCtx, req: &'static str, dev: Deviation) -> Outcome {
@@ -80,6 +82,9 @@ async fn run(ctx: CaseCtx, req: &'static str, dev: Deviation) -> Outcome {
             script = ScramScript::new(hash(&plus_mech), &user).with_binding(t, junk.to_vec());
         }
         Deviation::WrongProof => tweaks.corrupt_proof = true,
+        Deviation::ProhibitedUsername => {
+            script.first_bare = format!("n=\u{7}{user},r={}", script.client_nonce);
+        }
     }
     let mech = if mech.is_empty() {
         plus_mech.as_str()
@@ -171,6 +176,8 @@ pub fn cases() -> Vec<Case> {
             "p=<type> for an unsupported type MUST fail", Deviation::BogusType),
         case("sasl2.scram.wrong-cb-data", "Wrong channel-binding data is rejected", "SASL2-111",
             "correct flag and type with wrong cb-data MUST fail", Deviation::WrongCbData),
+        case("sasl2.scram.prohibited-username", "A username SASLprep prohibits is rejected", "SASL2-102",
+            "the server SASLpreps the username and aborts when that fails (U+0007 is prohibited)", Deviation::ProhibitedUsername),
         case("sasl2.scram.wrong-proof", "A wrong proof (wrong password) is rejected", "SASL2-112",
             "the server MUST verify ClientProof against StoredKey and fail on mismatch", Deviation::WrongProof),
         Case::new("sasl2.scram.unknown-extension", Module::Sasl2, "An unknown client extension attribute is ignored")
