@@ -17,9 +17,12 @@ fn syntax(why: &str) -> XmlError {
     XmlError::Syntax(why.to_owned())
 }
 
-/// `s` without its leading XML whitespace.
-fn skip_ws(s: &str) -> &str {
-    s.trim_start_matches([' ', '\t', '\r', '\n'])
+/// Index of the first non-whitespace byte at or after `i` (or `bytes.len()`).
+fn skip_ws(bytes: &[u8], mut i: usize) -> usize {
+    while bytes.get(i).copied().is_some_and(is_xml_whitespace) {
+        i += 1;
+    }
+    i
 }
 
 impl<'a> AttrSplitter<'a> {
@@ -29,39 +32,50 @@ impl<'a> AttrSplitter<'a> {
     }
 
     /// The next raw attribute, `None` at the end of the tag.
+    ///
+    /// Byte loops for names and whitespace (short runs), `memchr` for the value. Every split
+    /// point is an ASCII byte, so the `str` slices stay on character boundaries.
     pub fn next_raw(&mut self) -> Result<Option<(&'a str, &'a str)>, XmlError> {
-        let after_ws = skip_ws(self.rest);
-        if after_ws.is_empty() {
-            self.rest = after_ws;
+        let rest = self.rest;
+        let bytes = rest.as_bytes();
+        let start = skip_ws(bytes, 0);
+        if start == bytes.len() {
+            self.rest = "";
             return Ok(None);
         }
         // XML requires whitespace before every attribute (after the name or previous value).
-        if after_ws.len() == self.rest.len() {
+        if start == 0 {
             return Err(syntax("missing whitespace before attribute"));
         }
-        let bytes = after_ws.as_bytes();
-        let name_len = bytes
-            .iter()
-            .position(|&b| b == b'=' || is_xml_whitespace(b))
-            .ok_or_else(|| syntax("attribute without value"))?;
-        if name_len == 0 {
+        let mut i = start;
+        while let Some(&b) = bytes.get(i) {
+            if b == b'=' || is_xml_whitespace(b) {
+                break;
+            }
+            i += 1;
+        }
+        if i == bytes.len() {
+            return Err(syntax("attribute without value"));
+        }
+        if i == start {
             return Err(syntax("attribute without name"));
         }
-        let name = after_ws.get(..name_len).unwrap_or_default();
-        let tail = skip_ws(after_ws.get(name_len..).unwrap_or_default());
-        let Some(tail) = tail.strip_prefix('=') else {
+        let name = rest.get(start..i).unwrap_or_default();
+        i = skip_ws(bytes, i);
+        if bytes.get(i) != Some(&b'=') {
             return Err(syntax("expected `=` after attribute name"));
-        };
-        let tail = skip_ws(tail);
-        let quote = match tail.as_bytes().first() {
+        }
+        i = skip_ws(bytes, i + 1);
+        let quote = match bytes.get(i) {
             Some(&q @ (b'\'' | b'"')) => q,
             _ => return Err(syntax("attribute value not quoted")),
         };
-        let body = tail.get(1..).unwrap_or_default();
-        let end = memchr::memchr(quote, body.as_bytes())
+        let value_start = i + 1;
+        let end = memchr::memchr(quote, bytes.get(value_start..).unwrap_or_default())
+            .map(|n| value_start + n)
             .ok_or_else(|| syntax("unterminated attribute value"))?;
-        let value = body.get(..end).unwrap_or_default();
-        self.rest = body.get(end + 1..).unwrap_or_default();
+        let value = rest.get(value_start..end).unwrap_or_default();
+        self.rest = rest.get(end + 1..).unwrap_or_default();
         Ok(Some((name, value)))
     }
 }
