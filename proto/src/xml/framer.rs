@@ -67,6 +67,21 @@ struct Open {
     children_start: usize,
 }
 
+impl Open {
+    /// True if `raw` is exactly this element's qualified name as its start tag wrote it.
+    fn written_as(&self, raw: &[u8]) -> bool {
+        let name = self.element.name.as_bytes();
+        if self.prefix.is_empty() {
+            return raw == name;
+        }
+        let prefix = self.prefix.as_bytes();
+        raw.len() == prefix.len() + 1 + name.len()
+            && raw.starts_with(prefix)
+            && raw.get(prefix.len()) == Some(&b':')
+            && raw.ends_with(name)
+    }
+}
+
 const CDATA_OPEN: &[u8] = b"<![CDATA[";
 
 /// The XMPP stream framer. Feed bytes with [`feed`](Self::feed), then call
@@ -669,6 +684,25 @@ impl StreamParser {
     }
 
     fn end_tag(&mut self, name: &[u8]) -> Result<Option<StreamEvent>, XmlError> {
+        // Fast path: the bytes repeat the open element's qualified name, which was fully
+        // validated (UTF-8, characters, names) when its start tag was parsed.
+        let mut trimmed = name;
+        while let Some((&last, rest)) = trimmed.split_last()
+            && is_xml_whitespace(last)
+        {
+            trimmed = rest;
+        }
+        if self
+            .stack
+            .last()
+            .is_some_and(|open| open.written_as(trimmed))
+            && let Some(open) = self.stack.pop()
+        {
+            self.bindings.truncate(open.bindings_mark);
+            let mut element = open.element;
+            element.children = self.children.split_off(open.children_start);
+            return Ok(self.close_element(element));
+        }
         let name = markup::decode(name)?.trim_end_matches([' ', '\t', '\r', '\n']);
         let Some((prefix, local)) = split_qname(name) else {
             return Err(XmlError::InvalidName(name.to_owned()));
@@ -883,5 +917,35 @@ mod tests {
             Element::new("c", "jabber:client").with_attr("y", "2")
         );
         assert_eq!(out[0].children.len(), 2);
+    }
+}
+
+#[cfg(test)]
+mod end_tag_tests {
+    use super::*;
+
+    #[test]
+    fn end_tags_must_repeat_the_qualified_name() {
+        let ok = |s: &str| parse_element(s, &Limits::default());
+        assert!(ok("<p:a xmlns:p='u'><b></b ></p:a\n>").is_ok());
+        for bad in [
+            "<p:a xmlns:p='u'></a>",
+            "<p:a xmlns:p='u' xmlns:q='u'></q:a>",
+            "<a></a:a>",
+            "<a></ab>",
+            "<ab></a>",
+            "<a></a\u{1}>",
+            "<p:a xmlns:p='u'></p:b>",
+            "<p:a xmlns:p='u'></pxa>",
+        ] {
+            assert!(
+                matches!(
+                    ok(bad),
+                    Err(XmlError::MismatchedEndTag { .. } | XmlError::InvalidChar)
+                ),
+                "{bad}: {:?}",
+                ok(bad)
+            );
+        }
     }
 }
