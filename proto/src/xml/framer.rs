@@ -1,7 +1,7 @@
 //! The incremental stream framer: bytes in (split anywhere), stream events out.
 //!
 //! quick-xml supplies the lexical pieces (finding the end of a tag outside quoted values,
-//! attribute splitting, unescaping); this module owns token boundaries across chunks,
+//! unescaping; `attrs` splits attributes); this module owns token boundaries across chunks,
 //! namespaces, the element tree, the restricted-XML rules and the limits. Only the token being
 //! assembled and the open top-level element are held, both bounded by [`Limits`].
 

@@ -1,5 +1,5 @@
 //! Decoding of complete markup tokens (start tags, text, declarations) into checked values,
-//! on top of quick-xml's attribute iterator and unescaper. Owns the restricted-XML rules.
+//! on top of the attribute splitter in `attrs` and quick-xml's unescaper. Owns the restricted-XML rules.
 
 use std::borrow::Cow;
 
