@@ -1,13 +1,13 @@
 //! The incremental stream framer: bytes in (split anywhere), stream events out.
 //!
 //! quick-xml supplies the lexical pieces (finding the end of a tag outside quoted values,
-//! attribute splitting, unescaping); this module owns token boundaries across chunks,
+//! unescaping; `attrs` splits attributes); this module owns token boundaries across chunks,
 //! namespaces, the element tree, the restricted-XML rules and the limits. Only the token being
 //! assembled and the open top-level element are held, both bounded by [`Limits`].
 
 use quick_xml::parser::{ElementParser, Parser, PiParser};
 
-use super::element::Element;
+use super::element::{Attr, Element, Node};
 use super::error::{Restricted, XmlError};
 use super::header::StreamHeader;
 use super::limits::{LimitKind, Limits};
@@ -63,6 +63,23 @@ struct Open {
     element: Element,
     prefix: String,
     bindings_mark: usize,
+    /// Where this element's children start in [`StreamParser::children`].
+    children_start: usize,
+}
+
+impl Open {
+    /// True if `raw` is exactly this element's qualified name as its start tag wrote it.
+    fn written_as(&self, raw: &[u8]) -> bool {
+        let name = self.element.name.as_bytes();
+        if self.prefix.is_empty() {
+            return raw == name;
+        }
+        let prefix = self.prefix.as_bytes();
+        raw.len() == prefix.len() + 1 + name.len()
+            && raw.starts_with(prefix)
+            && raw.get(prefix.len()) == Some(&b':')
+            && raw.ends_with(name)
+    }
 }
 
 const CDATA_OPEN: &[u8] = b"<![CDATA[";
@@ -85,6 +102,11 @@ pub struct StreamParser {
     /// Length of the current top-level text run.
     text_run: usize,
     stack: Vec<Open>,
+    /// Children of all open elements, innermost last; moved into an exact-capacity `Vec` when
+    /// their element closes, so building the tree never regrows a `Vec<Node>`.
+    children: Vec<Node>,
+    /// Attributes of the start tag being parsed, reused across tags for the same reason.
+    attr_scratch: Vec<Attr>,
     /// In-scope namespace bindings `(prefix, namespace)`, innermost last; `""` is the default.
     bindings: Scope,
     stream_prefix: String,
@@ -108,6 +130,8 @@ impl StreamParser {
             element_bytes: 0,
             text_run: 0,
             stack: Vec::new(),
+            children: Vec::new(),
+            attr_scratch: Vec::new(),
             bindings: Scope::default(),
             stream_prefix: String::new(),
             pending_close: false,
@@ -198,6 +222,8 @@ impl StreamParser {
         self.buf = Vec::new();
         self.pos = 0;
         self.stack = Vec::new();
+        self.children = Vec::new();
+        self.attr_scratch = Vec::new();
         self.bindings = Scope::default();
         e
     }
@@ -459,9 +485,7 @@ impl StreamParser {
             Token::None => Ok(None),
             Token::Text { .. } => {
                 let text = markup::text(raw)?;
-                if let Some(open) = self.stack.last_mut() {
-                    open.element.push_text(&text);
-                }
+                self.push_text(text);
                 Ok(None)
             }
             Token::CData { .. } => {
@@ -469,9 +493,7 @@ impl StreamParser {
                     .get(CDATA_OPEN.len()..raw.len().saturating_sub(3))
                     .unwrap_or_default();
                 let text = markup::cdata(inner)?;
-                if let Some(open) = self.stack.last_mut() {
-                    open.element.push_text(&text);
-                }
+                self.push_text(text);
                 Ok(None)
             }
             Token::Declaration { .. } => {
@@ -497,6 +519,24 @@ impl StreamParser {
         }
     }
 
+    /// Appends text to the innermost open element, merging with a preceding text node exactly
+    /// like [`Element::push_text`]; owned text is moved, not copied.
+    fn push_text(&mut self, text: std::borrow::Cow<'_, str>) {
+        let Some(open) = self.stack.last() else {
+            return;
+        };
+        if text.is_empty() {
+            return;
+        }
+        if self.children.len() > open.children_start
+            && let Some(Node::Text(prev)) = self.children.last_mut()
+        {
+            prev.push_str(&text);
+            return;
+        }
+        self.children.push(Node::Text(text.into_owned()));
+    }
+
     fn resolve(&self, prefix: &str) -> Result<String, XmlError> {
         if prefix == "xml" {
             return Ok(XML_NS.to_owned());
@@ -516,7 +556,38 @@ impl StreamParser {
         let Some((prefix, local)) = split_qname(qname) else {
             return Err(XmlError::InvalidName(qname.to_owned()));
         };
-        let mut element = Element::new(local, String::new());
+        let mark = self.bindings.mark();
+        let mut attrs = std::mem::take(&mut self.attr_scratch);
+        attrs.clear();
+        let result = self.parse_attrs(&mut tag, mark, &mut attrs);
+        // Exact capacity: one allocation of the final size, none when there are no attributes.
+        let mut element = Element {
+            name: local.to_owned(),
+            ns: String::new(),
+            attrs: Vec::with_capacity(attrs.len()),
+            children: Vec::new(),
+        };
+        element.attrs.append(&mut attrs);
+        self.attr_scratch = attrs;
+        let prefixed_attrs = result?;
+        element.ns = self.resolve(prefix)?;
+        if prefixed_attrs {
+            self.resolve_attr_prefixes(&mut element)?;
+        }
+        Ok((element, prefix.to_owned()))
+    }
+
+    /// Reads the attributes of a start tag: declarations go into the scope, the rest into
+    /// `attrs` with their prefix in `ns`. Returns whether any attribute has a prefix.
+    ///
+    /// Duplicates of the qualified name are caught here (quick-xml's own check allocates a
+    /// list per tag); the scans are bounded by the attribute and declaration limits.
+    fn parse_attrs(
+        &mut self,
+        tag: &mut markup::StartTag<'_>,
+        mark: usize,
+        attrs: &mut Vec<Attr>,
+    ) -> Result<bool, XmlError> {
         let mut declarations = 0usize;
         let mut prefixed_attrs = false;
         while let Some(attr) = tag.next_attr()? {
@@ -533,49 +604,61 @@ impl StreamParser {
                         self.limits.max_namespace_declarations,
                     ));
                 }
+                if self.bindings.declared_since(mark, declared) {
+                    return Err(XmlError::DuplicateAttribute(attr.qname.to_owned()));
+                }
                 check_declaration(declared, &attr.value)?;
                 self.bindings.push(declared, &attr.value);
                 continue;
             }
-            if element.attrs.len() >= self.limits.max_attributes {
+            if attrs.len() >= self.limits.max_attributes {
                 return Err(limit(LimitKind::Attributes, self.limits.max_attributes));
             }
             let Some((attr_prefix, attr_local)) = split_qname(attr.qname) else {
                 return Err(XmlError::InvalidName(attr.qname.to_owned()));
             };
+            if attrs
+                .iter()
+                .any(|a| a.name == attr_local && a.ns == attr_prefix)
+            {
+                return Err(XmlError::DuplicateAttribute(attr.qname.to_owned()));
+            }
             prefixed_attrs |= !attr_prefix.is_empty();
             // The prefix rides in `ns` until all declarations of this tag are known.
-            element.attrs.push(super::element::Attr {
+            attrs.push(Attr {
                 name: attr_local.to_owned(),
                 ns: attr_prefix.to_owned(),
                 value: attr.value.into_owned(),
             });
         }
-        element.ns = self.resolve(prefix)?;
-        if prefixed_attrs {
-            for i in 0..element.attrs.len() {
-                let Some(attr) = element.attrs.get(i) else {
-                    continue;
-                };
-                if attr.ns.is_empty() {
-                    continue;
-                }
-                let ns = self.resolve(&attr.ns)?;
-                let name = attr.name.clone();
-                if element
-                    .attrs
-                    .iter()
-                    .take(i)
-                    .any(|a| a.name == name && a.ns == ns)
-                {
-                    return Err(XmlError::DuplicateAttribute(name));
-                }
-                if let Some(attr) = element.attrs.get_mut(i) {
-                    attr.ns = ns;
-                }
+        Ok(prefixed_attrs)
+    }
+
+    /// Replaces the prefixes parked in `ns` by namespaces, rejecting two attributes that
+    /// differ in prefix but share an expanded name.
+    fn resolve_attr_prefixes(&self, element: &mut Element) -> Result<(), XmlError> {
+        for i in 0..element.attrs.len() {
+            let Some(attr) = element.attrs.get(i) else {
+                continue;
+            };
+            if attr.ns.is_empty() {
+                continue;
+            }
+            let ns = self.resolve(&attr.ns)?;
+            let name = attr.name.clone();
+            if element
+                .attrs
+                .iter()
+                .take(i)
+                .any(|a| a.name == name && a.ns == ns)
+            {
+                return Err(XmlError::DuplicateAttribute(name));
+            }
+            if let Some(attr) = element.attrs.get_mut(i) {
+                attr.ns = ns;
             }
         }
-        Ok((element, prefix.to_owned()))
+        Ok(())
     }
 
     fn start_tag(&mut self, content: &[u8], empty: bool) -> Result<Option<StreamEvent>, XmlError> {
@@ -595,11 +678,31 @@ impl StreamParser {
             element,
             prefix,
             bindings_mark,
+            children_start: self.children.len(),
         });
         Ok(None)
     }
 
     fn end_tag(&mut self, name: &[u8]) -> Result<Option<StreamEvent>, XmlError> {
+        // Fast path: the bytes repeat the open element's qualified name, which was fully
+        // validated (UTF-8, characters, names) when its start tag was parsed.
+        let mut trimmed = name;
+        while let Some((&last, rest)) = trimmed.split_last()
+            && is_xml_whitespace(last)
+        {
+            trimmed = rest;
+        }
+        if self
+            .stack
+            .last()
+            .is_some_and(|open| open.written_as(trimmed))
+            && let Some(open) = self.stack.pop()
+        {
+            self.bindings.truncate(open.bindings_mark);
+            let mut element = open.element;
+            element.children = self.children.split_off(open.children_start);
+            return Ok(self.close_element(element));
+        }
         let name = markup::decode(name)?.trim_end_matches([' ', '\t', '\r', '\n']);
         let Some((prefix, local)) = split_qname(name) else {
             return Err(XmlError::InvalidName(name.to_owned()));
@@ -627,17 +730,17 @@ impl StreamParser {
             });
         }
         self.bindings.truncate(open.bindings_mark);
-        Ok(self.close_element(open.element))
+        let mut element = open.element;
+        // Exact capacity, one allocation and one block copy (none without children).
+        element.children = self.children.split_off(open.children_start);
+        Ok(self.close_element(element))
     }
 
     /// Attaches a finished element to its parent, or emits it at top level.
     fn close_element(&mut self, element: Element) -> Option<StreamEvent> {
-        match self.stack.last_mut() {
-            Some(parent) => {
-                parent
-                    .element
-                    .children
-                    .push(super::element::Node::Element(element));
+        match self.stack.last() {
+            Some(_) => {
+                self.children.push(Node::Element(element));
                 None
             }
             None => {
@@ -749,4 +852,100 @@ pub fn parse_element_in(
     }
     parser.finish()?;
     found.ok_or(XmlError::NoElement)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(input: &str) -> Result<Element, XmlError> {
+        parse_element(input, &Limits::default())
+    }
+
+    #[test]
+    fn duplicate_names_on_one_tag_are_rejected() {
+        for input in [
+            "<a x='1' x='2'/>",
+            "<a xmlns:p='u' p:x='1' p:x='2'/>",
+            "<a xmlns:p='u' xmlns:p='u'/>",
+            "<a xmlns='u' xmlns='v'/>",
+            "<a xmlns:p='u' xmlns:q='u' p:x='1' q:x='2'/>",
+        ] {
+            assert!(
+                matches!(one(input), Err(XmlError::DuplicateAttribute(_))),
+                "{input}"
+            );
+        }
+        // Same local name in different namespaces, or redeclared on a child, is fine.
+        let e = one("<a xmlns:p='u' x='1' p:x='2'><b xmlns:p='v' p:x='3'/></a>").unwrap();
+        assert_eq!(e.attr_ns("x", "u"), Some("2"));
+        assert_eq!(e.attr("x"), Some("1"));
+        let b = e.child("b", "").unwrap();
+        assert_eq!(b.attr_ns("x", "v"), Some("3"));
+    }
+
+    #[test]
+    fn children_are_built_in_order_with_exact_capacity() {
+        let e = one("<a>x<![CDATA[&y]]>z<b>1<c/>2</b>w&amp;</a>").unwrap();
+        let expected = Element::new("a", "")
+            .with_text("x&yz")
+            .with_child(
+                Element::new("b", "")
+                    .with_text("1")
+                    .with_child(Element::new("c", ""))
+                    .with_text("2"),
+            )
+            .with_text("w&");
+        assert_eq!(e, expected);
+        assert_eq!(e.children.capacity(), 3);
+        assert_eq!(e.attrs.capacity(), 0);
+        let c = one("<c x='1' y='2'/>").unwrap();
+        assert_eq!(c.attrs.capacity(), 2);
+    }
+
+    #[test]
+    fn scratch_state_does_not_leak_between_elements() {
+        let mut p = StreamParser::for_fragments(Limits::default(), "jabber:client");
+        p.feed(b"<a x='1'><b/>t</a><c y='2'/>");
+        let mut out = Vec::new();
+        while let Some(StreamEvent::Element(e)) = p.next_event().unwrap() {
+            out.push(e);
+        }
+        assert_eq!(out.len(), 2);
+        assert_eq!(
+            out[1],
+            Element::new("c", "jabber:client").with_attr("y", "2")
+        );
+        assert_eq!(out[0].children.len(), 2);
+    }
+}
+
+#[cfg(test)]
+mod end_tag_tests {
+    use super::*;
+
+    #[test]
+    fn end_tags_must_repeat_the_qualified_name() {
+        let ok = |s: &str| parse_element(s, &Limits::default());
+        assert!(ok("<p:a xmlns:p='u'><b></b ></p:a\n>").is_ok());
+        for bad in [
+            "<p:a xmlns:p='u'></a>",
+            "<p:a xmlns:p='u' xmlns:q='u'></q:a>",
+            "<a></a:a>",
+            "<a></ab>",
+            "<ab></a>",
+            "<a></a\u{1}>",
+            "<p:a xmlns:p='u'></p:b>",
+            "<p:a xmlns:p='u'></pxa>",
+        ] {
+            assert!(
+                matches!(
+                    ok(bad),
+                    Err(XmlError::MismatchedEndTag { .. } | XmlError::InvalidChar)
+                ),
+                "{bad}: {:?}",
+                ok(bad)
+            );
+        }
+    }
 }

@@ -1,13 +1,15 @@
 //! Decoding of complete markup tokens (start tags, text, declarations) into checked values,
-//! on top of quick-xml's attribute iterator and unescaper. Owns the restricted-XML rules.
+//! on top of the attribute splitter in `attrs` and quick-xml's unescaper. Owns the restricted-XML rules.
 
 use std::borrow::Cow;
 
 use quick_xml::XmlVersion;
 use quick_xml::escape::{EscapeError, unescape};
 use quick_xml::events::BytesText;
-use quick_xml::events::attributes::Attributes;
+use quick_xml::events::attributes::Attribute;
+use quick_xml::name::QName;
 
+use super::attrs::AttrSplitter;
 use super::error::{Restricted, XmlError};
 use super::names::{has_forbidden_bytes, is_xml_char, is_xml_whitespace};
 
@@ -97,7 +99,7 @@ pub(crate) struct RawAttr<'a> {
 pub(crate) struct StartTag<'a> {
     /// Qualified element name as written.
     pub qname: &'a str,
-    attrs: Attributes<'a>,
+    attrs: AttrSplitter<'a>,
 }
 
 /// Splits the content of `<...>` (without the brackets and any trailing `/`).
@@ -107,8 +109,8 @@ pub(crate) fn start_tag(content: &str) -> StartTag<'_> {
         .position(is_xml_whitespace)
         .unwrap_or(content.len());
     let qname = content.get(..name_len).unwrap_or_default();
-    let mut attrs = Attributes::new(content, name_len);
-    attrs.with_checks(true);
+    // Duplicates are checked by the caller on the qualified names it keeps anyway.
+    let attrs = AttrSplitter::new(content.get(name_len..).unwrap_or_default());
     StartTag { qname, attrs }
 }
 
@@ -116,23 +118,24 @@ impl<'a> StartTag<'a> {
     /// The next attribute, checked: no `<` in values, no forbidden or referenced characters,
     /// only predefined entities.
     pub fn next_attr(&mut self) -> Result<Option<RawAttr<'a>>, XmlError> {
-        let attr = match self.attrs.next() {
-            None => return Ok(None),
-            Some(Err(e)) => return Err(XmlError::Syntax(e.to_string())),
-            Some(Ok(a)) => a,
+        let Some((qname, raw)) = self.attrs.next_raw()? else {
+            return Ok(None);
         };
-        let qname = attr.key.into_inner();
         // Most values need neither unescaping nor whitespace normalisation.
-        if !attr_needs_work(attr.value.as_bytes()) {
+        if !attr_needs_work(raw.as_bytes()) {
             return Ok(Some(RawAttr {
                 qname,
-                value: attr.value,
+                value: Cow::Borrowed(raw),
             }));
         }
-        if memchr::memchr(b'<', attr.value.as_bytes()).is_some() {
+        if memchr::memchr(b'<', raw.as_bytes()).is_some() {
             return Err(XmlError::Syntax("`<` in attribute value".into()));
         }
-        let has_char_ref = has_char_ref(attr.value.as_bytes());
+        let has_char_ref = has_char_ref(raw.as_bytes());
+        let attr = Attribute {
+            key: QName(qname),
+            value: Cow::Borrowed(raw),
+        };
         let value = attr
             .normalized_value(XmlVersion::Explicit1_0)
             .map_err(map_quick)?;
@@ -148,12 +151,19 @@ pub(crate) fn xml_declaration(content: &[u8]) -> Result<(), XmlError> {
     let content = decode(content)?;
     let mut tag = StartTag {
         qname: "",
-        attrs: Attributes::new(content, 0),
+        attrs: AttrSplitter::new(content),
     };
-    let mut saw_version = false;
+    let mut seen: Vec<&str> = Vec::with_capacity(3);
     while let Some(attr) = tag.next_attr()? {
+        if seen.contains(&attr.qname) {
+            return Err(XmlError::Syntax(format!(
+                "repeated XML declaration field {:?}",
+                attr.qname
+            )));
+        }
+        seen.push(attr.qname);
         match attr.qname {
-            "version" => saw_version = true,
+            "version" => {}
             "encoding" if !attr.value.eq_ignore_ascii_case("UTF-8") => {
                 return Err(XmlError::UnsupportedEncoding(attr.value.into_owned()));
             }
@@ -165,7 +175,7 @@ pub(crate) fn xml_declaration(content: &[u8]) -> Result<(), XmlError> {
             }
         }
     }
-    if !saw_version {
+    if !seen.contains(&"version") {
         return Err(XmlError::Syntax("XML declaration without version".into()));
     }
     Ok(())
@@ -201,14 +211,17 @@ mod tests {
         assert_eq!(c.value, "\t");
         assert!(t.next_attr().unwrap().is_none());
         assert!(start_tag("a x='<'").next_attr().is_err());
+        // Duplicate names are the caller's check (the framer tests cover it).
         let mut dup = start_tag("a x='1' x='2'");
         assert!(dup.next_attr().unwrap().is_some());
-        assert!(dup.next_attr().is_err());
+        assert_eq!(dup.next_attr().unwrap().map(|a| a.value), Some("2".into()));
     }
 
     #[test]
     fn declaration() {
         assert!(xml_declaration(b" version='1.0' encoding='utf-8'").is_ok());
+        assert!(xml_declaration(b" version='1.0' version='1.0'").is_err());
+        assert!(xml_declaration(b" encoding='utf-8'").is_err());
         assert_eq!(
             xml_declaration(b" version='1.0' encoding='UTF-16'").unwrap_err(),
             XmlError::UnsupportedEncoding("UTF-16".into())

@@ -3,6 +3,7 @@
 //! [`Limits`]; [`Element`] serialises back with minimal `xmlns` and exact escaping; every
 //! [`XmlError`] maps to the [`StreamErrorCondition`] to send.
 
+mod attrs;
 mod condition;
 mod element;
 mod error;

@@ -72,11 +72,76 @@ static ASCII_NAME: [u8; 256] = {
 
 /// Splits a qualified name into `(prefix, local)`, or `None` if it is not a valid `QName`.
 pub fn split_qname(qname: &str) -> Option<(&str, &str)> {
+    if let Some(split) = split_ascii_qname(qname.as_bytes()) {
+        return split.map(|colon| match colon {
+            Some(i) => (
+                qname.get(..i).unwrap_or_default(),
+                qname.get(i + 1..).unwrap_or_default(),
+            ),
+            None => ("", qname),
+        });
+    }
     match qname.split_once(':') {
         Some((prefix, local)) if is_ncname(prefix) && is_ncname(local) => Some((prefix, local)),
         Some(_) => None,
         None if is_ncname(qname) => Some(("", qname)),
         None => None,
+    }
+}
+
+/// One pass over an all-ASCII qualified name with the class table: `None` if a non-ASCII byte
+/// needs the full Unicode rules, else `Some(None)` for an invalid name, `Some(Some(colon))` for
+/// a valid one (`colon` is the position of the single `:`, if any).
+#[allow(clippy::option_option)]
+fn split_ascii_qname(bytes: &[u8]) -> Option<Option<Option<usize>>> {
+    let prefix_end = match ascii_ncname_len(bytes) {
+        NcName::NonAscii => return None,
+        NcName::Invalid => return Some(None),
+        NcName::Len(n) => n,
+    };
+    match bytes.get(prefix_end) {
+        None => Some(Some(None)),
+        Some(b':') => {
+            let local = bytes.get(prefix_end + 1..).unwrap_or_default();
+            match ascii_ncname_len(local) {
+                NcName::NonAscii => None,
+                NcName::Len(n) if n == local.len() => Some(Some(Some(prefix_end))),
+                // A second colon, or an invalid byte; a later non-ASCII byte cannot save it.
+                NcName::Len(_) | NcName::Invalid => Some(None),
+            }
+        }
+        Some(_) => Some(None),
+    }
+}
+
+/// Result of scanning the ASCII `NCName` at the start of a byte string.
+enum NcName {
+    /// The first byte is not ASCII: only the Unicode rules can tell.
+    NonAscii,
+    /// The first byte cannot start a name.
+    Invalid,
+    /// A valid name of this many bytes, followed by the end or a non-name byte.
+    Len(usize),
+}
+
+fn ascii_ncname_len(bytes: &[u8]) -> NcName {
+    let Some((&first, rest)) = bytes.split_first() else {
+        return NcName::Invalid;
+    };
+    if first >= 0x80 {
+        return NcName::NonAscii;
+    }
+    if ASCII_NAME[usize::from(first)] != NAME_START {
+        return NcName::Invalid;
+    }
+    // Tight loop: one table load and compare per byte.
+    let len = rest
+        .iter()
+        .position(|&b| ASCII_NAME[usize::from(b)] == 0)
+        .unwrap_or(rest.len());
+    match rest.get(len) {
+        Some(&b) if b >= 0x80 => NcName::NonAscii,
+        _ => NcName::Len(len + 1),
     }
 }
 
@@ -123,6 +188,38 @@ mod tests {
         assert_eq!(split_qname(":a"), None);
         assert_eq!(split_qname("1a"), None);
         assert_eq!(split_qname(""), None);
+        for bad in ["a:", "a::b", "a:1", "a b", "-a", "a:b:", "x:é:y"] {
+            assert_eq!(split_qname(bad), None, "{bad}");
+        }
+        assert_eq!(split_qname("a:é"), Some(("a", "é")));
+        assert_eq!(split_qname("_x-1.2:y_z"), Some(("_x-1.2", "y_z")));
+    }
+
+    /// The ASCII fast path agrees with the general rule on every short name over a mixed alphabet.
+    #[test]
+    fn ascii_fast_path_matches_general_rule() {
+        let alphabet = ['a', 'Z', '_', '1', '-', '.', ':', ' ', 'é', '\u{B7}'];
+        fn general(q: &str) -> Option<(&str, &str)> {
+            match q.split_once(':') {
+                Some((p, l)) if is_ncname(p) && is_ncname(l) => Some((p, l)),
+                Some(_) => None,
+                None if is_ncname(q) => Some(("", q)),
+                None => None,
+            }
+        }
+        for len in 0..=4u32 {
+            for n in 0..alphabet.len().pow(len) {
+                let mut k = n;
+                let q: String = (0..len)
+                    .map(|_| {
+                        let b = alphabet[k % alphabet.len()];
+                        k /= alphabet.len();
+                        b
+                    })
+                    .collect();
+                assert_eq!(split_qname(&q), general(&q), "{q:?}");
+            }
+        }
     }
 
     #[test]

@@ -31,6 +31,13 @@ impl Scope {
         self.bindings.truncate(mark);
     }
 
+    /// True if `prefix` was declared after `mark`, i.e. twice on the same start tag.
+    pub fn declared_since(&self, mark: usize, prefix: &str) -> bool {
+        self.bindings
+            .get(mark..)
+            .is_some_and(|new| new.iter().any(|(p, _, _)| p == prefix))
+    }
+
     /// The namespace bound to `prefix`, innermost first.
     pub fn resolve(&self, prefix: &str) -> Option<&str> {
         self.bindings
