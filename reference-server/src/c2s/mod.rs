@@ -5,5 +5,6 @@ pub mod core;
 pub mod limits;
 pub mod router;
 pub(crate) mod shell;
+pub mod stream;
 pub mod stream_error;
 pub mod unavailable;
