@@ -2,7 +2,11 @@
 //! admission limits, and the router that lets sessions push stanzas to each other.
 
 pub mod core;
+pub mod features;
+pub mod inline;
 pub mod limits;
+pub mod mechanism;
+pub mod ns;
 pub mod router;
 pub(crate) mod shell;
 pub mod stream;
