@@ -1,0 +1,4 @@
+//! Protocol modules the c2s core delegates to, one job each: the SASL profiles, Bind 2, legacy
+//! resource binding, and the post-authentication services (ping, disco, roster, presence).
+
+pub mod payload;
