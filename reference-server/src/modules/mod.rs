@@ -2,3 +2,4 @@
 //! resource binding, and the post-authentication services (ping, disco, roster, presence).
 
 pub mod payload;
+pub mod sasl2;
