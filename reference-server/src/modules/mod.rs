@@ -1,5 +1,6 @@
 //! Protocol modules the c2s core delegates to, one job each: the SASL profiles, Bind 2, legacy
 //! resource binding, and the post-authentication services (ping, disco, roster, presence).
 
+pub mod legacy_auth;
 pub mod payload;
 pub mod sasl2;
