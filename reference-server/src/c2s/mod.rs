@@ -1,6 +1,7 @@
 //! Client-to-server connections: the sans-IO core interface, the tokio shell that drives it,
 //! admission limits, and the router that lets sessions push stanzas to each other.
 
+pub mod auth_flow;
 pub mod core;
 pub mod features;
 pub mod inline;
@@ -8,7 +9,10 @@ pub mod limits;
 pub mod mechanism;
 pub mod ns;
 pub mod router;
+pub mod services;
+pub mod session;
 pub(crate) mod shell;
+pub mod stanza;
 pub mod stream;
 pub mod stream_error;
 pub mod unavailable;
