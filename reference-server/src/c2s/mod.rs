@@ -11,6 +11,8 @@ pub mod ns;
 pub mod router;
 pub mod services;
 pub mod session;
+#[cfg(test)]
+mod session_tests;
 pub(crate) mod shell;
 pub mod stanza;
 pub mod stream;
