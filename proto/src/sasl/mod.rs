@@ -4,8 +4,15 @@
 //! passed in by the caller. That keeps the mechanisms deterministic under test vectors and lets the
 //! conformance suite drive deliberately wrong exchanges through the same code the server trusts.
 
+pub mod base64;
 mod condition;
+mod error;
 mod mechanism;
+pub mod saslprep;
+pub mod scram;
+pub mod ssdp;
 
 pub use condition::SaslCondition;
+pub use error::MechanismError;
 pub use mechanism::{ChannelBindingType, Mechanism, ScramHash};
+pub use saslprep::{PrepMode, saslprep};

@@ -1,0 +1,120 @@
+//! SASLprep (RFC 4013) with the RFC 3454 §7 distinction between stored strings and queries.
+//!
+//! Passwords fed into SCRAM key derivation are *stored strings* (RFC 5802 §2.2: unassigned code points are
+//! prohibited), so the result is stable across Unicode versions. Usernames received from a client are *queries*
+//! (unassigned code points pass through), so a newer client is not rejected merely for using a newer character.
+
+use std::borrow::Cow;
+
+use stringprep::tables;
+use unicode_normalization::UnicodeNormalization;
+
+use super::MechanismError;
+
+/// Which RFC 3454 §7 profile application applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrepMode {
+    /// Unassigned code points are prohibited (passwords, anything persisted).
+    Stored,
+    /// Unassigned code points are allowed (identifiers looked up, never stored).
+    Query,
+}
+
+/// Applies SASLprep; an empty result is an error too, since RFC 5802 §5.1 says to abort on it.
+pub fn saslprep(input: &str, mode: PrepMode) -> Result<Cow<'_, str>, MechanismError> {
+    let out = match mode {
+        PrepMode::Stored => {
+            stringprep::saslprep(input).map_err(|e| MechanismError::Saslprep(e.to_string()))?
+        }
+        PrepMode::Query => saslprep_query(input)?,
+    };
+    if out.is_empty() {
+        return Err(MechanismError::Saslprep("empty after preparation".into()));
+    }
+    Ok(out)
+}
+
+fn saslprep_query(s: &str) -> Result<Cow<'_, str>, MechanismError> {
+    if s.chars()
+        .all(|c| c.is_ascii() && !tables::ascii_control_character(c))
+    {
+        return Ok(Cow::Borrowed(s));
+    }
+    let mapped = s
+        .chars()
+        .filter(|&c| !tables::commonly_mapped_to_nothing(c))
+        .map(|c| {
+            if tables::non_ascii_space_character(c) {
+                ' '
+            } else {
+                c
+            }
+        });
+    let normalized: String = mapped.nfkc().collect();
+    if let Some(c) = normalized.chars().find(|&c| prohibited(c)) {
+        return Err(MechanismError::Saslprep(format!(
+            "prohibited character U+{:04X}",
+            u32::from(c)
+        )));
+    }
+    if bidi_violation(&normalized) {
+        return Err(MechanismError::Saslprep(
+            "prohibited bidirectional text".into(),
+        ));
+    }
+    Ok(Cow::Owned(normalized))
+}
+
+/// RFC 4013 §2.3 prohibited output (RFC 3454 C.1.2, C.2.1, C.2.2, C.3–C.9).
+fn prohibited(c: char) -> bool {
+    tables::non_ascii_space_character(c)
+        || tables::ascii_control_character(c)
+        || tables::non_ascii_control_character(c)
+        || tables::private_use(c)
+        || tables::non_character_code_point(c)
+        || tables::surrogate_code(c)
+        || tables::inappropriate_for_plain_text(c)
+        || tables::inappropriate_for_canonical_representation(c)
+        || tables::change_display_properties_or_deprecated(c)
+        || tables::tagging_character(c)
+}
+
+/// RFC 3454 §6: RandALCat text must not contain LCat and must start and end with RandALCat.
+fn bidi_violation(s: &str) -> bool {
+    if !s.chars().any(tables::bidi_r_or_al) {
+        return false;
+    }
+    if s.chars().any(tables::bidi_l) {
+        return true;
+    }
+    let first = s.chars().next().is_some_and(tables::bidi_r_or_al);
+    let last = s.chars().next_back().is_some_and(tables::bidi_r_or_al);
+    !(first && last)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digest_table_3_3_6_both_modes() {
+        for mode in [PrepMode::Stored, PrepMode::Query] {
+            assert_eq!(saslprep("I\u{AD}X", mode).unwrap(), "IX");
+            assert_eq!(saslprep("user", mode).unwrap(), "user");
+            assert_eq!(saslprep("USER", mode).unwrap(), "USER");
+            assert_eq!(saslprep("\u{AA}", mode).unwrap(), "a");
+            assert_eq!(saslprep("\u{2168}", mode).unwrap(), "IX");
+            assert!(saslprep("\u{7}", mode).is_err());
+            assert!(saslprep("\u{627}\u{31}", mode).is_err());
+            assert!(saslprep("\u{AD}", mode).is_err(), "empty result");
+            assert_eq!(saslprep("a\u{A0}b", mode).unwrap(), "a b");
+        }
+    }
+
+    #[test]
+    fn unassigned_only_allowed_in_queries() {
+        // U+0221 is unassigned in Unicode 3.2 (RFC 3454 table A.1).
+        assert!(saslprep("a\u{221}", PrepMode::Stored).is_err());
+        assert_eq!(saslprep("a\u{221}", PrepMode::Query).unwrap(), "a\u{221}");
+    }
+}

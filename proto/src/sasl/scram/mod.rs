@@ -1,0 +1,8 @@
+//! SCRAM (RFC 5802, RFC 7677, SHA-512 draft) with erratum 2651: primitives, message codecs, server and client.
+
+pub mod messages;
+pub mod primitives;
+pub mod server;
+
+pub use primitives::ScramCredentials;
+pub use server::{ClientFirst, FakeCredentialSeed, ScramServer, ScramServerConfig, ServerFinal};
