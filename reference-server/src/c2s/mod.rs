@@ -8,7 +8,9 @@ pub mod inline;
 pub mod limits;
 pub mod mechanism;
 pub mod ns;
+pub mod provider;
 pub mod router;
+pub mod scram_mech;
 pub mod services;
 pub mod session;
 #[cfg(test)]
