@@ -8,6 +8,7 @@ pub mod base64;
 mod condition;
 mod error;
 mod mechanism;
+pub mod plain;
 pub mod saslprep;
 pub mod scram;
 pub mod ssdp;

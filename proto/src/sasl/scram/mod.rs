@@ -1,8 +1,10 @@
 //! SCRAM (RFC 5802, RFC 7677, SHA-512 draft) with erratum 2651: primitives, message codecs, server and client.
 
+pub mod client;
 pub mod messages;
 pub mod primitives;
 pub mod server;
 
+pub use client::{ClientBinding, ScramClient};
 pub use primitives::ScramCredentials;
 pub use server::{ClientFirst, FakeCredentialSeed, ScramServer, ScramServerConfig, ServerFinal};
