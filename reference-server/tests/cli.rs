@@ -174,7 +174,10 @@ fn serve_prints_addresses_accepts_admin_writes_and_exits_on_sigterm() {
     .unwrap();
     let mut reply = String::new();
     tcp.read_to_string(&mut reply).unwrap();
-    assert!(reply.contains("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'>"), "{reply}");
+    assert!(
+        reply.contains("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'>"),
+        "{reply}"
+    );
     assert!(reply.ends_with("</stream:stream>"), "{reply}");
 
     let status = Command::new("kill")

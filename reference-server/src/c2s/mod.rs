@@ -8,6 +8,7 @@ pub mod inline;
 pub mod limits;
 pub mod mechanism;
 pub mod ns;
+pub mod plain_mech;
 pub mod provider;
 pub mod router;
 pub mod scram_mech;

@@ -7,6 +7,7 @@ use gatecheck_proto::sasl::Mechanism;
 
 use super::inline::InlineRegistry;
 use super::mechanism::{MechanismContext, MechanismProvider, Profile, ServerMechanism};
+use super::plain_mech::PlainMechanism;
 use super::scram_mech::{ScramMechanism, ScramShared};
 use super::services::{C2sSettings, Services};
 use super::session::C2sFactory;
@@ -19,11 +20,18 @@ use crate::tls::TlsInfo;
 pub const FAKE_SECRET_KEY: (&str, &str) = ("c2s", "scram-fake-salt-secret");
 
 /// SCRAM-SHA-512/256/1, each preceded by its -PLUS form when the connection offers channel
-/// binding, in proto's stable order (SASL2-7). The same list for every claimed identity
-/// (SASL2-34), so it is not randomised. PLAIN is not offered: SASL2-33 says SHOULD NOT and
-/// this build has no PLAIN verifier.
+/// binding, then PLAIN where policy allows, in proto's stable order (SASL2-7). The same list for
+/// every claimed identity (SASL2-34), so it is not randomised.
+///
+/// PLAIN policy: in SASL2 only with `sasl2_offer_plain` on a TLS stream (SASL2-33 says SHOULD
+/// NOT); in legacy SASL on TLS streams, and on plaintext ones only with
+/// `allow_unencrypted_plain_auth`.
 pub struct DefaultMechanisms {
     scram: Arc<ScramShared>,
+    /// `sasl2_offer_plain`.
+    pub sasl2_offer_plain: bool,
+    /// `allow_unencrypted_plain_auth`.
+    pub allow_unencrypted_plain: bool,
 }
 
 impl DefaultMechanisms {
@@ -46,18 +54,25 @@ impl DefaultMechanisms {
                 fake_secret: secret,
                 iterations,
             }),
+            sasl2_offer_plain: false,
+            allow_unencrypted_plain: false,
         })
     }
 }
 
 impl MechanismProvider for DefaultMechanisms {
-    fn offered(&self, tls: Option<&TlsInfo>, _profile: Profile) -> Vec<Mechanism> {
+    fn offered(&self, tls: Option<&TlsInfo>, profile: Profile) -> Vec<Mechanism> {
         let cb = tls.is_some_and(|t| !t.binding_types().is_empty());
+        let plain = match profile {
+            Profile::Sasl2 => self.sasl2_offer_plain && tls.is_some(),
+            Profile::Legacy => tls.is_some() || self.allow_unencrypted_plain,
+        };
         Mechanism::ALL
             .into_iter()
             .filter(|m| match m {
                 Mechanism::Scram { plus, .. } => !plus || cb,
-                _ => false,
+                Mechanism::Plain => plain,
+                Mechanism::HtSha256(_) => false,
             })
             .collect()
     }
@@ -67,6 +82,7 @@ impl MechanismProvider for DefaultMechanisms {
             Mechanism::Scram { hash, plus } => {
                 Box::new(ScramMechanism::new(self.scram.clone(), hash, plus, ctx))
             }
+            Mechanism::Plain => Box::new(PlainMechanism::new(self.scram.store.clone())),
             // Never offered, so the profiles never start them; refuse defensively.
             _ => Box::new(Refuse),
         }
