@@ -230,7 +230,7 @@ async fn bind2_tag_gives_full_jid_and_services_answer() {
         Some("server")
     );
     c.send("<iq type='set' id='r'><query xmlns='jabber:iq:roster'><item jid='bob@example.test' name='Bob'/></query></iq>").await;
-    let mut got = vec![c.el().await, c.el().await];
+    let mut got = [c.el().await, c.el().await];
     got.sort_by_key(|e| e.attr("id").map(str::to_owned));
     assert_eq!(got[1].attr("id"), Some("r"));
     assert_eq!(got[1].attr("type"), Some("result"));

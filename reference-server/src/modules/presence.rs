@@ -64,7 +64,7 @@ pub(crate) fn handle(s: &mut C2sSession, el: Element, from: &str) {
     match (el.attr("to").map(str::to_lowercase), kind.as_str()) {
         (None, "" | "unavailable") => broadcast(s, el, from),
         (Some(to), "subscribe" | "subscribed" | "unsubscribe" | "unsubscribed") => {
-            subscription(s, el, from, &to, &kind)
+            subscription(s, el, &to, &kind)
         }
         (Some(_), "" | "unavailable" | "probe") => deliver(s, el, from),
         _ => {} // RFC 6121 §4.7.1: unknown types and errors to us are ignored.
@@ -95,7 +95,7 @@ fn broadcast(s: &mut C2sSession, mut el: Element, from: &str) {
     }
 }
 
-fn subscription(s: &mut C2sSession, el: Element, from: &str, to: &str, kind: &str) {
+fn subscription(s: &mut C2sSession, el: Element, to: &str, kind: &str) {
     let (Some(user), Some(bare)) = (s.username().map(str::to_owned), s.bare_jid()) else {
         return;
     };
@@ -154,7 +154,6 @@ fn subscription(s: &mut C2sSession, el: Element, from: &str, to: &str, kind: &st
     for r in router.resources_of(&contact) {
         let _ = router.route(&r, bytes.clone());
     }
-    let _ = from;
 }
 
 #[cfg(test)]
