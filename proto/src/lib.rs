@@ -4,6 +4,7 @@
 //! the same code is fuzzable in-process and deterministic in tests.
 
 pub mod datetime;
+pub mod dcr;
 pub mod jid;
 pub mod jose;
 pub mod sasl;

@@ -84,7 +84,9 @@ pub fn synthetic_cases() -> Vec<Case> {
 
 pub fn config() -> RunConfig {
     RunConfig {
-        timeout: Duration::from_millis(300),
+        // Generous enough that a panicking case finishes unwinding (symbolising a backtrace under
+        // RUST_BACKTRACE=1 takes a while in a large test binary) before the timeout case fires.
+        timeout: Duration::from_secs(3),
         jobs: 3,
         seed: 42,
         accounts: vec!["alice@example.org:alicepass".parse().expect("account")],

@@ -7,6 +7,7 @@
 pub mod base64;
 mod condition;
 mod error;
+pub mod ht;
 mod mechanism;
 pub mod plain;
 pub mod saslprep;

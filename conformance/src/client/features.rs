@@ -1,0 +1,238 @@
+//! `<stream:features/>` parsed into what the cases ask about (SASL2 mechanisms and inline features,
+//! legacy SASL, XEP-0440 channel-binding types, STARTTLS), plus order-insensitive comparison, because
+//! child order carries no meaning and order-sensitive matching made other suites flaky.
+
+use gatecheck_proto::xml::{Element, Node};
+
+/// SASL2 namespace (XEP-0388).
+pub const SASL2_NS: &str = "urn:xmpp:sasl:2";
+/// RFC 6120 SASL namespace (legacy mechanisms and failure conditions).
+pub const SASL_NS: &str = "urn:ietf:params:xml:ns:xmpp-sasl";
+/// XEP-0440 channel-binding capability namespace.
+pub const SASL_CB_NS: &str = "urn:xmpp:sasl-cb:0";
+/// XEP-0386 Bind 2 namespace.
+pub const BIND2_NS: &str = "urn:xmpp:bind:0";
+/// XEP-0484 FAST namespace.
+pub const FAST_NS: &str = "urn:xmpp:fast:0";
+/// XEP-0198 stream management namespace.
+pub const SM_NS: &str = "urn:xmpp:sm:3";
+
+/// The SASL2 `<authentication/>` feature.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sasl2Offer {
+    /// Mechanism names in advertised order (text content, trimmed of nothing: kept verbatim).
+    pub mechanisms: Vec<String>,
+    /// Children of `<inline/>` (empty when absent).
+    pub inline: Vec<Element>,
+}
+
+impl Sasl2Offer {
+    /// Whether `name` was advertised.
+    pub fn offers(&self, name: &str) -> bool {
+        self.mechanisms.iter().any(|m| m == name)
+    }
+
+    /// The inline Bind 2 offer, if any.
+    pub fn bind2(&self) -> Option<&Element> {
+        self.inline.iter().find(|e| e.is("bind", BIND2_NS))
+    }
+
+    /// Mechanisms offered inside the inline FAST feature (empty if FAST is not offered).
+    pub fn fast_mechanisms(&self) -> Vec<String> {
+        self.inline
+            .iter()
+            .find(|e| e.is("fast", FAST_NS))
+            .map(|f| {
+                f.children_named("mechanism", FAST_NS)
+                    .map(Element::text)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Whether inline SM resumption is offered.
+    pub fn inline_sm(&self) -> bool {
+        self.inline.iter().any(|e| e.is("sm", SM_NS))
+    }
+}
+
+/// One stream-features element, parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Features {
+    /// The element as received.
+    pub element: Element,
+    /// SASL2 offer.
+    pub sasl2: Option<Sasl2Offer>,
+    /// RFC 6120 `<mechanisms/>` names, if offered.
+    pub legacy_mechanisms: Option<Vec<String>>,
+    /// XEP-0440 channel-binding types, if the element is present (possibly empty: a violation).
+    pub channel_binding: Option<Vec<String>>,
+    /// STARTTLS: `Some(required)` when offered.
+    pub starttls: Option<bool>,
+}
+
+impl Features {
+    /// Parse a `<stream:features/>` element (never fails: absent parts are `None`).
+    pub fn parse(element: &Element) -> Features {
+        let sasl2 = element
+            .child("authentication", SASL2_NS)
+            .map(|a| Sasl2Offer {
+                mechanisms: a
+                    .children_named("mechanism", SASL2_NS)
+                    .map(Element::text)
+                    .collect(),
+                inline: a
+                    .child("inline", SASL2_NS)
+                    .map(|i| i.elements().cloned().collect())
+                    .unwrap_or_default(),
+            });
+        let legacy_mechanisms = element.child("mechanisms", SASL_NS).map(|m| {
+            m.children_named("mechanism", SASL_NS)
+                .map(Element::text)
+                .collect()
+        });
+        let channel_binding = element.child("sasl-channel-binding", SASL_CB_NS).map(|c| {
+            c.children_named("channel-binding", SASL_CB_NS)
+                .filter_map(|b| b.attr("type").map(str::to_owned))
+                .collect()
+        });
+        let starttls = element
+            .child("starttls", super::conn::TLS_NS)
+            .map(|s| s.child("required", super::conn::TLS_NS).is_some());
+        Features {
+            element: element.clone(),
+            sasl2,
+            legacy_mechanisms,
+            channel_binding,
+            starttls,
+        }
+    }
+
+    /// SASL2 mechanisms advertised (empty when SASL2 is not offered).
+    pub fn mechanisms(&self) -> &[String] {
+        self.sasl2.as_ref().map_or(&[], |s| s.mechanisms.as_slice())
+    }
+
+    /// Advertised channel-binding types (empty when XEP-0440 is absent).
+    pub fn cb_types(&self) -> &[String] {
+        self.channel_binding.as_deref().unwrap_or(&[])
+    }
+
+    /// Whether these features equal `other` ignoring the order of children and attributes.
+    pub fn same_as(&self, other: &Features) -> bool {
+        canonical(&self.element) == canonical(&other.element)
+    }
+}
+
+/// RFC 4422 §3.1 mechanism name: 1 to 20 characters of `A-Z`, `0-9`, `-`, `_`.
+pub fn valid_mechanism_name(name: &str) -> bool {
+    (1..=20).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
+/// An order-insensitive canonical string of an element: attributes and child elements sorted, text
+/// trimmed, so two trees differing only in order (or indentation) compare equal.
+pub fn canonical(el: &Element) -> String {
+    let mut attrs: Vec<String> = el
+        .attrs
+        .iter()
+        .map(|a| format!("{{{}}}{}={:?}", a.ns, a.name, a.value))
+        .collect();
+    attrs.sort();
+    let mut kids: Vec<String> = el
+        .children
+        .iter()
+        .filter_map(|n| match n {
+            Node::Element(e) => Some(canonical(e)),
+            Node::Text(t) if t.trim().is_empty() => None,
+            Node::Text(t) => Some(format!("{:?}", t.trim())),
+        })
+        .collect();
+    kids.sort();
+    format!(
+        "<{{{}}}{} {}>[{}]",
+        el.ns,
+        el.name,
+        attrs.join(" "),
+        kids.join(",")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gatecheck_proto::xml::{Limits, parse_element};
+
+    const FEATURES: &str = "<stream:features xmlns:stream='http://etherx.jabber.org/streams'>\
+        <authentication xmlns='urn:xmpp:sasl:2'><mechanism>SCRAM-SHA-256</mechanism>\
+        <mechanism>SCRAM-SHA-256-PLUS</mechanism><inline><sm xmlns='urn:xmpp:sm:3'/>\
+        <bind xmlns='urn:xmpp:bind:0'><inline><feature var='urn:xmpp:sm:3'/></inline></bind>\
+        <fast xmlns='urn:xmpp:fast:0'><mechanism>HT-SHA-256-NONE</mechanism></fast></inline>\
+        </authentication><sasl-channel-binding xmlns='urn:xmpp:sasl-cb:0'>\
+        <channel-binding type='tls-server-end-point'/><channel-binding type='tls-exporter'/>\
+        </sasl-channel-binding><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>\
+        <mechanism>PLAIN</mechanism></mechanisms></stream:features>";
+
+    fn parse(s: &str) -> Features {
+        Features::parse(&parse_element(s, &Limits::default()).expect("xml"))
+    }
+
+    #[test]
+    fn parses_every_part() {
+        let f = parse(FEATURES);
+        let s = f.sasl2.as_ref().expect("sasl2");
+        assert_eq!(s.mechanisms, ["SCRAM-SHA-256", "SCRAM-SHA-256-PLUS"]);
+        assert!(s.offers("SCRAM-SHA-256-PLUS") && !s.offers("PLAIN"));
+        assert!(s.bind2().is_some());
+        assert!(s.inline_sm());
+        assert_eq!(s.fast_mechanisms(), ["HT-SHA-256-NONE"]);
+        assert_eq!(f.cb_types(), ["tls-server-end-point", "tls-exporter"]);
+        assert_eq!(
+            f.legacy_mechanisms.as_deref(),
+            Some(&["PLAIN".to_owned()][..])
+        );
+        assert_eq!(f.starttls, None);
+    }
+
+    #[test]
+    fn parses_starttls_and_absences() {
+        let f = parse(
+            "<stream:features xmlns:stream='http://etherx.jabber.org/streams'>\
+             <starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'><required/></starttls></stream:features>",
+        );
+        assert_eq!(f.starttls, Some(true));
+        assert!(f.sasl2.is_none() && f.channel_binding.is_none());
+        assert!(f.mechanisms().is_empty() && f.cb_types().is_empty());
+    }
+
+    #[test]
+    fn comparison_ignores_order_but_not_content() {
+        let a = parse(FEATURES);
+        let reordered = FEATURES
+            .replace(
+                "<channel-binding type='tls-server-end-point'/><channel-binding type='tls-exporter'/>",
+                "<channel-binding type='tls-exporter'/> <channel-binding type='tls-server-end-point'/>",
+            )
+            .replace(
+                "<mechanism>SCRAM-SHA-256</mechanism>\
+        <mechanism>SCRAM-SHA-256-PLUS</mechanism>",
+                "<mechanism>SCRAM-SHA-256-PLUS</mechanism><mechanism>SCRAM-SHA-256</mechanism>",
+            );
+        assert_ne!(reordered, FEATURES);
+        assert!(a.same_as(&parse(&reordered)));
+        let changed = FEATURES.replace("tls-exporter", "tls-unique");
+        assert!(!a.same_as(&parse(&changed)));
+    }
+
+    #[test]
+    fn mechanism_names() {
+        for ok in ["SCRAM-SHA-1", "PLAIN", "X_Y-1", "ABCDEFGHIJKLMNOPQRST"] {
+            assert!(valid_mechanism_name(ok), "{ok}");
+        }
+        for bad in ["", "scram-sha-1", "A B", "ABCDEFGHIJKLMNOPQRSTU", "É"] {
+            assert!(!valid_mechanism_name(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,213 @@
+//! Higher-level steps most cases start with: a TLS-protected stream with its features, and a complete
+//! SCRAM login over SASL2 that verifies the server signature.
+
+use super::conn::Conn;
+use super::error::ClientError;
+use super::features::Features;
+use super::sasl2::{Sasl2Reply, additional_data};
+use super::scram::{FinalTweaks, ScramScript, ScramScriptError, ServerFirst, verify_server_final};
+use super::tls::TlsInfo;
+use crate::config::TlsMode;
+use crate::ctx::CaseCtx;
+use gatecheck_proto::sasl::ScramHash;
+use gatecheck_proto::xml::Element;
+
+/// Why a login did not complete.
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    /// The connection failed or the server sent something unexpected.
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    /// The server's SCRAM message was unusable.
+    #[error(transparent)]
+    Scram(#[from] ScramScriptError),
+    /// The server answered with a SASL2 reply other than the one the step needs.
+    #[error("unexpected SASL2 reply: {}", .0.describe())]
+    Reply(Sasl2Reply),
+    /// `<success/>` had no decodable `additional-data` or its `v=` did not verify.
+    #[error("server signature missing or wrong: {0}")]
+    ServerSignature(String),
+    /// The mechanism is not SCRAM, or needs channel binding data the client lacks.
+    #[error("cannot log in with {0}")]
+    Mechanism(String),
+}
+
+/// Open a stream, negotiating STARTTLS on `xmpp://` targets, and return the features offered on the
+/// TLS-protected stream.
+pub async fn tls_session(ctx: &CaseCtx, label: &str) -> Result<(Conn, Features), ClientError> {
+    let mut c = Conn::open(ctx, label).await?;
+    c.open_stream(None).await?;
+    let mut f = Features::parse(&c.features_element().await?);
+    if c.tls().is_none() {
+        c.starttls().await?;
+        f = Features::parse(&c.features_element().await?);
+    }
+    Ok((c, f))
+}
+
+/// The hash of a SCRAM mechanism name and whether it is -PLUS.
+pub fn scram_hash(mechanism: &str) -> Option<(ScramHash, bool)> {
+    let (base, plus) = match mechanism.strip_suffix("-PLUS") {
+        Some(b) => (b, true),
+        None => (mechanism, false),
+    };
+    let hash = match base {
+        "SCRAM-SHA-1" => ScramHash::Sha1,
+        "SCRAM-SHA-256" => ScramHash::Sha256,
+        "SCRAM-SHA-512" => ScramHash::Sha512,
+        _ => return None,
+    };
+    Some((hash, plus))
+}
+
+/// Channel-binding data the client computed for `cb_type` (`None` if unknown or unavailable).
+pub fn binding_data(tls: Option<&TlsInfo>, cb_type: &str) -> Option<Vec<u8>> {
+    let tls = tls?;
+    match cb_type {
+        "tls-exporter" => tls.tls_exporter.clone(),
+        "tls-server-end-point" => tls.tls_server_end_point.clone(),
+        _ => None,
+    }
+}
+
+/// The cb type to use: tls-exporter when advertised (the RFC 9266 default), else tls-server-end-point.
+pub fn preferred_binding(features: &Features) -> Option<&'static str> {
+    ["tls-exporter", "tls-server-end-point"]
+        .into_iter()
+        .find(|t| features.cb_types().iter().any(|c| c == t))
+}
+
+/// The localpart the account logs in with (`alice` for `alice@example.org`).
+pub fn username_of(jid: &str) -> &str {
+    jid.split_once('@').map_or(jid, |(l, _)| l)
+}
+
+/// The best advertised non-PLUS SCRAM mechanism (SHA-512, SHA-256, then SHA-1).
+pub fn best_scram(features: &Features) -> Option<&'static str> {
+    ["SCRAM-SHA-512", "SCRAM-SHA-256", "SCRAM-SHA-1"]
+        .into_iter()
+        .find(|m| features.mechanisms().iter().any(|x| x == m))
+}
+
+/// A completed login.
+#[derive(Debug, Clone)]
+pub struct Login {
+    /// The `<success/>` element.
+    pub success: Element,
+    /// The server-first-message.
+    pub server_first: ServerFirst,
+}
+
+/// Build the script for `mechanism`, binding with `cb_type` for -PLUS mechanisms.
+pub fn script_for(
+    conn: &Conn,
+    mechanism: &str,
+    username: &str,
+    cb_type: Option<&str>,
+) -> Result<ScramScript, LoginError> {
+    let (hash, plus) =
+        scram_hash(mechanism).ok_or_else(|| LoginError::Mechanism(mechanism.to_owned()))?;
+    let script = ScramScript::new(hash, username);
+    if !plus {
+        return Ok(script);
+    }
+    let t =
+        cb_type.ok_or_else(|| LoginError::Mechanism(format!("{mechanism} without a cb type")))?;
+    let data = binding_data(conn.tls(), t)
+        .ok_or_else(|| LoginError::Mechanism(format!("{mechanism} with {t}: no data")))?;
+    Ok(script.with_binding(t, data))
+}
+
+/// Run a whole SCRAM exchange with `script` on an open, unauthenticated stream and verify `v=`;
+/// `extra` are inline requests. The post-success features are left for the caller to read.
+pub async fn scram_exchange(
+    conn: &mut Conn,
+    mechanism: &str,
+    script: &ScramScript,
+    password: &str,
+    tweaks: &FinalTweaks,
+    extra: &[Element],
+) -> Result<Login, LoginError> {
+    let first = conn
+        .authenticate(mechanism, Some(&script.client_first()), extra)
+        .await?;
+    let Sasl2Reply::Challenge { data: Some(sf), .. } = first else {
+        return Err(LoginError::Reply(first));
+    };
+    let server_first = ServerFirst::parse(&sf, &script.client_nonce)?;
+    let (msg, signature) = script.client_final(&server_first, password, tweaks)?;
+    let reply = conn.respond(&msg).await?;
+    let Sasl2Reply::Success(success) = reply else {
+        return Err(LoginError::Reply(reply));
+    };
+    match additional_data(&success) {
+        Some(Some(v)) if verify_server_final(&v, &signature) => Ok(Login {
+            success,
+            server_first,
+        }),
+        Some(Some(v)) => Err(LoginError::ServerSignature(
+            String::from_utf8_lossy(&v).into_owned(),
+        )),
+        Some(None) => Err(LoginError::ServerSignature(
+            "additional-data not base64".into(),
+        )),
+        None => Err(LoginError::ServerSignature("no additional-data".into())),
+    }
+}
+
+/// Log the first configured account in with the best plain SCRAM mechanism offered.
+pub async fn login(
+    ctx: &CaseCtx,
+    conn: &mut Conn,
+    features: &Features,
+    extra: &[Element],
+) -> Result<Login, LoginError> {
+    let account = ctx
+        .account(0)
+        .ok_or_else(|| LoginError::Mechanism("no account".into()))?;
+    let mech =
+        best_scram(features).ok_or_else(|| LoginError::Mechanism("no SCRAM offered".into()))?;
+    let script = script_for(conn, mech, username_of(&account.jid), None)?;
+    scram_exchange(
+        conn,
+        mech,
+        &script,
+        &account.password,
+        &FinalTweaks::default(),
+        extra,
+    )
+    .await
+}
+
+/// Whether the run's target speaks direct TLS (features before TLS cannot be seen then).
+pub fn direct_tls(ctx: &CaseCtx) -> bool {
+    ctx.config
+        .target
+        .as_ref()
+        .is_some_and(|t| t.tls == TlsMode::Direct)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mechanism_helpers() {
+        assert_eq!(
+            scram_hash("SCRAM-SHA-256-PLUS"),
+            Some((ScramHash::Sha256, true))
+        );
+        assert_eq!(scram_hash("SCRAM-SHA-1"), Some((ScramHash::Sha1, false)));
+        assert_eq!(scram_hash("PLAIN"), None);
+        assert_eq!(username_of("alice@localhost"), "alice");
+        assert_eq!(username_of("alice"), "alice");
+        let tls = TlsInfo {
+            version: "TLSv1_3".into(),
+            tls_exporter: Some(vec![1]),
+            tls_server_end_point: None,
+        };
+        assert_eq!(binding_data(Some(&tls), "tls-exporter"), Some(vec![1]));
+        assert_eq!(binding_data(Some(&tls), "tls-server-end-point"), None);
+        assert_eq!(binding_data(None, "tls-exporter"), None);
+    }
+}

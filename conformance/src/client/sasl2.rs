@@ -1,0 +1,245 @@
+//! SASL2 (XEP-0388) steps on a [`Conn`]: send `<authenticate/>`, `<response/>`, `<abort/>`, and read
+//! the server's reply classified as challenge, success, failure or continue, keeping the raw text so
+//! cases can check encoding rules (no whitespace in base64) themselves.
+
+use super::conn::Conn;
+use super::error::ClientError;
+use super::features::{SASL_NS, SASL2_NS};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use gatecheck_proto::xml::{Element, STREAMS_NS};
+
+/// The user-agent id the suite sends: a fixed UUID v4, so cases can check it never leaks into a resource.
+pub const USER_AGENT_ID: &str = "5f3c1e9a-7b2d-4c8e-9a61-3d2f4b8c0e17";
+
+/// A server reply during SASL2 authentication.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sasl2Reply {
+    /// `<challenge/>`: raw text and its decoding (`None` if the text is not valid base64).
+    Challenge {
+        /// The element text as received.
+        raw: String,
+        /// Decoded payload.
+        data: Option<Vec<u8>>,
+    },
+    /// `<success/>`, with the element for inline results.
+    Success(Element),
+    /// `<failure/>`: every child in the RFC 6120 SASL namespace (exactly one is required).
+    Failure {
+        /// Names of the condition children.
+        conditions: Vec<String>,
+        /// The element.
+        element: Element,
+    },
+    /// `<continue/>` (tasks).
+    Continue(Element),
+}
+
+impl Sasl2Reply {
+    /// Short description for `actual` fields.
+    pub fn describe(&self) -> String {
+        match self {
+            Sasl2Reply::Challenge { raw, .. } => format!("<challenge>{raw}</challenge>"),
+            Sasl2Reply::Success(e) | Sasl2Reply::Continue(e) => e.to_xml(),
+            Sasl2Reply::Failure { element, .. } => element.to_xml(),
+        }
+    }
+
+    /// The single failure condition, if this is a failure with exactly one.
+    pub fn failure_condition(&self) -> Option<&str> {
+        match self {
+            Sasl2Reply::Failure { conditions, .. } if conditions.len() == 1 => {
+                conditions.first().map(String::as_str)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Decode SASL base64 strictly (standard alphabet, padded); `None` on any deviation.
+pub fn decode_b64(text: &str) -> Option<Vec<u8>> {
+    STANDARD.decode(text).ok()
+}
+
+/// Encode SASL data for the wire.
+pub fn encode_b64(data: &[u8]) -> String {
+    STANDARD.encode(data)
+}
+
+/// Classify a received element as a SASL2 reply.
+pub fn classify(e: Element) -> Result<Sasl2Reply, ClientError> {
+    if e.ns != SASL2_NS {
+        return Err(ClientError::unexpected("a SASL2 reply", &e));
+    }
+    match e.name.as_str() {
+        "challenge" => {
+            let raw = e.text();
+            let data = decode_b64(&raw);
+            Ok(Sasl2Reply::Challenge { raw, data })
+        }
+        "success" => Ok(Sasl2Reply::Success(e)),
+        "continue" => Ok(Sasl2Reply::Continue(e)),
+        "failure" => Ok(Sasl2Reply::Failure {
+            conditions: e
+                .elements()
+                .filter(|c| c.ns == SASL_NS)
+                .map(|c| c.name.clone())
+                .collect(),
+            element: e,
+        }),
+        _ => Err(ClientError::unexpected("a SASL2 reply", &e)),
+    }
+}
+
+/// Build `<authenticate/>`: `initial_response` `None` omits the element, `Some(b"")` sends it empty;
+/// the suite's `<user-agent/>` is always included, then `extra` inline requests.
+pub fn authenticate_element(
+    mechanism: &str,
+    initial_response: Option<&[u8]>,
+    extra: &[Element],
+) -> Element {
+    let mut el = Element::new("authenticate", SASL2_NS).with_attr("mechanism", mechanism);
+    if let Some(ir) = initial_response {
+        let mut i = Element::new("initial-response", SASL2_NS);
+        if !ir.is_empty() {
+            i = i.with_text(encode_b64(ir));
+        }
+        el = el.with_child(i);
+    }
+    el = el.with_child(
+        Element::new("user-agent", SASL2_NS)
+            .with_attr("id", USER_AGENT_ID)
+            .with_child(Element::new("software", SASL2_NS).with_text("gatecheck")),
+    );
+    for e in extra {
+        el = el.with_child(e.clone());
+    }
+    el
+}
+
+/// The authorization identifier of a success element (trimmed), if present.
+pub fn authorization_identifier(success: &Element) -> Option<String> {
+    success
+        .child("authorization-identifier", SASL2_NS)
+        .map(|a| a.text().trim().to_owned())
+}
+
+/// The decoded `<additional-data/>` of a success element: `None` if absent, `Some(None)` if not base64.
+pub fn additional_data(success: &Element) -> Option<Option<Vec<u8>>> {
+    success
+        .child("additional-data", SASL2_NS)
+        .map(|a| decode_b64(&a.text()))
+}
+
+impl Conn {
+    /// Send `<authenticate/>` (see [`authenticate_element`]) and read the first reply.
+    pub async fn authenticate(
+        &mut self,
+        mechanism: &str,
+        initial_response: Option<&[u8]>,
+        extra: &[Element],
+    ) -> Result<Sasl2Reply, ClientError> {
+        self.send(&authenticate_element(mechanism, initial_response, extra))
+            .await?;
+        self.sasl2_reply().await
+    }
+
+    /// Send `<response/>` with `data` and read the next reply.
+    pub async fn respond(&mut self, data: &[u8]) -> Result<Sasl2Reply, ClientError> {
+        self.send(&Element::new("response", SASL2_NS).with_text(encode_b64(data)))
+            .await?;
+        self.sasl2_reply().await
+    }
+
+    /// Send `<abort/>` and read the reply.
+    pub async fn abort(&mut self) -> Result<Sasl2Reply, ClientError> {
+        self.send(&Element::new("abort", SASL2_NS)).await?;
+        self.sasl2_reply().await
+    }
+
+    /// Read the next element as a SASL2 reply.
+    pub async fn sasl2_reply(&mut self) -> Result<Sasl2Reply, ClientError> {
+        classify(self.recv().await?)
+    }
+
+    /// After `<success/>`: the next element must be `<stream:features/>` (no restart).
+    pub async fn post_auth_features(&mut self) -> Result<Element, ClientError> {
+        let e = self.recv().await?;
+        if e.is("features", STREAMS_NS) {
+            Ok(e)
+        } else {
+            Err(ClientError::unexpected(
+                "<stream:features/> after <success/>",
+                &e,
+            ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gatecheck_proto::xml::{Limits, parse_element};
+
+    fn el(s: &str) -> Element {
+        parse_element(s, &Limits::default()).expect("xml")
+    }
+
+    #[test]
+    fn classifies_replies() {
+        let c = classify(el("<challenge xmlns='urn:xmpp:sasl:2'>cj1h</challenge>")).expect("ok");
+        assert!(matches!(&c, Sasl2Reply::Challenge { data: Some(d), .. } if d == b"r=a"));
+        let c = classify(el("<challenge xmlns='urn:xmpp:sasl:2'>cj1\nh</challenge>")).expect("ok");
+        assert!(matches!(c, Sasl2Reply::Challenge { data: None, .. }));
+        let f = classify(el("<failure xmlns='urn:xmpp:sasl:2'><not-authorized \
+             xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/><text>no</text></failure>"))
+        .expect("ok");
+        assert_eq!(f.failure_condition(), Some("not-authorized"));
+        let two = classify(el("<failure xmlns='urn:xmpp:sasl:2'><aborted \
+             xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/><not-authorized \
+             xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/></failure>"))
+        .expect("ok");
+        assert_eq!(two.failure_condition(), None);
+        assert!(classify(el("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>")).is_err());
+        assert!(classify(el("<iq xmlns='jabber:client'/>")).is_err());
+    }
+
+    #[test]
+    fn builds_authenticate_with_empty_absent_ir() {
+        let a = authenticate_element("PLAIN", None, &[]);
+        assert!(a.child("initial-response", SASL2_NS).is_none());
+        let a = authenticate_element("PLAIN", Some(b""), &[]);
+        assert_eq!(
+            a.child("initial-response", SASL2_NS)
+                .map(Element::text)
+                .as_deref(),
+            Some("")
+        );
+        let a = authenticate_element(
+            "X",
+            Some(b"n,,"),
+            &[Element::new("bind", "urn:xmpp:bind:0")],
+        );
+        assert_eq!(
+            a.child("initial-response", SASL2_NS)
+                .map(Element::text)
+                .as_deref(),
+            Some("biws")
+        );
+        assert!(a.child("bind", "urn:xmpp:bind:0").is_some());
+        assert_eq!(
+            a.child("user-agent", SASL2_NS).and_then(|u| u.attr("id")),
+            Some(USER_AGENT_ID)
+        );
+    }
+
+    #[test]
+    fn reads_success_parts() {
+        let s = el(
+            "<success xmlns='urn:xmpp:sasl:2'><additional-data>dj1h</additional-data>\
+             <authorization-identifier> a@b/c </authorization-identifier></success>",
+        );
+        assert_eq!(authorization_identifier(&s).as_deref(), Some("a@b/c"));
+        assert_eq!(additional_data(&s), Some(Some(b"v=a".to_vec())));
+    }
+}

@@ -1,0 +1,70 @@
+"""Generates xep-0082.json (XMPP Date and Time Profiles) using datetime; the checker does its own arithmetic."""
+import datetime as dt
+
+from common import FileBuilder
+
+NOTES = {
+    "Xep0082Example": "Example string from XEP-0082 1.1 sections 3.2-3.4.",
+    "Derived": "Written for gatecheck; epoch values computed with Python's datetime.",
+    "Fraction": "Has fractional seconds; `fraction` holds the digits exactly as written (no rounding).",
+    "Offset": "Non-Z time zone offset; epochSeconds is the UTC instant.",
+    "TimeNoTzd": "Time without TZD; XEP-0082 makes TZD optional for Time and gatecheck reads it as UTC.",
+    "TimeSeconds": "For the Time profile epochSeconds is seconds after 00:00:00 UTC, modulo 86400.",
+    "MissingTzd": "DateTime without the mandatory TZD.",
+    "LowercaseDesignator": "Lowercase 't' or 'z'; XEP-0082 uses uppercase only.",
+    "OutOfRange": "A field is out of range (month 13, day 30 of February, hour 24, minute 60, offset hour 24).",
+    "BadSyntax": "Not the profile's lexical form (space separator, two-digit year, offset without colon, empty fraction, missing seconds).",
+    "LeapSecond": "Second 60: ISO 8601 allows it, xs:dateTime does not; a consumer may reject it or clamp it.",
+}
+
+
+def epoch(s):
+    return int(dt.datetime.fromisoformat(s).timestamp())
+
+
+def main():
+    fb = FileBuilder("XEP-0082", ["XEP-0082 1.1 sections 3.2-3.4", "ISO 8601 / XML Schema Part 2 (xs:dateTime)",
+                                  "gatecheck generator vectors/gen/xep0082.py"], NOTES)
+    g = fb.group(type="Xep0082", profile="DateTime")
+    valid = [
+        ("1969-07-21T02:56:15Z", "1969-07-21T02:56:15+00:00", "", ["Xep0082Example"]),
+        ("1969-07-20T21:56:15-05:00", "1969-07-20T21:56:15-05:00", "", ["Xep0082Example", "Offset"]),
+        ("2024-02-29T23:59:59.123Z", "2024-02-29T23:59:59+00:00", "123", ["Derived", "Fraction"]),
+        ("2000-01-01T00:30:00+01:00", "2000-01-01T00:30:00+01:00", "", ["Derived", "Offset"]),
+        ("2038-01-19T03:14:08.000000001Z", "2038-01-19T03:14:08+00:00", "000000001", ["Derived", "Fraction"]),
+        ("1970-01-01T00:00:00Z", "1970-01-01T00:00:00+00:00", "", ["Derived"]),
+    ]
+    for s, iso, frac, flags in valid:
+        fb.add(g, s, "valid", flags, input=s, epochSeconds=epoch(iso), fraction=frac)
+    invalid = [
+        ("1969-07-21T02:56:15", ["MissingTzd"]), ("1969-07-21t02:56:15Z", ["LowercaseDesignator"]),
+        ("1969-07-21T02:56:15z", ["LowercaseDesignator"]), ("1969-13-21T02:56:15Z", ["OutOfRange"]),
+        ("2023-02-29T02:56:15Z", ["OutOfRange"]), ("1969-07-21T24:00:00Z", ["OutOfRange"]),
+        ("1969-07-21T02:60:15Z", ["OutOfRange"]), ("1969-07-21T02:56:15+24:00", ["OutOfRange"]),
+        ("1969-07-21 02:56:15Z", ["BadSyntax"]), ("69-07-21T02:56:15Z", ["BadSyntax"]),
+        ("1969-07-21T02:56:15+0500", ["BadSyntax"]), ("1969-07-21T02:56:15.Z", ["BadSyntax"]),
+        ("1969-07-21T02:56Z", ["BadSyntax"]), ("", ["BadSyntax"]),
+    ]
+    for s, flags in invalid:
+        fb.add(g, repr(s), "invalid", flags, input=s)
+    fb.add(g, "leap second", "acceptable", ["LeapSecond"], input="2016-12-31T23:59:60Z")
+    g = fb.group(type="Xep0082", profile="Date")
+    fb.add(g, "1776-07-04", "valid", ["Xep0082Example"], input="1776-07-04",
+           epochSeconds=epoch("1776-07-04T00:00:00+00:00"), fraction="")
+    fb.add(g, "2000-02-29", "valid", ["Derived"], input="2000-02-29", epochSeconds=epoch("2000-02-29T00:00:00+00:00"),
+           fraction="")
+    for s, flags in [("1900-02-29", ["OutOfRange"]), ("1776-7-4", ["BadSyntax"]), ("1776-07-04Z", ["BadSyntax"])]:
+        fb.add(g, s, "invalid", flags, input=s)
+    g = fb.group(type="Xep0082", profile="Time")
+    for s, secs, frac, flags in [("16:00:00", 57600, "", ["Xep0082Example", "TimeNoTzd", "TimeSeconds"]),
+                                 ("16:00:00Z", 57600, "", ["TimeSeconds"]),
+                                 ("01:30:00.5+02:00", 84600, "5", ["Offset", "Fraction", "TimeSeconds"])]:
+        fb.add(g, s, "valid", flags + (["Derived"] if "Xep0082Example" not in flags else []), input=s,
+               epochSeconds=secs, fraction=frac)
+    for s, flags in [("25:00:00Z", ["OutOfRange"]), ("16:00", ["BadSyntax"]), ("16:00:00 Z", ["BadSyntax"])]:
+        fb.add(g, s, "invalid", flags, input=s)
+    fb.write("xep-0082.json")
+
+
+if __name__ == "__main__":
+    main()
