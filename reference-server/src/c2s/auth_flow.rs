@@ -1,6 +1,7 @@
 //! SASL sequencing for both profiles (XEP-0388 §1.9 state machine; RFC 6120 §6.4): starting an
 //! attempt, feeding responses, abort, failure accounting and success handling.
 
+use gatecheck_proto::jid::Jid;
 use gatecheck_proto::sasl::SaslCondition;
 use gatecheck_proto::xml::{Element, StreamErrorCondition};
 
@@ -12,12 +13,9 @@ use super::ns;
 use super::session::{AuthState, C2sSession};
 use crate::modules::{legacy_auth, payload, sasl2};
 
-/// Lower-cases the local and domain parts of a bare JID for comparison. Stands in for RFC 7622
-/// normalisation until proto's JID type lands; ASCII case is the difference that matters for
-/// SASL2-11 in practice.
-fn normalise_bare(jid: &str) -> String {
-    let bare = jid.split_once('/').map_or(jid, |(b, _)| b);
-    bare.to_lowercase()
+/// The RFC 7622-normalised bare form of `jid` (SASL2-11); `None` when it is not a valid JID.
+fn normalise_bare(jid: &str) -> Option<String> {
+    Jid::parse(jid).ok().map(|j| j.to_bare().to_string())
 }
 
 impl C2sSession {
