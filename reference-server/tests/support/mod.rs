@@ -307,3 +307,44 @@ pub fn b64(b: &[u8]) -> String {
 pub fn unb64(e: &Element) -> Vec<u8> {
     base64::decode_strict(e.text().as_bytes()).unwrap()
 }
+
+/// Direct TLS + SASL2 SCRAM-SHA-256 with Bind 2 as `user`; returns the client (post-auth
+/// features consumed) and its full JID.
+pub async fn login_bound(s: &RunningServer, user: &str, password: &str) -> (Client, String) {
+    let mut c = Client::connect_tls(s).await;
+    c.open().await;
+    let mut scram = scram(&c, ScramHash::Sha256, false, password, user);
+    c.send(&format!(
+        "<authenticate xmlns='urn:xmpp:sasl:2' mechanism='SCRAM-SHA-256'><initial-response>{}\
+         </initial-response><bind xmlns='urn:xmpp:bind:0'><tag>t</tag></bind></authenticate>",
+        b64(&scram.client_first().unwrap())
+    ))
+    .await;
+    let ch = c.el().await;
+    let fin = scram.server_first(&unb64(&ch)).unwrap();
+    c.send(&format!(
+        "<response xmlns='urn:xmpp:sasl:2'>{}</response>",
+        b64(&fin)
+    ))
+    .await;
+    let ok = c.el().await;
+    assert_eq!(ok.name, "success", "{}", ok.to_xml());
+    let jid = ok
+        .child("authorization-identifier", "urn:xmpp:sasl:2")
+        .unwrap()
+        .text();
+    assert_eq!(c.el().await.name, "features");
+    (c, jid)
+}
+
+/// Creates an account with `password` in the server's data directory before `start`.
+pub fn add_account(config: &Config, user: &str, password: &str) {
+    let store = SqliteStore::open(&config.database_path()).unwrap();
+    store
+        .create_account(&Account {
+            username: user.into(),
+            created_at: 0,
+            credentials: credentials::derive_all(password, 4096).unwrap(),
+        })
+        .unwrap();
+}
