@@ -1,5 +1,8 @@
 //! Client-to-server connections: the sans-IO core interface, the tokio shell that drives it,
-//! admission limits, and the router that lets sessions push stanzas to each other.
+//! admission limits, the router that lets sessions push stanzas to each other, and the default
+//! session core ([`session::C2sSession`], built by [`provider::default_factory`]): stream
+//! open/restart, STARTTLS, features, SASL2 and legacy SASL over pluggable
+//! [`mechanism::ServerMechanism`]s, and inline features ([`inline::InlineFeature`]).
 
 pub mod auth_flow;
 pub mod core;

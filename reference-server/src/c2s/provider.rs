@@ -120,3 +120,60 @@ pub fn default_factory(
         inline,
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::MemoryStore;
+    use crate::tls::TlsVersion;
+    use gatecheck_proto::sasl::ScramHash;
+
+    fn tls(cb: bool) -> TlsInfo {
+        TlsInfo {
+            version: TlsVersion::Tls13,
+            tls_exporter: cb.then_some([1; 32]),
+            tls_server_end_point: None,
+            tls_unique_available: false,
+            server_name: None,
+        }
+    }
+
+    fn names(v: Vec<Mechanism>) -> Vec<&'static str> {
+        v.into_iter().map(Mechanism::name).collect()
+    }
+
+    #[test]
+    fn plain_and_plus_policy() {
+        let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+        let mut p = DefaultMechanisms::new(store.clone(), 4096).unwrap();
+        assert_eq!(
+            names(p.offered(Some(&tls(true)), Profile::Sasl2)),
+            [
+                "SCRAM-SHA-512-PLUS",
+                "SCRAM-SHA-512",
+                "SCRAM-SHA-256-PLUS",
+                "SCRAM-SHA-256",
+                "SCRAM-SHA-1-PLUS",
+                "SCRAM-SHA-1"
+            ]
+        );
+        assert!(
+            !names(p.offered(Some(&tls(false)), Profile::Sasl2))
+                .iter()
+                .any(|n| n.ends_with("-PLUS"))
+        );
+        assert!(names(p.offered(Some(&tls(true)), Profile::Legacy)).contains(&"PLAIN"));
+        assert!(!names(p.offered(None, Profile::Legacy)).contains(&"PLAIN"));
+        p.sasl2_offer_plain = true;
+        p.allow_unencrypted_plain = true;
+        assert!(names(p.offered(Some(&tls(true)), Profile::Sasl2)).contains(&"PLAIN"));
+        assert!(names(p.offered(None, Profile::Legacy)).contains(&"PLAIN"));
+        assert!(!names(p.offered(None, Profile::Sasl2)).contains(&"PLAIN"));
+        // The fake-salt secret persists, so unknown users see the same salt after a restart.
+        let again = DefaultMechanisms::new(store, 4096).unwrap();
+        let a = p.scram.fake_seed(ScramHash::Sha256, "ghost");
+        assert_eq!(a, again.scram.fake_seed(ScramHash::Sha256, "ghost"));
+        assert_ne!(a, p.scram.fake_seed(ScramHash::Sha256, "ghost2"));
+        assert_eq!((a.salt.len(), a.iterations), (16, 4096));
+    }
+}
