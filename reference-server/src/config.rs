@@ -57,6 +57,10 @@ pub struct Config {
     pub c2s_require_encryption: bool,
     /// Allow PLAIN over unencrypted streams. Prosody default: `false`.
     pub allow_unencrypted_plain_auth: bool,
+    /// (gatecheck) Offer PLAIN inside SASL2 `<authentication/>` on TLS streams. Default `false`:
+    /// XEP-0388 §3 says servers SHOULD NOT offer PLAIN (SASL2-33); legacy SASL still offers it on
+    /// TLS streams, and on plaintext ones only with `allow_unencrypted_plain_auth`.
+    pub sasl2_offer_plain: bool,
     /// Allow in-band registration (XEP-0077). Prosody default: `false`.
     pub allow_registration: bool,
     /// When registration is enabled, require an invite (XEP-0401/0445). Prosody (mod_invites) default: `true`.
@@ -110,6 +114,7 @@ impl Default for Config {
             domain: "localhost".to_owned(),
             c2s_require_encryption: true,
             allow_unencrypted_plain_auth: false,
+            sasl2_offer_plain: false,
             allow_registration: false,
             registration_invite_only: true,
             invite_expiry: 7 * DAY,

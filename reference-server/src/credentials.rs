@@ -1,10 +1,8 @@
-//! SCRAM credential derivation (RFC 5802 §3), kept behind one function so the lead can swap it for
-//! `gatecheck_proto`'s `ScramCredentials::derive` without touching callers. The server stores only
-//! what this returns, never a password.
+//! SCRAM credential derivation (RFC 5802 §3) for stored accounts, delegating the key schedule to
+//! `gatecheck_proto`'s [`ScramCredentials::derive`] so the server and the suite share one
+//! implementation. The server stores only what this returns, never a password.
 
-use hmac::{Hmac, KeyInit, Mac};
-use sha1::Sha1;
-use sha2::{Digest, Sha256, Sha512};
+use gatecheck_proto::sasl::scram::ScramCredentials;
 
 use crate::store::{ScramCredential, ScramHash};
 
@@ -36,20 +34,19 @@ pub fn derive(
     if iterations == 0 {
         return Err(CredentialError::ZeroIterations);
     }
-    let prepared =
-        stringprep::saslprep(password).map_err(|e| CredentialError::SaslPrep(e.to_string()))?;
-    let pw = prepared.as_bytes();
-    let (stored_key, server_key) = match hash {
-        ScramHash::Sha1 => keys::<Sha1, Hmac<Sha1>>(pw, salt, iterations),
-        ScramHash::Sha256 => keys::<Sha256, Hmac<Sha256>>(pw, salt, iterations),
-        ScramHash::Sha512 => keys::<Sha512, Hmac<Sha512>>(pw, salt, iterations),
+    let h = match hash {
+        ScramHash::Sha1 => gatecheck_proto::sasl::ScramHash::Sha1,
+        ScramHash::Sha256 => gatecheck_proto::sasl::ScramHash::Sha256,
+        ScramHash::Sha512 => gatecheck_proto::sasl::ScramHash::Sha512,
     };
+    let c = ScramCredentials::derive(h, password, salt, iterations)
+        .map_err(|e| CredentialError::SaslPrep(e.to_string()))?;
     Ok(ScramCredential {
         hash,
-        salt: salt.to_vec(),
-        iterations,
-        stored_key,
-        server_key,
+        salt: c.salt,
+        iterations: c.iterations,
+        stored_key: c.stored_key,
+        server_key: c.server_key,
     })
 }
 
@@ -67,26 +64,6 @@ pub fn derive_all(
             derive(h, password, &salt, iterations)
         })
         .collect()
-}
-
-fn keys<D, M>(password: &[u8], salt: &[u8], iterations: u32) -> (Vec<u8>, Vec<u8>)
-where
-    D: Digest,
-    M: Mac + KeyInit + Clone + hmac::digest::Update + hmac::digest::FixedOutput,
-{
-    let mut salted = vec![0u8; <D as Digest>::output_size()];
-    pbkdf2::pbkdf2::<M>(password, salt, iterations, &mut salted)
-        .expect("HMAC accepts keys of any length");
-    let client_key = hmac_bytes::<M>(&salted, b"Client Key");
-    let server_key = hmac_bytes::<M>(&salted, b"Server Key");
-    let stored_key = D::digest(&client_key).to_vec();
-    (stored_key, server_key)
-}
-
-fn hmac_bytes<M: Mac + KeyInit>(key: &[u8], data: &[u8]) -> Vec<u8> {
-    let mut mac = <M as KeyInit>::new_from_slice(key).expect("HMAC accepts keys of any length");
-    Mac::update(&mut mac, data);
-    Mac::finalize(mac).into_bytes().to_vec()
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 pub mod c2s;
 pub mod config;
 pub mod credentials;
+pub mod modules;
 pub mod server;
 pub mod store;
 pub mod tls;

@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use anyhow::{Context, bail};
 use clap::Parser;
 
-use gatecheck_server::c2s::unavailable::UnavailableFactory;
+use gatecheck_server::c2s::provider::default_factory;
 use gatecheck_server::config::Config;
 use gatecheck_server::store::{Account, SqliteStore, Store};
 use gatecheck_server::{Server, credentials};
@@ -44,11 +44,12 @@ fn load_config(common: &Common, overrides: gatecheck_server::Overrides) -> anyho
 fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let config = load_config(&args.common, args.overrides())?;
     // Open the store now so a bad data directory fails at start, not at first login.
-    let _store = SqliteStore::open(&config.database_path())
+    let store = SqliteStore::open(&config.database_path())
         .with_context(|| format!("opening {}", config.database_path().display()))?;
+    let factory = default_factory(&config, Arc::new(store)).context("preparing the c2s core")?;
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async {
-        let running = Server::start(&config, Arc::new(UnavailableFactory)).await?;
+        let running = Server::start(&config, Arc::new(factory)).await?;
         let line = serde_json::json!({
             "domain": config.domain,
             "c2s": running.c2s_addr.to_string(),

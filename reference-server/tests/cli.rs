@@ -163,14 +163,22 @@ fn serve_prints_addresses_accepts_admin_writes_and_exits_on_sigterm() {
         String::from_utf8_lossy(&out.stderr)
     );
 
-    // A client gets the interim core's stream error, proving the listener is live.
+    // The default core speaks XMPP: features with STARTTLS, and it closes when we close.
     let mut tcp = std::net::TcpStream::connect(c2s).unwrap();
     tcp.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-    tcp.write_all(b"<?xml version='1.0'?><stream:stream to='example.test'>")
-        .unwrap();
+    tcp.write_all(
+        b"<?xml version='1.0'?><stream:stream xmlns='jabber:client' \
+          xmlns:stream='http://etherx.jabber.org/streams' to='example.test' version='1.0'>\
+          </stream:stream>",
+    )
+    .unwrap();
     let mut reply = String::new();
     tcp.read_to_string(&mut reply).unwrap();
-    assert!(reply.contains("<service-unavailable"), "{reply}");
+    assert!(
+        reply.contains("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'>"),
+        "{reply}"
+    );
+    assert!(reply.ends_with("</stream:stream>"), "{reply}");
 
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])

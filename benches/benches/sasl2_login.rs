@@ -1,0 +1,117 @@
+//! SASL2 SCRAM-SHA-256 logins per second through the sans-IO c2s core: no sockets, fixed TLS
+//! facts, an in-memory store. Each iteration opens a stream, authenticates with proto's SCRAM
+//! client (whose PBKDF2 at 4096 iterations is included), verifies the server signature, and
+//! reads the post-auth features.
+
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use gatecheck_proto::sasl::scram::{ClientBinding, ScramClient};
+use gatecheck_proto::sasl::{ScramHash, base64};
+use gatecheck_proto::xml::{Element, JABBER_CLIENT_NS, Limits, StreamParser};
+use gatecheck_server::c2s::inline::InlineRegistry;
+use gatecheck_server::c2s::provider::DefaultMechanisms;
+use gatecheck_server::c2s::router::Router;
+use gatecheck_server::c2s::services::{C2sSettings, Services};
+use gatecheck_server::c2s::session::C2sSession;
+use gatecheck_server::store::{Account, MemoryStore, Store};
+use gatecheck_server::{Action, SessionCore, TlsInfo, TlsVersion, credentials};
+
+const HEADER: &[u8] = b"<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='example.org' version='1.0'>";
+
+fn services() -> Arc<Services> {
+    let store = Arc::new(MemoryStore::new());
+    store
+        .create_account(&Account {
+            username: "alice".into(),
+            created_at: 0,
+            credentials: credentials::derive_all("pencil", 4096).expect("derive"),
+        })
+        .expect("account");
+    Arc::new(Services {
+        settings: C2sSettings {
+            domain: "example.org".into(),
+            require_encryption: true,
+            max_auth_attempts: 3,
+            limits: Limits::default(),
+        },
+        mechanisms: Arc::new(DefaultMechanisms::new(store.clone(), 4096).expect("provider")),
+        store,
+        inline: InlineRegistry::new(),
+    })
+}
+
+/// The last element in the core's output.
+fn last_element(actions: Vec<Action>) -> Element {
+    let mut p = StreamParser::for_fragments(Limits::default(), JABBER_CLIENT_NS);
+    for a in actions {
+        if let Action::Send(b) = a {
+            p.feed(&b);
+        }
+    }
+    let mut last = None;
+    while let Ok(Some(gatecheck_proto::xml::StreamEvent::Element(e))) = p.next_event() {
+        last = Some(e);
+    }
+    last.expect("core answered")
+}
+
+fn login(svc: &Arc<Services>, tls: &TlsInfo) {
+    let now = SystemTime::UNIX_EPOCH;
+    let mut core = C2sSession::new(svc.clone(), Arc::new(Router::new()));
+    core.on_connect("127.0.0.1:1".parse().expect("addr"), Some(tls), now);
+    black_box(core.on_bytes(HEADER, now));
+    let mut client = ScramClient::new(
+        ScramHash::Sha256,
+        "alice",
+        "pencil",
+        None,
+        ClientBinding::Unsupported,
+        "fyko+d2lbbFgONRv9qkxdawL",
+    )
+    .expect("client");
+    let first = base64::encode(&client.client_first().expect("first"));
+    let auth = format!(
+        "<authenticate xmlns='urn:xmpp:sasl:2' mechanism='SCRAM-SHA-256'><initial-response>{first}</initial-response></authenticate>"
+    );
+    let ch = last_element(core.on_bytes(auth.as_bytes(), now));
+    let ch = base64::decode_strict(ch.text().as_bytes()).expect("challenge");
+    let fin = base64::encode(&client.server_first(&ch).expect("server-first"));
+    let resp = format!("<response xmlns='urn:xmpp:sasl:2'>{fin}</response>");
+    let actions = core.on_bytes(resp.as_bytes(), now);
+    let mut p = StreamParser::for_fragments(Limits::default(), JABBER_CLIENT_NS);
+    for a in &actions {
+        if let Action::Send(b) = a {
+            p.feed(b);
+        }
+    }
+    let Ok(Some(gatecheck_proto::xml::StreamEvent::Element(success))) = p.next_event() else {
+        panic!("no success");
+    };
+    let v = success
+        .child("additional-data", "urn:xmpp:sasl:2")
+        .expect("additional-data");
+    client
+        .server_final(&base64::decode_strict(v.text().as_bytes()).expect("b64"))
+        .expect("server signature");
+}
+
+fn bench(c: &mut Criterion) {
+    let svc = services();
+    let tls = TlsInfo {
+        version: TlsVersion::Tls13,
+        tls_exporter: Some([7; 32]),
+        tls_server_end_point: Some(vec![1; 32]),
+        tls_unique_available: false,
+        server_name: None,
+    };
+    let mut g = c.benchmark_group("sasl2_login");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("scram_sha256_4096", |b| b.iter(|| login(&svc, &tls)));
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

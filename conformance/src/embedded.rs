@@ -1,0 +1,127 @@
+//! The embedded target: `gatecheck run` without `--target` starts the reference server in-process on
+//! ephemeral loopback ports with a throw-away store, provisions the accounts the cases need, and points
+//! the run at it. This is the demo, and the suite's self-test: every MUST case must pass here.
+//!
+//! It is the only module of the suite that imports the server; cases still talk to it over sockets.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use gatecheck_server::c2s::provider::default_factory;
+use gatecheck_server::store::{Account as StoredAccount, SqliteStore, Store};
+use gatecheck_server::{Config, RunningServer, Server, credentials};
+use rand::RngExt;
+
+use crate::config::{Account, RunConfig, Target};
+
+/// The XMPP domain the embedded server serves.
+pub const DOMAIN: &str = "localhost";
+
+/// Localparts of the accounts provisioned for the run (cases that need two use both).
+const USERS: [&str; 2] = ["alice", "bob"];
+
+/// Why the embedded server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum EmbeddedError {
+    /// The temporary data directory could not be created.
+    #[error("creating the embedded server's data directory: {0}")]
+    DataDir(#[source] std::io::Error),
+    /// The store could not be opened or written.
+    #[error("embedded server store: {0}")]
+    Store(#[from] gatecheck_server::StoreError),
+    /// Credentials could not be derived.
+    #[error("embedded server credentials: {0}")]
+    Credentials(String),
+    /// Listening or TLS setup failed.
+    #[error("embedded server: {0}")]
+    Server(#[from] gatecheck_server::ServerError),
+    /// Internal: the bound address did not form a valid target.
+    #[error("embedded server target: {0}")]
+    Target(String),
+}
+
+/// A running embedded server; dropping it stops the server and deletes its data.
+pub struct Embedded {
+    running: RunningServer,
+    // Held for its Drop: the data directory lives as long as the server.
+    _data: tempfile::TempDir,
+}
+
+impl Embedded {
+    /// Starts the server and returns it with the accounts it was provisioned with.
+    pub async fn start() -> Result<(Self, Vec<Account>), EmbeddedError> {
+        let data = tempfile::Builder::new()
+            .prefix("gatecheck-embedded-")
+            .tempdir()
+            .map_err(EmbeddedError::DataDir)?;
+        let loopback = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
+        let config = Config {
+            domain: DOMAIN.to_owned(),
+            c2s_address: loopback,
+            c2s_tls_address: loopback,
+            data_dir: data.path().to_path_buf(),
+            ..Config::default()
+        };
+        let store = SqliteStore::open(&config.database_path())?;
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or_default();
+        let mut accounts = Vec::new();
+        for user in USERS {
+            let password = random_password();
+            let creds = credentials::derive_all(&password, config.scram_iteration_count)
+                .map_err(|e| EmbeddedError::Credentials(e.to_string()))?;
+            store.create_account(&StoredAccount {
+                username: user.to_owned(),
+                created_at: now,
+                credentials: creds,
+            })?;
+            let spec = format!("{user}@{DOMAIN}:{password}");
+            accounts.push(
+                spec.parse::<Account>()
+                    .map_err(|e| EmbeddedError::Target(e.to_string()))?,
+            );
+        }
+        let store: Arc<dyn Store> = Arc::new(store);
+        let factory = default_factory(&config, store)?;
+        let running = Server::start(&config, Arc::new(factory)).await?;
+        Ok((
+            Self {
+                running,
+                _data: data,
+            },
+            accounts,
+        ))
+    }
+
+    /// Fills in what a user would otherwise pass: target (STARTTLS port), domain, accounts and TLS trust
+    /// (the certificate is generated per run, so it is accepted without a CA, like `--insecure-tls`).
+    pub fn configure(&self, config: &mut RunConfig, accounts: Vec<Account>) -> Result<(), EmbeddedError> {
+        let target: Target = format!("xmpp://{}", self.running.c2s_addr)
+            .parse()
+            .map_err(|e: crate::config::ConfigError| EmbeddedError::Target(e.to_string()))?;
+        config.target = Some(target);
+        config.domain = Some(DOMAIN.to_owned());
+        config.insecure_tls = true;
+        if config.accounts.is_empty() {
+            config.accounts = accounts;
+        }
+        Ok(())
+    }
+
+    /// Where the server listens for direct TLS (XEP-0368), for callers that want to test that port.
+    pub fn direct_tls_addr(&self) -> SocketAddr {
+        self.running.c2s_tls_addr
+    }
+}
+
+/// 24 random alphanumerics: the run's accounts are throw-away, but still not guessable.
+fn random_password() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut rng = rand::rng();
+    (0..24)
+        .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
+        .collect()
+}

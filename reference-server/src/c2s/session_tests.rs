@@ -1,0 +1,408 @@
+//! Unit tests of the session core fed bytes directly (no sockets), with a scripted mechanism so
+//! the SASL2/legacy state machines are tested independently of SCRAM.
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use gatecheck_proto::sasl::{Mechanism, SaslCondition};
+use gatecheck_proto::xml::{JABBER_CLIENT_NS, Limits, StreamEvent, StreamParser};
+use proptest::prelude::*;
+
+use super::core::{Action, SessionCore};
+use super::inline::InlineRegistry;
+use super::mechanism::*;
+use super::router::Router;
+use super::services::{C2sSettings, Services};
+use super::session::C2sSession;
+use crate::modules::bind2::Bind2;
+use crate::store::MemoryStore;
+use crate::tls::{TlsInfo, TlsVersion};
+
+/// PLAIN-shaped script: IR `\0alice\0good` succeeds at once; `\0alice\0more` asks one challenge
+/// `more?` whose response must be `yes`; anything else is `not-authorized`.
+struct Scripted {
+    waiting: bool,
+}
+
+impl ServerMechanism for Scripted {
+    fn step(&mut self, input: Option<&[u8]>) -> Result<MechanismStep, MechanismFailure> {
+        let ok = |authzid: Option<&str>| MechanismStep::Success {
+            username: "alice".into(),
+            authzid: authzid.map(Into::into),
+            additional_data: Some(b"done".to_vec()),
+        };
+        match (self.waiting, input) {
+            (true, Some(b"yes")) => Ok(ok(None)),
+            (false, Some(b"\0alice\0good")) => Ok(ok(None)),
+            (false, Some(b"Alice@Example.org\0alice\0good")) => Ok(ok(Some("Alice@Example.org"))),
+            (false, Some(b"bob@example.org\0alice\0good")) => Ok(ok(Some("bob@example.org"))),
+            (false, Some(b"\0alice\0more")) => {
+                self.waiting = true;
+                Ok(MechanismStep::Challenge(b"more?".to_vec()))
+            }
+            (false, Some(b"")) | (false, None) => {
+                Err(MechanismFailure::new(SaslCondition::MalformedRequest))
+            }
+            _ => Err(MechanismFailure::new(SaslCondition::NotAuthorized)),
+        }
+    }
+}
+
+struct ScriptedProvider;
+
+impl MechanismProvider for ScriptedProvider {
+    fn offered(&self, _: Option<&TlsInfo>, _: Profile) -> Vec<Mechanism> {
+        vec![Mechanism::Plain]
+    }
+    fn start(&self, _: Mechanism, _: &MechanismContext) -> Box<dyn ServerMechanism> {
+        Box::new(Scripted { waiting: false })
+    }
+}
+
+fn tls() -> TlsInfo {
+    TlsInfo {
+        version: TlsVersion::Tls13,
+        tls_exporter: Some([7; 32]),
+        tls_server_end_point: Some(vec![1; 32]),
+        tls_unique_available: false,
+        server_name: None,
+    }
+}
+
+fn core(require_encryption: bool) -> C2sSession {
+    let mut inline = InlineRegistry::new();
+    inline.register(Arc::new(Bind2));
+    let svc = Services {
+        settings: C2sSettings {
+            domain: "example.org".into(),
+            require_encryption,
+            max_auth_attempts: 3,
+            limits: Limits::default(),
+        },
+        store: Arc::new(MemoryStore::new()),
+        mechanisms: Arc::new(ScriptedProvider),
+        inline,
+    };
+    C2sSession::new(Arc::new(svc), Arc::new(Router::new()))
+}
+
+const HEADER: &str = "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='example.org' version='1.0'>";
+
+fn feed(c: &mut C2sSession, s: &str) -> (String, Vec<Action>) {
+    let actions = c.on_bytes(s.as_bytes(), SystemTime::UNIX_EPOCH);
+    let mut text = String::new();
+    for a in &actions {
+        if let Action::Send(b) = a {
+            text.push_str(&String::from_utf8_lossy(b));
+        }
+    }
+    (text, actions)
+}
+
+/// A core with TLS up (direct TLS) and the stream opened.
+fn opened() -> C2sSession {
+    let mut c = core(true);
+    c.on_connect(
+        "127.0.0.1:1".parse().unwrap(),
+        Some(&tls()),
+        SystemTime::UNIX_EPOCH,
+    );
+    let (out, _) = feed(&mut c, HEADER);
+    assert!(
+        out.contains("<authentication xmlns='urn:xmpp:sasl:2'><mechanism>PLAIN</mechanism>"),
+        "{out}"
+    );
+    c
+}
+
+fn auth2(ir: &str, extra: &str) -> String {
+    format!(
+        "<authenticate xmlns='urn:xmpp:sasl:2' mechanism='PLAIN'><initial-response>{ir}</initial-response>{extra}</authenticate>"
+    )
+}
+
+fn b64(s: &[u8]) -> String {
+    crate::modules::payload::encode(s)
+}
+
+#[test]
+fn starttls_required_then_sasl2_offered() {
+    let mut c = core(true);
+    let (out, _) = feed(&mut c, HEADER);
+    assert!(
+        out.contains("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'><required/></starttls>")
+    );
+    assert!(!out.contains("urn:xmpp:sasl:2"), "SASL2 before TLS: {out}");
+    let (out, actions) = feed(
+        &mut c,
+        "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/><injected/>",
+    );
+    assert_eq!(out, "<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
+    assert_eq!(actions.last(), Some(&Action::StartTls));
+    assert!(
+        c.on_tls_established(&tls(), SystemTime::UNIX_EPOCH)
+            .is_empty()
+    );
+    let (out, _) = feed(&mut c, HEADER);
+    assert!(out.contains("<sasl-channel-binding xmlns='urn:xmpp:sasl-cb:0'><channel-binding type='tls-server-end-point'/><channel-binding type='tls-exporter'/>"), "{out}");
+    assert!(!out.contains("starttls"));
+    assert!(out.contains("<bind xmlns='urn:xmpp:bind:0'><inline/></bind>"));
+}
+
+#[test]
+fn plaintext_stanza_with_required_tls_is_policy_violation() {
+    let mut c = core(true);
+    feed(&mut c, HEADER);
+    let (out, actions) = feed(&mut c, &auth2("", ""));
+    assert!(out.contains("<policy-violation"), "{out}");
+    assert!(out.ends_with("</stream:stream>"));
+    assert_eq!(actions.last(), Some(&Action::Close));
+}
+
+#[test]
+fn sasl2_success_with_bind2_and_challenge() {
+    let mut c = opened();
+    let (out, _) = feed(
+        &mut c,
+        &auth2(
+            &b64(b"\0alice\0more"),
+            "<bind xmlns='urn:xmpp:bind:0'><tag>App</tag></bind>",
+        ),
+    );
+    assert_eq!(
+        out,
+        format!(
+            "<challenge xmlns='urn:xmpp:sasl:2'>{}</challenge>",
+            b64(b"more?")
+        )
+    );
+    let (out, actions) = feed(
+        &mut c,
+        &format!(
+            "<response xmlns='urn:xmpp:sasl:2'>{}</response>",
+            b64(b"yes")
+        ),
+    );
+    assert!(out.starts_with(&format!("<success xmlns='urn:xmpp:sasl:2'><additional-data>{}</additional-data><authorization-identifier>alice@example.org/App.", b64(b"done"))), "{out}");
+    assert!(
+        out.contains("<bound xmlns='urn:xmpp:bind:0'/></success><stream:features/>"),
+        "{out}"
+    );
+    assert!(actions.contains(&Action::Authenticated));
+    assert!(
+        actions
+            .iter()
+            .any(|a| matches!(a, Action::Bind(j) if j.starts_with("alice@example.org/App.")))
+    );
+    let (out, actions) = feed(&mut c, &auth2(&b64(b"\0alice\0good"), ""));
+    assert!(
+        out.contains("<policy-violation"),
+        "second authenticate: {out}"
+    );
+    assert_eq!(actions.last(), Some(&Action::Close));
+}
+
+#[test]
+fn failure_retry_abort_and_limit() {
+    let mut c = opened();
+    let (out, actions) = feed(
+        &mut c,
+        &auth2(&b64(b"\0alice\0bad"), "<bind xmlns='urn:xmpp:bind:0'/>"),
+    );
+    // SASL2-26: the inline bind of a failed attempt is never processed.
+    assert!(
+        !actions
+            .iter()
+            .any(|a| matches!(a, Action::Bind(_) | Action::Authenticated))
+    );
+    assert_eq!(
+        out,
+        "<failure xmlns='urn:xmpp:sasl:2'><not-authorized xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/></failure>"
+    );
+    let (out, _) = feed(&mut c, &auth2(&b64(b"\0alice\0more"), ""));
+    assert!(out.starts_with("<challenge"));
+    let (out, _) = feed(&mut c, "<abort xmlns='urn:xmpp:sasl:2'/>");
+    assert_eq!(
+        out,
+        "<failure xmlns='urn:xmpp:sasl:2'><aborted xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/></failure>"
+    );
+    let (out, actions) = feed(&mut c, "<authenticate xmlns='urn:xmpp:sasl:2'/>");
+    assert!(out.contains("<malformed-request"), "{out}");
+    assert!(
+        out.contains("<policy-violation"),
+        "third failure ends the stream: {out}"
+    );
+    assert_eq!(actions.last(), Some(&Action::Close));
+}
+
+#[test]
+fn bad_inputs_get_defined_answers() {
+    let cases = [
+        (
+            "<authenticate xmlns='urn:xmpp:sasl:2' mechanism='X-BOGUS'/>",
+            "<invalid-mechanism",
+        ),
+        (&auth2("***", "") as &str, "<incorrect-encoding"),
+        (&auth2("", ""), "<malformed-request"),
+        (
+            &auth2(&b64(b"bob@example.org\0alice\0good"), ""),
+            "<invalid-authzid",
+        ),
+    ];
+    for (input, expect) in cases {
+        let mut c = opened();
+        let (out, actions) = feed(&mut c, input);
+        assert!(
+            out.starts_with("<failure xmlns='urn:xmpp:sasl:2'>") && out.contains(expect),
+            "{input}: {out}"
+        );
+        assert!(!actions.contains(&Action::Close));
+    }
+    let mut c = opened();
+    let (out, _) = feed(&mut c, &auth2(&b64(b"Alice@Example.org\0alice\0good"), ""));
+    assert!(
+        out.contains("<authorization-identifier>alice@example.org</authorization-identifier>"),
+        "{out}"
+    );
+    let mut c = opened();
+    let (out, _) = feed(
+        &mut c,
+        "<authenticate xmlns='urn:xmpp:sasl:1' mechanism='PLAIN'/>",
+    );
+    assert!(out.contains("<unsupported-stanza-type"), "{out}");
+}
+
+#[test]
+fn mid_auth_stanza_or_whitespace_closes() {
+    for intruder in [
+        "<iq type='get' id='1'><ping xmlns='urn:xmpp:ping'/></iq>",
+        " ",
+    ] {
+        let mut c = opened();
+        feed(&mut c, &auth2(&b64(b"\0alice\0more"), ""));
+        let (out, actions) = feed(&mut c, intruder);
+        assert!(out.contains("<policy-violation"), "{out}");
+        assert_eq!(actions.last(), Some(&Action::Close));
+    }
+}
+
+#[test]
+fn legacy_sasl_restart_bind_session_ping() {
+    let mut c = opened();
+    let (out, actions) = feed(
+        &mut c,
+        &format!(
+            "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>{}</auth>{HEADER}",
+            b64(b"\0alice\0good")
+        ),
+    );
+    assert!(
+        out.starts_with(&format!(
+            "<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>{}</success><?xml",
+            b64(b"done")
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains("<bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/>"),
+        "{out}"
+    );
+    assert!(actions.contains(&Action::Authenticated));
+    let (out, _) = feed(
+        &mut c,
+        "<iq type='get' id='p'><ping xmlns='urn:xmpp:ping'/></iq>",
+    );
+    assert!(out.contains("<not-authorized"), "stanza before bind: {out}");
+    let mut c = opened();
+    feed(
+        &mut c,
+        &format!(
+            "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>{}</auth>{HEADER}",
+            b64(b"\0alice\0good")
+        ),
+    );
+    let (out, actions) = feed(
+        &mut c,
+        "<iq type='set' id='b'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>phone</resource></bind></iq>",
+    );
+    assert_eq!(
+        out,
+        "<iq id='b' to='alice@example.org/phone' type='result'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>alice@example.org/phone</jid></bind></iq>"
+    );
+    assert!(actions.contains(&Action::Bind("alice@example.org/phone".into())));
+    let (out, _) = feed(
+        &mut c,
+        "<iq type='set' id='s'><session xmlns='urn:ietf:params:xml:ns:xmpp-session'/></iq><iq type='get' id='p'><ping xmlns='urn:xmpp:ping'/></iq><iq type='get' id='v'><query xmlns='jabber:iq:version'/></iq>",
+    );
+    assert!(
+        out.contains("<iq id='s' to='alice@example.org/phone' type='result'/>"),
+        "{out}"
+    );
+    assert!(
+        out.contains("<iq id='p' to='alice@example.org/phone' type='result'/>"),
+        "{out}"
+    );
+    assert!(out.contains("<iq id='v' to='alice@example.org/phone' type='error'><error type='cancel'><service-unavailable"), "{out}");
+}
+
+#[test]
+fn header_errors() {
+    let mut c = core(false);
+    let (out, actions) = feed(
+        &mut c,
+        "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='other.org' version='1.0'>",
+    );
+    assert!(
+        out.starts_with("<?xml") && out.contains("<host-unknown"),
+        "{out}"
+    );
+    assert_eq!(actions.last(), Some(&Action::Close));
+    let mut c = core(false);
+    let (out, _) = feed(
+        &mut c,
+        "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='example.org' version='1.0'><a><b></a>",
+    );
+    assert!(
+        out.contains("<not-well-formed") && out.ends_with("</stream:stream>"),
+        "{out}"
+    );
+}
+
+/// Every byte the core emits must parse: each stream (a restart writes a new declaration and
+/// header) is fed to a fresh framer, which must not report an error.
+fn assert_parses(all: &str) {
+    for stream in all.split("<?xml version='1.0'?>").filter(|s| !s.is_empty()) {
+        let mut p =
+            StreamParser::new(Limits::default()).expecting_content_namespace(JABBER_CLIENT_NS);
+        p.feed(stream.as_bytes());
+        loop {
+            match p.next_event() {
+                Ok(Some(StreamEvent::Close)) | Ok(None) => break,
+                Ok(Some(_)) => {}
+                Err(e) => panic!("server output does not parse: {e}: {all}"),
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+    #[test]
+    fn arbitrary_input_never_panics(chunks in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..64), 0..6), tls_up in any::<bool>(), with_header in any::<bool>()) {
+        let mut c = core(!tls_up);
+        if tls_up {
+            c.on_connect("127.0.0.1:1".parse().unwrap(), Some(&tls()), SystemTime::UNIX_EPOCH);
+        }
+        let mut all = String::new();
+        let mut first = if with_header { HEADER.as_bytes().to_vec() } else { Vec::new() };
+        first.extend(chunks.first().cloned().unwrap_or_default());
+        for chunk in std::iter::once(first).chain(chunks.into_iter().skip(1)) {
+            for a in c.on_bytes(&chunk, SystemTime::UNIX_EPOCH) {
+                if let Action::Send(b) = a {
+                    all.push_str(std::str::from_utf8(&b).expect("server output is UTF-8"));
+                }
+            }
+        }
+        assert_parses(&all);
+    }
+}

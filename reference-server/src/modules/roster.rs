@@ -1,0 +1,173 @@
+//! RFC 6121 §2 roster management: get, set and remove, with roster pushes (§2.1.6) to every bound
+//! resource of the account through the router. Roster versioning (§2.6) is not offered.
+
+use gatecheck_proto::xml::{Element, JABBER_CLIENT_NS};
+
+use super::reply::{self, StanzaCondition};
+use super::resource::random_suffix;
+use crate::c2s::ns;
+use crate::c2s::session::C2sSession;
+use crate::store::{RosterItem, Store, Subscription};
+
+/// Largest roster item name and group name we store, in bytes.
+pub const MAX_NAME: usize = 1024;
+/// Most groups per item.
+pub const MAX_GROUPS: usize = 32;
+
+/// The `<item/>` element for a stored item.
+pub fn item_element(i: &RosterItem) -> Element {
+    let mut e = Element::new("item", ns::ROSTER)
+        .with_attr("jid", i.jid.as_str())
+        .with_attr("subscription", i.subscription.as_str());
+    if let Some(n) = &i.name {
+        e = e.with_attr("name", n.as_str());
+    }
+    if i.ask {
+        e = e.with_attr("ask", "subscribe");
+    }
+    for g in &i.groups {
+        e = e.with_child(Element::new("group", ns::ROSTER).with_text(g));
+    }
+    e
+}
+
+/// Pushes `item` (RFC 6121 §2.1.6) to every bound resource of `user@domain` via `router`.
+pub fn push(router: &dyn crate::c2s::router::StanzaRouter, bare: &str, item: Element) {
+    for full in router.resources_of(bare) {
+        let iq = Element::new("iq", JABBER_CLIENT_NS)
+            .with_attr("type", "set")
+            .with_attr("id", format!("push-{}", random_suffix()))
+            .with_attr("to", full.as_str())
+            .with_child(Element::new("query", ns::ROSTER).with_child(item.clone()));
+        // A full or vanished inbox only loses a push; the client re-fetches on reconnect.
+        let _ = router.route(&full, iq.to_xml_in(JABBER_CLIENT_NS).into_bytes());
+    }
+}
+
+/// Whether `jid` looks like a bare JID we can store: non-empty, bounded, no resource, no spaces.
+fn plausible_bare(jid: &str) -> bool {
+    !jid.is_empty()
+        && jid.len() <= 3071
+        && !jid.contains('/')
+        && !jid.chars().any(|c| c.is_whitespace() || c.is_control())
+        && !jid.starts_with('@')
+        && !jid.ends_with('@')
+}
+
+/// Parses a roster set's single item (RFC 6121 §2.3.2, §2.5.2).
+fn parse_set(q: &Element) -> Result<(String, Option<Element>), StanzaCondition> {
+    let mut items = q.children_named("item", ns::ROSTER);
+    let item = items.next().ok_or(StanzaCondition::BadRequest)?;
+    if items.next().is_some() {
+        return Err(StanzaCondition::BadRequest);
+    }
+    let jid = item
+        .attr("jid")
+        .ok_or(StanzaCondition::BadRequest)?
+        .to_lowercase();
+    if !plausible_bare(&jid) {
+        return Err(StanzaCondition::JidMalformed);
+    }
+    Ok((jid, Some(item.clone())))
+}
+
+fn set(
+    store: &dyn Store,
+    user: &str,
+    item: &Element,
+    jid: &str,
+) -> Result<RosterItem, StanzaCondition> {
+    let name = item
+        .attr("name")
+        .filter(|n| !n.is_empty())
+        .map(str::to_owned);
+    let groups: Vec<String> = item
+        .children_named("group", ns::ROSTER)
+        .map(|g| g.text())
+        .collect();
+    if name.as_ref().is_some_and(|n| n.len() > MAX_NAME)
+        || groups.len() > MAX_GROUPS
+        || groups.iter().any(|g| g.is_empty() || g.len() > MAX_NAME)
+    {
+        return Err(StanzaCondition::NotAcceptable);
+    }
+    let existing = store
+        .roster_get(user)
+        .map_err(|_| StanzaCondition::InternalServerError)?
+        .into_iter()
+        .find(|i| i.jid == jid);
+    let new = RosterItem {
+        jid: jid.to_owned(),
+        name,
+        // The client cannot set subscription state (RFC 6121 §2.1.2.5); keep the server's.
+        subscription: existing
+            .as_ref()
+            .map_or(Subscription::None, |e| e.subscription),
+        ask: existing.as_ref().is_some_and(|e| e.ask),
+        groups,
+    };
+    store
+        .roster_set(user, &new)
+        .map_err(|_| StanzaCondition::InternalServerError)?;
+    Ok(new)
+}
+
+/// Answers roster get/set IQs; returns whether it did.
+pub(crate) fn handle(s: &mut C2sSession, el: &Element, from: &str) -> bool {
+    let Some(q) = el.child("query", ns::ROSTER) else {
+        return false;
+    };
+    let (Some(user), Some(bare)) = (s.username().map(str::to_owned), s.bare_jid()) else {
+        return false;
+    };
+    if el.attr("to").is_some_and(|t| t.to_lowercase() != bare) {
+        return false; // Roster of the server or another account: not ours to serve.
+    }
+    let store = s.svc.store.clone();
+    let outcome = match el.attr("type") {
+        Some("get") => store
+            .roster_get(&user)
+            .map(|items| {
+                let mut q = Element::new("query", ns::ROSTER);
+                for i in &items {
+                    q = q.with_child(item_element(i));
+                }
+                (Some(q), None)
+            })
+            .map_err(|_| StanzaCondition::InternalServerError),
+        Some("set") => parse_set(q).and_then(|(jid, item)| {
+            let item = item.unwrap_or_default();
+            if item.attr("subscription") == Some("remove") {
+                match store.roster_remove(&user, &jid) {
+                    Ok(true) => Ok((
+                        None,
+                        Some(
+                            Element::new("item", ns::ROSTER)
+                                .with_attr("jid", jid)
+                                .with_attr("subscription", "remove"),
+                        ),
+                    )),
+                    Ok(false) => Err(StanzaCondition::ItemNotFound),
+                    Err(_) => Err(StanzaCondition::InternalServerError),
+                }
+            } else {
+                set(store.as_ref(), &user, &item, &jid).map(|i| (None, Some(item_element(&i))))
+            }
+        }),
+        _ => return false,
+    };
+    match outcome {
+        Ok((payload, pushed)) => {
+            let r = reply::iq_result(el, None, from, payload);
+            s.send_stanza(&r);
+            if let Some(p) = pushed {
+                push(s.router.as_ref(), &bare, p);
+            }
+        }
+        Err(cond) => {
+            let e = reply::error(el, None, from, cond);
+            s.send_stanza(&e);
+        }
+    }
+    true
+}
