@@ -160,11 +160,9 @@ pub enum StartError {
     /// The baseline is unreadable or invalid.
     #[error(transparent)]
     Baseline(#[from] BaselineError),
-    /// No `--target`, and the embedded server is not wired in yet.
-    #[error(
-        "the embedded reference server is not built yet; pass --target xmpp://host:port or xmpps://host:port"
-    )]
-    NoEmbeddedServer,
+    /// No `--target`, and the embedded reference server could not start.
+    #[error(transparent)]
+    Embedded(#[from] crate::embedded::EmbeddedError),
     /// The target did not accept a TCP connection.
     #[error("target {target} is unreachable: {detail}")]
     Unreachable {
@@ -361,11 +359,20 @@ pub async fn probe(target: &Target, timeout: Duration) -> Result<(), StartError>
 }
 
 /// Prepare a run: configuration and baseline; any error here means exit 2.
+/// The third element is the embedded reference server when no `--target` was given; keep it alive for
+/// the whole run (dropping it stops the server).
 pub async fn prepare(
     args: RunArgs,
     cases: &[Case],
-) -> Result<(RunConfig, Option<Baseline>), StartError> {
-    let config = args.into_config()?;
+) -> Result<
+    (
+        RunConfig,
+        Option<Baseline>,
+        Option<crate::embedded::Embedded>,
+    ),
+    StartError,
+> {
+    let mut config = args.into_config()?;
     let baseline = match &config.baseline {
         Some(p) => {
             let b = Baseline::load(p)?;
@@ -374,11 +381,18 @@ pub async fn prepare(
         }
         None => None,
     };
-    match &config.target {
-        None => return Err(StartError::NoEmbeddedServer),
-        Some(t) => probe(t, config.timeout.min(Duration::from_secs(10))).await?,
-    }
-    Ok((config, baseline))
+    let embedded = match &config.target {
+        None => {
+            let (server, accounts) = crate::embedded::Embedded::start().await?;
+            server.configure(&mut config, accounts)?;
+            Some(server)
+        }
+        Some(t) => {
+            probe(t, config.timeout.min(Duration::from_secs(10))).await?;
+            None
+        }
+    };
+    Ok((config, baseline, embedded))
 }
 
 /// Run with terminal output and the requested file reports; returns the exit code.

@@ -98,7 +98,11 @@ impl Embedded {
 
     /// Fills in what a user would otherwise pass: target (STARTTLS port), domain, accounts and TLS trust
     /// (the certificate is generated per run, so it is accepted without a CA, like `--insecure-tls`).
-    pub fn configure(&self, config: &mut RunConfig, accounts: Vec<Account>) -> Result<(), EmbeddedError> {
+    pub fn configure(
+        &self,
+        config: &mut RunConfig,
+        accounts: Vec<Account>,
+    ) -> Result<(), EmbeddedError> {
         let target: Target = format!("xmpp://{}", self.running.c2s_addr)
             .parse()
             .map_err(|e: crate::config::ConfigError| EmbeddedError::Target(e.to_string()))?;

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod client;
 pub mod config;
 pub mod ctx;
+pub mod embedded;
 pub mod event;
 pub mod outcome;
 pub mod report;

@@ -44,7 +44,7 @@ fn real_main() -> anyhow::Result<i32> {
         Command::Run(args) => {
             let rt = tokio::runtime::Runtime::new()?;
             rt.block_on(async {
-                let (config, baseline) = cli::prepare(*args, &cases).await?;
+                let (config, baseline, _embedded) = cli::prepare(*args, &cases).await?;
                 Ok(cli::execute(&cases, config, baseline).await)
             })
         }
