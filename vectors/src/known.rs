@@ -19,12 +19,6 @@ pub struct Known {
 /// The current list.
 pub const KNOWN_DISAGREEMENTS: &[Known] = &[
     Known {
-        file: "ht-sha-256.json",
-        tc_id: 36,
-        why_contains: "does not implement HT-SHA3-256",
-        reading: "proto has no SHA3-256 HT hash; the vector is right (XEP-0484 lists HT-SHA3-256-*)",
-    },
-    Known {
         file: "nodeprep.json",
         tc_id: 16,
         why_contains: "rejected: unassigned",
