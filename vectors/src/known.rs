@@ -17,24 +17,15 @@ pub struct Known {
 }
 
 /// The current list.
-pub const KNOWN_DISAGREEMENTS: &[Known] = &[
-    Known {
-        file: "nodeprep.json",
-        tc_id: 16,
-        why_contains: "rejected: unassigned",
-        reading: "proto's Nodeprep (stringprep crate) only has RFC 3454 stored-string rules; a query \
-                  lookup must allow unassigned code points (RFC 3454 §7), so the vector is right",
-    },
-    Known {
-        file: "saslprep.json",
-        tc_id: 8,
-        why_contains: "output is \"pass word\"",
-        reading: "U+200B is in both RFC 3454 B.1 (map to nothing) and C.1.2 (map to SPACE); the \
+pub const KNOWN_DISAGREEMENTS: &[Known] = &[Known {
+    file: "saslprep.json",
+    tc_id: 8,
+    why_contains: "output is \"pass word\"",
+    reading: "U+200B is in both RFC 3454 B.1 (map to nothing) and C.1.2 (map to SPACE); the \
                   stringprep crate (proto's stored mode) and libidn map to SPACE, proto's own query \
                   mode and Python map to nothing. RFC 4013 is ambiguous; proto is inconsistent \
                   between its two modes either way",
-    },
-];
+}];
 
 /// The entry excusing this failure, if any.
 pub fn lookup(file: &str, tc_id: Option<u64>, why: &str) -> Option<&'static Known> {

@@ -1,5 +1,5 @@
 //! SASLprep and Nodeprep vectors: SASLprep through `proto::sasl::saslprep` (stored vs query mode),
-//! Nodeprep through `proto::jid::prepare_localpart` (the profile proto applies to usernames).
+//! Nodeprep through `proto::jid::prepare_localpart` (stored) and `prepare_localpart_query` (query).
 
 use crate::errors::{nodeprep_code, saslprep_code};
 use crate::model::{Expect, impl_meta};
@@ -88,11 +88,11 @@ impl super::Group for PrepGroup {
                     .map(|s| s.into_owned())
                     .map_err(|e| saslprep_code(&e))
             }
-            // proto has one Nodeprep (the stringprep crate's, stored strings); a query group
-            // is checked with it too, so a query vector using an unassigned code point fails
-            // here and shows the gap rather than hiding it.
-            (Profile::Nodeprep, _) => {
+            (Profile::Nodeprep, StringType::Stored) => {
                 jid::prepare_localpart(&t.input).map_err(|e| nodeprep_code(&t.input, &e))
+            }
+            (Profile::Nodeprep, StringType::Query) => {
+                jid::prepare_localpart_query(&t.input).map_err(|e| nodeprep_code(&t.input, &e))
             }
         };
         let observed = match prepared {
