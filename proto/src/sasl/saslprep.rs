@@ -70,11 +70,12 @@ pub(crate) enum QueryPrepError {
 
 /// RFC 3454 query-mode preparation (map, NFKC, prohibit, bidi) for `profile`.
 pub(crate) fn prep_query(s: &str, profile: QueryProfile) -> Result<String, QueryPrepError> {
-    let kept = s
-        .chars()
-        .filter(|&c| !tables::commonly_mapped_to_nothing(c));
     let normalized: String = match profile {
-        QueryProfile::Saslprep => kept
+        // C.1.2 before B.1, as the `stringprep` crate (stored mode) and libidn do: U+200B is in
+        // both tables and RFC 4013 §2.1 gives no precedence, so this order keeps the two modes
+        // identical (see `zero_width_space_maps_to_space_in_both_modes`).
+        QueryProfile::Saslprep => s
+            .chars()
             .map(|c| {
                 if tables::non_ascii_space_character(c) {
                     ' '
@@ -82,9 +83,15 @@ pub(crate) fn prep_query(s: &str, profile: QueryProfile) -> Result<String, Query
                     c
                 }
             })
+            .filter(|&c| !tables::commonly_mapped_to_nothing(c))
             .nfkc()
             .collect(),
-        QueryProfile::Nodeprep => kept.flat_map(tables::case_fold_for_nfkc).nfkc().collect(),
+        QueryProfile::Nodeprep => s
+            .chars()
+            .filter(|&c| !tables::commonly_mapped_to_nothing(c))
+            .flat_map(tables::case_fold_for_nfkc)
+            .nfkc()
+            .collect(),
     };
     let forbidden = |c: char| match profile {
         QueryProfile::Saslprep => prohibited(c),
@@ -155,6 +162,39 @@ mod tests {
         // U+0221 is unassigned in Unicode 3.2 (RFC 3454 table A.1).
         assert!(saslprep("a\u{221}", PrepMode::Stored).is_err());
         assert_eq!(saslprep("a\u{221}", PrepMode::Query).unwrap(), "a\u{221}");
+    }
+
+    #[test]
+    fn zero_width_space_maps_to_space_in_both_modes() {
+        // U+200B is in RFC 3454 B.1 (map to nothing) and C.1.2 (SASLprep: map to SPACE); it is
+        // the only code point in both. Whichever reading is chosen, stored and query must agree.
+        for mode in [PrepMode::Stored, PrepMode::Query] {
+            assert_eq!(saslprep("pass\u{200B}word", mode).unwrap(), "pass word");
+        }
+        let overlap: Vec<u32> = (0..=0x10FFFFu32)
+            .filter_map(char::from_u32)
+            .filter(|&c| {
+                tables::commonly_mapped_to_nothing(c) && tables::non_ascii_space_character(c)
+            })
+            .map(u32::from)
+            .collect();
+        assert_eq!(overlap, [0x200B]);
+    }
+
+    #[test]
+    fn both_modes_agree_on_assigned_input() {
+        for s in [
+            "a\u{A0}\u{AD}b",
+            "\u{3000}x\u{FEFF}",
+            "\u{2000}\u{200C}\u{FB01}",
+            "\u{1680}y",
+        ] {
+            assert_eq!(
+                saslprep(s, PrepMode::Stored).unwrap(),
+                saslprep(s, PrepMode::Query).unwrap(),
+                "{s:?}"
+            );
+        }
     }
 
     #[test]
