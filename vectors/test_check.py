@@ -91,6 +91,21 @@ class CheckerTests(unittest.TestCase):
                 tests[0]["error"] = "other-error" if tests[0]["error"] != "other-error" else "invalid-proof"
                 self.assertNotEqual(run_check(doc).returncode, 0)
 
+    def test_acceptable_outputs_are_exact(self):
+        path = os.path.join(HERE, "saslprep.json")
+        doc = load(path)
+        test = next(t for g in doc["testGroups"] for t in g["tests"] if "acceptableOutputs" in t)
+        self.assertEqual(test["result"], "acceptable")
+        # Python computes "password"; dropping that alternative or changing it must fail.
+        for alts in (["pass word", "passw0rd"], ["pass word", "pass  word"]):
+            broken = copy.deepcopy(doc)
+            next(t for g in broken["testGroups"] for t in g["tests"] if t["tcId"] == test["tcId"])[
+                "acceptableOutputs"] = alts
+            self.assertIn(f"tcId {test['tcId']} ", run_check(broken).stdout)
+        broken = copy.deepcopy(doc)
+        next(t for g in broken["testGroups"] for t in g["tests"] if t["tcId"] == test["tcId"])["result"] = "valid"
+        self.assertIn("only allowed on, acceptable", run_check(broken).stdout)
+
     def test_structure_rules(self):
         doc = load(FILES[0])
         broken = copy.deepcopy(doc)

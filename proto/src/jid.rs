@@ -74,6 +74,19 @@ pub fn prepare_localpart(node: &str) -> Result<String, JidError> {
     check_len(prepped.into_owned(), JidPart::Node)
 }
 
+/// Nodeprep for a *query* (RFC 3454 §7): like [`prepare_localpart`] but unassigned code points
+/// pass through, so looking up an existing account is not refused merely because the client
+/// knows a newer Unicode version. Never use the result to create (store) an account.
+pub fn prepare_localpart_query(node: &str) -> Result<String, JidError> {
+    if node.len() > MAX_PART_LEN * 4 {
+        return Err(JidError::TooLong(JidPart::Node));
+    }
+    let prepped =
+        crate::sasl::saslprep::prep_query(node, crate::sasl::saslprep::QueryProfile::Nodeprep)
+            .map_err(|_| JidError::Prohibited(JidPart::Node))?;
+    check_len(prepped, JidPart::Node)
+}
+
 /// Whether `node` is acceptable as a localpart (an account username) after Nodeprep.
 pub fn localpart_is_valid(node: &str) -> bool {
     prepare_localpart(node).is_ok()

@@ -99,3 +99,20 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn localpart_query_allows_unassigned_stored_does_not() {
+    use gatecheck_proto::jid::{prepare_localpart, prepare_localpart_query};
+    // U+0221 is unassigned in Unicode 3.2 (RFC 3454 table A.1): RFC 3454 §7.
+    assert!(prepare_localpart("\u{221}").is_err());
+    assert_eq!(prepare_localpart_query("\u{221}").unwrap(), "\u{221}");
+    assert_eq!(prepare_localpart_query("Juliet").unwrap(), "juliet");
+    assert_eq!(
+        prepare_localpart_query("a@b"),
+        Err(JidError::Prohibited(JidPart::Node))
+    );
+    assert_eq!(
+        prepare_localpart_query("\u{AD}"),
+        Err(JidError::EmptyPart(JidPart::Node))
+    );
+}

@@ -212,7 +212,10 @@ fn names_and_mechanism_mapping() {
     assert_eq!(m512.binding, Some(ChannelBindingType::TlsServerEndPoint));
     assert_eq!(m512.to_mechanism(), None);
     assert_eq!(HtMechanism::from_name("HT-SHA-256-FOO"), None);
-    assert_eq!(HtMechanism::from_name("HT-SHA3-256-NONE"), None);
+    // SHA3-256 is implemented under its registry name only; other SHA3 sizes are not.
+    assert!(HtMechanism::from_name("HT-SHA3-256-NONE").is_some());
+    assert_eq!(HtMechanism::from_name("HT-SHA-3-256-NONE"), None);
+    assert_eq!(HtMechanism::from_name("HT-SHA3-512-NONE"), None);
     assert_eq!(HtMechanism::from_mechanism(Mechanism::Plain), None);
 }
 

@@ -101,7 +101,8 @@ pub fn saslprep_code(e: &MechanismError) -> String {
 }
 
 /// Nodeprep: proto's `JidError::Prohibited` does not say why, so the cause is recovered from the
-/// same `stringprep::nodeprep` that proto calls; an empty result is `empty`.
+/// stored-mode `stringprep::nodeprep` (for a query input the cause is the same unless it also
+/// holds an unassigned code point); an empty result is `empty`.
 pub fn nodeprep_code(input: &str, e: &JidError) -> String {
     match e {
         JidError::EmptyPart(_) => "empty".to_owned(),

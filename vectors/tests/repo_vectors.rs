@@ -85,3 +85,33 @@ fn acceptable_leap_second_passes_though_proto_rejects_it() {
     assert!(report.failed.is_empty(), "{:?}", report.failed);
     assert_eq!(Some(report.passed as u64), doc["numberOfTests"].as_u64());
 }
+
+#[test]
+fn ambiguous_zero_width_space_accepts_exactly_the_listed_outputs() {
+    // saslprep.json tcId 8 is `acceptable` with two outputs; proto gives "pass word" in both
+    // modes, check.py "password". Dropping proto's alternative, or misusing the field, must fail.
+    let (_, doc) = common::files()
+        .into_iter()
+        .find(|(n, _)| n == "saslprep.json")
+        .expect("saslprep.json");
+    let run = |edit: &dyn Fn(&mut serde_json::Value)| {
+        let mut d = doc.clone();
+        edit(&mut d["testGroups"][0]["tests"][7]);
+        gatecheck_vectors::check_str("saslprep.json", &d.to_string())
+    };
+    let zwsp = &doc["testGroups"][0]["tests"][7];
+    assert_eq!(zwsp["tcId"], 8);
+    assert_eq!(zwsp["result"], "acceptable");
+    assert!(run(&|_| {}).failed.is_empty());
+    let only_python =
+        run(&|t| t["acceptableOutputs"] = serde_json::json!(["password", "pass\u{a0}word"]));
+    assert!(
+        only_python.failed.iter().any(|f| f.tc_id == Some(8)),
+        "{only_python:?}"
+    );
+    let as_valid = run(&|t| t["result"] = "valid".into());
+    assert!(
+        as_valid.failed.iter().any(|f| f.tc_id == Some(8)),
+        "{as_valid:?}"
+    );
+}

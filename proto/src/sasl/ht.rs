@@ -15,29 +15,34 @@ pub const MAX_AUTHCID_LEN: usize = 1023;
 pub const MAX_EXTRAS_LEN: usize = 1024;
 
 /// The hash of an HT mechanism. SHA-256 is what FAST deployments use; SHA-512 is here so that the
-/// suite can probe servers that advertise it. SHA3 variants are not implemented.
+/// suite can probe servers that advertise it; SHA3-256 because XEP-0484 / the HT drafts list SHA3
+/// hashes and some servers advertise them (digest §2.4.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum HtHash {
     /// SHA-256 (32-byte HMAC).
     Sha256,
     /// SHA-512 (64-byte HMAC).
     Sha512,
+    /// SHA3-256 (32-byte HMAC), named `SHA3-256` per the IANA hash-name registry (RFC 6920).
+    Sha3_256,
 }
 
 impl HtHash {
     /// HMAC output length in octets; also the exact length of a -09 initiator's MAC part.
     pub fn output_len(self) -> usize {
         match self {
-            Self::Sha256 => 32,
+            Self::Sha256 | Self::Sha3_256 => 32,
             Self::Sha512 => 64,
         }
     }
 
-    /// The RFC 6920 hash name string as used inside mechanism names.
+    /// The RFC 6920 hash name string as used inside mechanism names (`SHA3-256`, never the
+    /// drafts' misspelling `SHA-3-256`, digest §2.4.1).
     pub fn name(self) -> &'static str {
         match self {
             Self::Sha256 => "SHA-256",
             Self::Sha512 => "SHA-512",
+            Self::Sha3_256 => "SHA3-256",
         }
     }
 }
@@ -78,6 +83,7 @@ impl HtMechanism {
         let hash = match hash {
             "SHA-256" => HtHash::Sha256,
             "SHA-512" => HtHash::Sha512,
+            "SHA3-256" => HtHash::Sha3_256,
             _ => return None,
         };
         let binding = match cb {
@@ -106,7 +112,7 @@ impl HtMechanism {
     pub fn to_mechanism(self) -> Option<Mechanism> {
         match self.hash {
             HtHash::Sha256 => Some(Mechanism::HtSha256(self.binding)),
-            HtHash::Sha512 => None,
+            HtHash::Sha512 | HtHash::Sha3_256 => None,
         }
     }
 }
@@ -178,6 +184,7 @@ pub fn ht_hmac(hash: HtHash, token: &[u8], label: &[u8], cb: &[u8], extras: &[u8
     match hash {
         HtHash::Sha256 => run::<hmac::Hmac<sha2::Sha256>>(token, parts),
         HtHash::Sha512 => run::<hmac::Hmac<sha2::Sha512>>(token, parts),
+        HtHash::Sha3_256 => run::<hmac::Hmac<sha3::Sha3_256>>(token, parts),
     }
 }
 
@@ -412,5 +419,47 @@ pub fn verify_responder(
         Ok(extras.to_vec())
     } else {
         Err(HtError::ResponderMismatch)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TOKEN: &[u8] = b"WXZzciBwYmFmdmZnZiBqdmd1IGp2eXFhcmZm";
+
+    fn hex(b: &[u8]) -> String {
+        b.iter().map(|x| format!("{x:02x}")).collect()
+    }
+
+    #[test]
+    fn sha3_256_matches_digest_2_4_3() {
+        assert_eq!(
+            hex(&ht_hmac(HtHash::Sha3_256, TOKEN, b"Initiator", b"", b"")),
+            "239453f1ce741f6afe69676d5a606f66ae86cbf8dc27d8d8baa0af8502a45dd7"
+        );
+    }
+
+    #[test]
+    fn sha3_256_names_follow_the_registry() {
+        let m = HtMechanism::from_name("HT-SHA3-256-NONE").unwrap();
+        assert_eq!(m.hash, HtHash::Sha3_256);
+        assert_eq!(m.binding, None);
+        assert_eq!(m.name(), "HT-SHA3-256-NONE");
+        assert_eq!(m.to_mechanism(), None);
+        assert_eq!(HtMechanism::from_name("HT-SHA-3-256-NONE"), None);
+    }
+
+    #[test]
+    fn sha3_256_round_trip() {
+        let mech = HtMechanism {
+            hash: HtHash::Sha3_256,
+            binding: None,
+        };
+        let msg = initiator_message(mech, HtDraft::Schmaus09, "user", TOKEN, b"", b"").unwrap();
+        let parsed = parse_initiator(mech, &msg).unwrap();
+        assert_eq!(parsed.mac.len(), 32);
+        assert!(parsed.verify(mech, TOKEN, b"").is_ok());
+        assert!(parsed.verify(mech, b"other", b"").is_err());
     }
 }

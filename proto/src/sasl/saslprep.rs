@@ -40,30 +40,76 @@ fn saslprep_query(s: &str) -> Result<Cow<'_, str>, MechanismError> {
     {
         return Ok(Cow::Borrowed(s));
     }
-    let mapped = s
-        .chars()
-        .filter(|&c| !tables::commonly_mapped_to_nothing(c))
-        .map(|c| {
-            if tables::non_ascii_space_character(c) {
-                ' '
-            } else {
-                c
-            }
-        });
-    let normalized: String = mapped.nfkc().collect();
-    if let Some(c) = normalized.chars().find(|&c| prohibited(c)) {
-        return Err(MechanismError::Saslprep(format!(
-            "prohibited character U+{:04X}",
-            u32::from(c)
-        )));
+    prep_query(s, QueryProfile::Saslprep)
+        .map(Cow::Owned)
+        .map_err(|e| MechanismError::Saslprep(e.to_string()))
+}
+
+/// The stringprep profiles that have a query mode here. The `stringprep` crate only implements
+/// stored strings, so the query variants share this one pipeline (RFC 3454 §7: the same steps,
+/// minus the unassigned-code-point check).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum QueryProfile {
+    /// RFC 4013.
+    Saslprep,
+    /// RFC 3920 / RFC 6122 appendix A.
+    Nodeprep,
+}
+
+/// Why a query-mode preparation failed; the message names the offending code point so callers
+/// can classify it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum QueryPrepError {
+    /// An output character is in one of the profile's prohibited tables.
+    #[error("prohibited character U+{:04X}", u32::from(*.0))]
+    Prohibited(char),
+    /// RFC 3454 §6 bidi rules are violated.
+    #[error("prohibited bidirectional text")]
+    Bidi,
+}
+
+/// RFC 3454 query-mode preparation (map, NFKC, prohibit, bidi) for `profile`.
+pub(crate) fn prep_query(s: &str, profile: QueryProfile) -> Result<String, QueryPrepError> {
+    let normalized: String = match profile {
+        // C.1.2 before B.1, as the `stringprep` crate (stored mode) and libidn do: U+200B is in
+        // both tables and RFC 4013 §2.1 gives no precedence, so this order keeps the two modes
+        // identical (see `zero_width_space_maps_to_space_in_both_modes`).
+        QueryProfile::Saslprep => s
+            .chars()
+            .map(|c| {
+                if tables::non_ascii_space_character(c) {
+                    ' '
+                } else {
+                    c
+                }
+            })
+            .filter(|&c| !tables::commonly_mapped_to_nothing(c))
+            .nfkc()
+            .collect(),
+        QueryProfile::Nodeprep => s
+            .chars()
+            .filter(|&c| !tables::commonly_mapped_to_nothing(c))
+            .flat_map(tables::case_fold_for_nfkc)
+            .nfkc()
+            .collect(),
+    };
+    let forbidden = |c: char| match profile {
+        QueryProfile::Saslprep => prohibited(c),
+        QueryProfile::Nodeprep => {
+            prohibited(c) || tables::ascii_space_character(c) || NODE_PROHIBITED.contains(&c)
+        }
+    };
+    if let Some(c) = normalized.chars().find(|&c| forbidden(c)) {
+        return Err(QueryPrepError::Prohibited(c));
     }
     if bidi_violation(&normalized) {
-        return Err(MechanismError::Saslprep(
-            "prohibited bidirectional text".into(),
-        ));
+        return Err(QueryPrepError::Bidi);
     }
-    Ok(Cow::Owned(normalized))
+    Ok(normalized)
 }
+
+/// RFC 6122 appendix A.5: the ASCII characters Nodeprep prohibits on top of RFC 3454's tables.
+const NODE_PROHIBITED: [char; 8] = ['"', '&', '\'', '/', ':', '<', '>', '@'];
 
 /// RFC 4013 §2.3 prohibited output (RFC 3454 C.1.2, C.2.1, C.2.2, C.3–C.9).
 fn prohibited(c: char) -> bool {
@@ -116,5 +162,65 @@ mod tests {
         // U+0221 is unassigned in Unicode 3.2 (RFC 3454 table A.1).
         assert!(saslprep("a\u{221}", PrepMode::Stored).is_err());
         assert_eq!(saslprep("a\u{221}", PrepMode::Query).unwrap(), "a\u{221}");
+    }
+
+    #[test]
+    fn zero_width_space_maps_to_space_in_both_modes() {
+        // U+200B is in RFC 3454 B.1 (map to nothing) and C.1.2 (SASLprep: map to SPACE); it is
+        // the only code point in both. Whichever reading is chosen, stored and query must agree.
+        for mode in [PrepMode::Stored, PrepMode::Query] {
+            assert_eq!(saslprep("pass\u{200B}word", mode).unwrap(), "pass word");
+        }
+        let overlap: Vec<u32> = (0..=0x10FFFFu32)
+            .filter_map(char::from_u32)
+            .filter(|&c| {
+                tables::commonly_mapped_to_nothing(c) && tables::non_ascii_space_character(c)
+            })
+            .map(u32::from)
+            .collect();
+        assert_eq!(overlap, [0x200B]);
+    }
+
+    #[test]
+    fn both_modes_agree_on_assigned_input() {
+        for s in [
+            "a\u{A0}\u{AD}b",
+            "\u{3000}x\u{FEFF}",
+            "\u{2000}\u{200C}\u{FB01}",
+            "\u{1680}y",
+        ] {
+            assert_eq!(
+                saslprep(s, PrepMode::Stored).unwrap(),
+                saslprep(s, PrepMode::Query).unwrap(),
+                "{s:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn nodeprep_query_matches_stored_on_assigned_input() {
+        for s in [
+            "Juliet",
+            "stra\u{DF}e",
+            "\u{3A3}\u{3B1}",
+            "\u{2168}",
+            "ro\u{AD}meo",
+            "\u{FF2A}",
+        ] {
+            assert_eq!(
+                prep_query(s, QueryProfile::Nodeprep).unwrap(),
+                stringprep::nodeprep(s).unwrap()
+            );
+        }
+        for s in [
+            "a@b", "a b", "o'brien", "a/b", "a\u{A0}b", "a\"b", "\u{627}1",
+        ] {
+            assert!(prep_query(s, QueryProfile::Nodeprep).is_err(), "{s:?}");
+            assert!(stringprep::nodeprep(s).is_err(), "{s:?}");
+        }
+        assert_eq!(
+            prep_query("\u{221}", QueryProfile::Nodeprep).unwrap(),
+            "\u{221}"
+        );
     }
 }

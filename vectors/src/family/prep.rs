@@ -1,5 +1,5 @@
 //! SASLprep and Nodeprep vectors: SASLprep through `proto::sasl::saslprep` (stored vs query mode),
-//! Nodeprep through `proto::jid::prepare_localpart` (the profile proto applies to usernames).
+//! Nodeprep through `proto::jid::prepare_localpart` (stored) and `prepare_localpart_query` (query).
 
 use crate::errors::{nodeprep_code, saslprep_code};
 use crate::model::{Expect, impl_meta};
@@ -63,6 +63,10 @@ pub struct PrepTest {
     pub input: String,
     /// The prepared string (valid tests).
     pub output: Option<String>,
+    /// Every conforming output of an `acceptable` test whose spec is ambiguous (RFC 4013's
+    /// overlapping B.1 / C.1.2 mapping of U+200B): preparation must succeed with one of these.
+    #[serde(rename = "acceptableOutputs")]
+    pub acceptable_outputs: Option<Vec<String>>,
     /// `prohibited`, `bidi`, `unassigned` or `empty` (invalid tests).
     pub error: Option<String>,
     /// Expected result.
@@ -88,16 +92,33 @@ impl super::Group for PrepGroup {
                     .map(|s| s.into_owned())
                     .map_err(|e| saslprep_code(&e))
             }
-            // proto has one Nodeprep (the stringprep crate's, stored strings); a query group
-            // is checked with it too, so a query vector using an unassigned code point fails
-            // here and shows the gap rather than hiding it.
-            (Profile::Nodeprep, _) => {
+            (Profile::Nodeprep, StringType::Stored) => {
                 jid::prepare_localpart(&t.input).map_err(|e| nodeprep_code(&t.input, &e))
             }
+            (Profile::Nodeprep, StringType::Query) => {
+                jid::prepare_localpart_query(&t.input).map_err(|e| nodeprep_code(&t.input, &e))
+            }
         };
-        let observed = match prepared {
-            Err(code) => Observed::Rejected(code),
-            Ok(out) => Observed::Accepted(match &t.output {
+        let observed = match (&t.acceptable_outputs, prepared) {
+            (Some(_), _) if t.result != Expect::Acceptable => Observed::Accepted(Err(
+                "acceptableOutputs is only allowed on acceptable tests".to_owned(),
+            )),
+            (Some(alts), _) if alts.len() < 2 || t.output.is_some() || t.error.is_some() => {
+                Observed::Accepted(Err(
+                    "acceptableOutputs needs two or more outputs and no output/error".to_owned(),
+                ))
+            }
+            // Both readings of the spec prepare the string; a rejection conforms to neither.
+            (Some(alts), Err(code)) => {
+                Observed::Accepted(Err(format!("rejected ({code}); expected one of {alts:?}")))
+            }
+            (Some(alts), Ok(out)) => Observed::Accepted(if alts.contains(&out) {
+                Ok(())
+            } else {
+                Err(format!("output is {out:?}, not one of {alts:?}"))
+            }),
+            (None, Err(code)) => Observed::Rejected(code),
+            (None, Ok(out)) => Observed::Accepted(match &t.output {
                 Some(want) => super::same("output", out.as_str(), want.as_str()),
                 None if t.result == Expect::Valid => Err("valid test lacks output".to_owned()),
                 None => Ok(()),
