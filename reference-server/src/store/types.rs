@@ -147,6 +147,13 @@ pub(crate) fn check_value(value: &[u8]) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// The checks every store runs before `kv_put`: namespace and key lengths, then the value size.
+pub(crate) fn check_kv_entry(namespace: &str, key: &str, value: &[u8]) -> Result<(), StoreError> {
+    check_key("namespace", namespace)?;
+    check_key("key", key)?;
+    check_value(value)
+}
+
 pub(crate) fn check_account(a: &Account) -> Result<(), StoreError> {
     check_username(&a.username)?;
     check_credentials(&a.credentials)
