@@ -4,41 +4,7 @@
 use std::hint::black_box;
 
 use gatecheck_benches::realistic_stream;
-use gatecheck_proto::xml::{Limits, StreamEvent, StreamParser};
-use quick_xml::NsReader;
-use quick_xml::events::Event;
-
-fn framer(input: &[u8]) -> usize {
-    let mut parser = StreamParser::new(Limits::default());
-    let mut elements = 0;
-    for chunk in input.chunks(4096) {
-        parser.feed(chunk);
-        while let Some(event) = parser.next_event().expect("bench input is valid") {
-            if let StreamEvent::Element(e) = event {
-                elements += 1;
-                black_box(e);
-            }
-        }
-    }
-    elements
-}
-
-fn raw(input: &[u8]) -> usize {
-    let text = std::str::from_utf8(input).expect("bench input is UTF-8");
-    let mut reader = NsReader::from_str(text);
-    let mut events = 0;
-    loop {
-        match reader.read_resolved_event() {
-            Ok((_, Event::Eof)) => break,
-            Ok(pair) => {
-                black_box(pair);
-                events += 1;
-            }
-            Err(e) => panic!("quick-xml rejected bench input: {e}"),
-        }
-    }
-    events
-}
+use gatecheck_benches::xml::{framer, raw_quick_xml};
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -48,7 +14,7 @@ fn main() {
     let mut total = 0;
     for _ in 0..iterations {
         total += match which.as_str() {
-            "raw" => raw(black_box(&input)),
+            "raw" => raw_quick_xml(black_box(&input)),
             _ => framer(black_box(&input)),
         };
     }

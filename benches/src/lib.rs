@@ -1,5 +1,7 @@
 //! Shared inputs for gatecheck's benchmarks, so every bench measures the same realistic bytes.
 
+pub mod xml;
+
 /// Builds about `target` bytes of a c2s stream: header, then a deterministic mix of messages
 /// with bodies and extensions, presences and iqs, with escaped and non-ASCII text.
 pub fn realistic_stream(target: usize) -> Vec<u8> {

@@ -34,12 +34,7 @@ pub fn derive(
     if iterations == 0 {
         return Err(CredentialError::ZeroIterations);
     }
-    let h = match hash {
-        ScramHash::Sha1 => gatecheck_proto::sasl::ScramHash::Sha1,
-        ScramHash::Sha256 => gatecheck_proto::sasl::ScramHash::Sha256,
-        ScramHash::Sha512 => gatecheck_proto::sasl::ScramHash::Sha512,
-    };
-    let c = ScramCredentials::derive(h, password, salt, iterations)
+    let c = ScramCredentials::derive(hash, password, salt, iterations)
         .map_err(|e| CredentialError::SaslPrep(e.to_string()))?;
     Ok(ScramCredential {
         hash,

@@ -7,7 +7,6 @@ use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, Server
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
-use sha2::Digest;
 use std::sync::Arc;
 
 /// Why a TLS configuration could not be built.
@@ -151,118 +150,6 @@ impl TlsInfo {
     }
 }
 
-/// Which hash RFC 5929 §4.1 prescribes for a certificate signature algorithm.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum EndPointHash {
-    Sha256,
-    Sha384,
-    Sha512,
-}
-
-/// RFC 5929 §4.1: hash the leaf DER with the certificate signature's hash, MD5 and SHA-1 upgraded to
-/// SHA-256; `None` for algorithms without a single hash (Ed25519, RSA-PSS) or unreadable DER.
-pub fn server_end_point(der: &[u8]) -> Option<Vec<u8>> {
-    let hash = signature_hash(der)?;
-    Some(match hash {
-        EndPointHash::Sha256 => sha2::Sha256::digest(der).to_vec(),
-        EndPointHash::Sha384 => sha2::Sha384::digest(der).to_vec(),
-        EndPointHash::Sha512 => sha2::Sha512::digest(der).to_vec(),
-    })
-}
-
-/// Read one DER TLV at the start of `input`: (tag, contents, rest).
-fn der_tlv(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
-    let (&tag, rest) = input.split_first()?;
-    let (&first, rest) = rest.split_first()?;
-    let (len, rest) = if first < 0x80 {
-        (usize::from(first), rest)
-    } else {
-        let n = usize::from(first & 0x7f);
-        if n == 0 || n > 4 || rest.len() < n {
-            return None;
-        }
-        let (bytes, rest) = rest.split_at(n);
-        let len = bytes
-            .iter()
-            .fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
-        (len, rest)
-    };
-    if rest.len() < len {
-        return None;
-    }
-    let (contents, rest) = rest.split_at(len);
-    Some((tag, contents, rest))
-}
-
-fn signature_hash(der: &[u8]) -> Option<EndPointHash> {
-    let (0x30, cert, _) = der_tlv(der)? else {
-        return None;
-    };
-    let (0x30, _tbs, rest) = der_tlv(cert)? else {
-        return None;
-    };
-    let (0x30, alg, _) = der_tlv(rest)? else {
-        return None;
-    };
-    let (0x06, oid, _) = der_tlv(alg)? else {
-        return None;
-    };
-    const RSA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01];
-    const ECDSA: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04];
-    match oid {
-        // md5WithRSA (4), sha1WithRSA (5), sha256WithRSA (11)
-        [p @ .., 4 | 5 | 11] if p == RSA => Some(EndPointHash::Sha256),
-        [p @ .., 12] if p == RSA => Some(EndPointHash::Sha384),
-        [p @ .., 13] if p == RSA => Some(EndPointHash::Sha512),
-        // ecdsa-with-SHA1 (1), -SHA256 (3.2), -SHA384 (3.3), -SHA512 (3.4)
-        [p @ .., 1] if p == ECDSA => Some(EndPointHash::Sha256),
-        [p @ .., 3, 2] if p == ECDSA => Some(EndPointHash::Sha256),
-        [p @ .., 3, 3] if p == ECDSA => Some(EndPointHash::Sha384),
-        [p @ .., 3, 4] if p == ECDSA => Some(EndPointHash::Sha512),
-        _ => None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn end_point_uses_sha256_for_ecdsa_sha256_certs() {
-        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("key");
-        let cert = rcgen::CertificateParams::new(vec!["localhost".to_owned()])
-            .expect("params")
-            .self_signed(&key)
-            .expect("cert");
-        let der = cert.der().as_ref();
-        assert_eq!(signature_hash(der), Some(EndPointHash::Sha256));
-        assert_eq!(
-            server_end_point(der),
-            Some(sha2::Sha256::digest(der).to_vec())
-        );
-    }
-
-    #[test]
-    fn end_point_sha384_and_undefined_cases() {
-        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P384_SHA384).expect("key");
-        let cert = rcgen::CertificateParams::new(vec!["x".to_owned()])
-            .expect("params")
-            .self_signed(&key)
-            .expect("cert");
-        assert_eq!(server_end_point(cert.der()).map(|v| v.len()), Some(48));
-        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ED25519).expect("key");
-        let cert = rcgen::CertificateParams::new(vec!["x".to_owned()])
-            .expect("params")
-            .self_signed(&key)
-            .expect("cert");
-        assert_eq!(server_end_point(cert.der()), None);
-        for junk in [
-            &[][..],
-            &[0x30],
-            &[0x30, 0x85, 1, 1, 1, 1, 1],
-            &[0x30, 0x05, 0x30],
-        ] {
-            assert_eq!(server_end_point(junk), None);
-        }
-    }
-}
+/// RFC 5929 §4.1 tls-server-end-point data for a leaf certificate; shared with the reference server
+/// through proto so client and server cannot disagree on the hash choice.
+pub use gatecheck_proto::sasl::channel_binding::tls_server_end_point as server_end_point;

@@ -15,6 +15,14 @@ pub enum ScramHash {
 }
 
 impl ScramHash {
+    /// Every supported hash, weakest first (the order credentials are derived and stored in).
+    pub const ALL: [ScramHash; 3] = [ScramHash::Sha1, ScramHash::Sha256, ScramHash::Sha512];
+
+    /// Parses [`ScramHash::name`] output; the server's credential store keys rows by this name.
+    pub fn from_name(name: &str) -> Option<ScramHash> {
+        ScramHash::ALL.into_iter().find(|h| h.name() == name)
+    }
+
     /// Output length in bytes.
     pub fn output_len(self) -> usize {
         match self {
@@ -206,5 +214,18 @@ mod tests {
         for t in ChannelBindingType::ALL {
             assert_eq!(ChannelBindingType::from_name(t.name()), Some(t));
         }
+    }
+
+    #[test]
+    fn scram_hash_names_are_the_stored_strings() {
+        // The server's credential store keys rows by these exact strings; changing them would
+        // orphan existing databases.
+        let names: Vec<&str> = ScramHash::ALL.iter().map(|h| h.name()).collect();
+        assert_eq!(names, ["SHA-1", "SHA-256", "SHA-512"]);
+        for h in ScramHash::ALL {
+            assert_eq!(ScramHash::from_name(h.name()), Some(h));
+        }
+        assert_eq!(ScramHash::from_name("sha-256"), None);
+        assert_eq!(ScramHash::from_name("SHA256"), None);
     }
 }

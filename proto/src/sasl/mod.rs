@@ -5,6 +5,7 @@
 //! conformance suite drive deliberately wrong exchanges through the same code the server trusts.
 
 pub mod base64;
+pub mod channel_binding;
 mod condition;
 mod error;
 pub mod ht;

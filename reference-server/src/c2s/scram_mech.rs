@@ -13,7 +13,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
 use super::mechanism::{MechanismContext, MechanismFailure, MechanismStep, ServerMechanism};
-use crate::store::{self, Store};
+use crate::store::Store;
 
 /// Per-server inputs shared by every SCRAM attempt.
 pub struct ScramShared {
@@ -46,14 +46,6 @@ impl ScramShared {
             salt,
             iterations: self.iterations,
         }
-    }
-}
-
-fn store_hash(h: ScramHash) -> store::ScramHash {
-    match h {
-        ScramHash::Sha1 => store::ScramHash::Sha1,
-        ScramHash::Sha256 => store::ScramHash::Sha256,
-        ScramHash::Sha512 => store::ScramHash::Sha512,
     }
 }
 
@@ -125,7 +117,7 @@ impl ScramMechanism {
             .store
             .get_account(username)
             .map_err(|_| MechanismFailure::new(SaslCondition::TemporaryAuthFailure))?;
-        let want = store_hash(self.hash);
+        let want = self.hash;
         Ok(account
             .and_then(|a| a.credentials.into_iter().find(|c| c.hash == want))
             .map(|c| ScramCredentials {

@@ -2,10 +2,10 @@
 //! parsing and `<challenge/>`/`<success/>`/`<failure/>` rendering, all in
 //! `urn:ietf:params:xml:ns:xmpp-sasl`. Sequencing lives in the session core.
 
-use gatecheck_proto::sasl::{Mechanism, SaslCondition};
+use gatecheck_proto::sasl::Mechanism;
 use gatecheck_proto::xml::Element;
 
-use super::payload;
+use super::{payload, sasl_common};
 use crate::c2s::mechanism::MechanismFailure;
 use crate::c2s::ns;
 
@@ -29,15 +29,7 @@ pub fn decode_optional(text: &str) -> Result<Option<Vec<u8>>, MechanismFailure> 
 
 /// Checks `<auth/>` against the legacy mechanisms advertised (RFC 6120 §6.4.2, §6.5.7, §6.5.8).
 pub fn parse_auth(el: &Element, advertised: &[Mechanism]) -> Result<AuthRequest, MechanismFailure> {
-    let name = el.attr("mechanism").ok_or_else(|| {
-        MechanismFailure::with_text(
-            SaslCondition::MalformedRequest,
-            "missing mechanism attribute",
-        )
-    })?;
-    let mechanism = Mechanism::from_name(name)
-        .filter(|m| advertised.contains(m))
-        .ok_or_else(|| MechanismFailure::new(SaslCondition::InvalidMechanism))?;
+    let mechanism = sasl_common::requested_mechanism(el, advertised, None)?;
     Ok(AuthRequest {
         mechanism,
         initial_response: decode_optional(&el.text())?,
@@ -65,21 +57,13 @@ pub fn success(additional: Option<&[u8]>) -> Element {
 
 /// `<failure/>` with one condition and optional text (RFC 6120 §6.4.5).
 pub fn failure(f: &MechanismFailure) -> Element {
-    let mut e =
-        Element::new("failure", ns::SASL).with_child(Element::new(f.condition.as_str(), ns::SASL));
-    if let Some(t) = &f.text {
-        e = e.with_child(
-            Element::new("text", ns::SASL)
-                .with_attr("xml:lang", "en")
-                .with_text(t),
-        );
-    }
-    e
+    sasl_common::failure_in(ns::SASL, f)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use gatecheck_proto::sasl::SaslCondition;
     use gatecheck_proto::xml::{Limits, parse_element};
 
     fn parse(xml: &str) -> Result<AuthRequest, MechanismFailure> {

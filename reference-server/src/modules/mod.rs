@@ -13,3 +13,4 @@ pub mod reply;
 pub mod resource;
 pub mod roster;
 pub mod sasl2;
+pub mod sasl_common;

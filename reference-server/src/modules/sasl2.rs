@@ -5,7 +5,7 @@
 use gatecheck_proto::sasl::{Mechanism, SaslCondition};
 use gatecheck_proto::xml::Element;
 
-use super::payload;
+use super::{payload, sasl_common};
 use crate::c2s::mechanism::MechanismFailure;
 use crate::c2s::ns;
 
@@ -45,17 +45,8 @@ pub fn parse_authenticate(
     el: &Element,
     advertised: &[Mechanism],
 ) -> Result<AuthenticateRequest, MechanismFailure> {
-    let name = el.attr("mechanism").ok_or_else(|| {
-        MechanismFailure::with_text(
-            SaslCondition::MalformedRequest,
-            "missing mechanism attribute",
-        )
-    })?;
-    let mechanism = Mechanism::from_name(name)
-        .filter(|m| advertised.contains(m))
-        .ok_or_else(|| {
-            MechanismFailure::with_text(SaslCondition::InvalidMechanism, "mechanism not offered")
-        })?;
+    let mechanism =
+        sasl_common::requested_mechanism(el, advertised, Some("mechanism not offered"))?;
     let mut irs = el.children_named("initial-response", ns::SASL2);
     let initial_response = irs.next().map(|e| payload::decode(&e.text())).transpose()?;
     if irs.next().is_some() {
@@ -108,16 +99,7 @@ pub fn success(additional: Option<&[u8]>, authzid: &str, results: Vec<Element>) 
 
 /// `<failure>` with exactly one RFC 6120 §6.5 condition (SASL2-24) and optional `<text>`.
 pub fn failure(f: &MechanismFailure) -> Element {
-    let mut e =
-        Element::new("failure", ns::SASL2).with_child(Element::new(f.condition.as_str(), ns::SASL));
-    if let Some(t) = &f.text {
-        e = e.with_child(
-            Element::new("text", ns::SASL2)
-                .with_attr("xml:lang", "en")
-                .with_text(t),
-        );
-    }
-    e
+    sasl_common::failure_in(ns::SASL2, f)
 }
 
 #[cfg(test)]

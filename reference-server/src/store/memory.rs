@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 
 use super::types::{
-    check_account, check_credentials, check_key, check_roster_item, check_username, check_value,
+    check_account, check_credentials, check_kv_entry, check_roster_item, check_username,
 };
 use super::{Account, RosterItem, ScramCredential, Store, StoreError};
 
@@ -112,9 +112,7 @@ impl Store for MemoryStore {
         value: &[u8],
         expires_at: Option<u64>,
     ) -> Result<(), StoreError> {
-        check_key("namespace", namespace)?;
-        check_key("key", key)?;
-        check_value(value)?;
+        check_kv_entry(namespace, key, value)?;
         self.lock().kv.insert(
             (namespace.to_owned(), key.to_owned()),
             (value.to_vec(), expires_at),

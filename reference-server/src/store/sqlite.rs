@@ -9,7 +9,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::types::{
-    check_account, check_credentials, check_key, check_roster_item, check_username, check_value,
+    check_account, check_credentials, check_kv_entry, check_roster_item, check_username,
 };
 use super::{Account, RosterItem, ScramCredential, ScramHash, Store, StoreError, Subscription};
 
@@ -343,9 +343,7 @@ impl Store for SqliteStore {
         value: &[u8],
         expires_at: Option<u64>,
     ) -> Result<(), StoreError> {
-        check_key("namespace", namespace)?;
-        check_key("key", key)?;
-        check_value(value)?;
+        check_kv_entry(namespace, key, value)?;
         let expires = expires_at.map(|e| to_i64("expires_at", e)).transpose()?;
         self.conn().execute(
             "INSERT INTO kv (namespace, key, value, expires_at) VALUES (?1, ?2, ?3, ?4)

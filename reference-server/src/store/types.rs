@@ -10,44 +10,10 @@ pub const MAX_KEY_LEN: usize = 3071;
 pub const MAX_VALUE_LEN: usize = 64 * 1024;
 
 /// The hash function of a SCRAM credential; one credential row per hash so each mechanism
-/// (SCRAM-SHA-1, -256, -512) can be served without the password.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ScramHash {
-    /// SCRAM-SHA-1 (RFC 5802).
-    Sha1,
-    /// SCRAM-SHA-256 (RFC 7677).
-    Sha256,
-    /// SCRAM-SHA-512 (draft-melnikov-scram-sha-512).
-    Sha512,
-}
-
-impl ScramHash {
-    /// Every supported hash, weakest first.
-    pub const ALL: [ScramHash; 3] = [ScramHash::Sha1, ScramHash::Sha256, ScramHash::Sha512];
-
-    /// The name used in mechanism names and in the database (`SHA-1`, `SHA-256`, `SHA-512`).
-    pub fn name(self) -> &'static str {
-        match self {
-            ScramHash::Sha1 => "SHA-1",
-            ScramHash::Sha256 => "SHA-256",
-            ScramHash::Sha512 => "SHA-512",
-        }
-    }
-
-    /// Parses [`ScramHash::name`] output.
-    pub fn from_name(name: &str) -> Option<ScramHash> {
-        ScramHash::ALL.into_iter().find(|h| h.name() == name)
-    }
-
-    /// Digest length in bytes: the length of StoredKey and ServerKey.
-    pub fn output_len(self) -> usize {
-        match self {
-            ScramHash::Sha1 => 20,
-            ScramHash::Sha256 => 32,
-            ScramHash::Sha512 => 64,
-        }
-    }
-}
+/// (SCRAM-SHA-1, -256, -512) can be served without the password. It is proto's type, so the
+/// mechanisms and the store share one enum; rows are keyed by [`ScramHash::name`] (`SHA-1`,
+/// `SHA-256`, `SHA-512`), the strings databases already hold.
+pub use gatecheck_proto::sasl::ScramHash;
 
 /// What the server keeps to verify SCRAM (RFC 5802 §3) for one hash. Deliberately has no password.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -179,6 +145,13 @@ pub(crate) fn check_value(value: &[u8]) -> Result<(), StoreError> {
         });
     }
     Ok(())
+}
+
+/// The checks every store runs before `kv_put`: namespace and key lengths, then the value size.
+pub(crate) fn check_kv_entry(namespace: &str, key: &str, value: &[u8]) -> Result<(), StoreError> {
+    check_key("namespace", namespace)?;
+    check_key("key", key)?;
+    check_value(value)
 }
 
 pub(crate) fn check_account(a: &Account) -> Result<(), StoreError> {

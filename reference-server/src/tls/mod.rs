@@ -2,8 +2,6 @@
 //! self-signed certificate generated at start unless PEM files are given, and [`TlsInfo`], the
 //! channel-binding data the SASL mechanisms need, extracted once after each handshake.
 
-mod end_point;
-
 use std::path::Path;
 use std::sync::Arc;
 
@@ -11,7 +9,10 @@ use rustls::ServerConfig;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
-pub use end_point::{EndPointHash, end_point_hash_for};
+/// Re-exported from proto, which the conformance client shares (one implementation of RFC 5929).
+pub use gatecheck_proto::sasl::channel_binding::{
+    EndPointHash, tls_server_end_point as end_point_hash_for,
+};
 
 /// RFC 9266 §2: the exporter label for the `tls-exporter` channel binding.
 pub const EXPORTER_LABEL: &[u8] = b"EXPORTER-Channel-Binding";

@@ -1,6 +1,9 @@
 //! `tls-server-end-point` (RFC 5929 §4.1): hash the leaf certificate's DER with the hash of its
 //! signatureAlgorithm, upgrading MD5 and SHA-1 to SHA-256. Needs only the signatureAlgorithm OID,
 //! so a tiny bounds-checked DER walker is enough; it never panics on malformed input.
+//!
+//! Lives in proto so the reference server and the conformance client compute the binding with the
+//! same code and cannot drift apart.
 
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
@@ -101,7 +104,7 @@ pub fn end_point_hash(cert_der: &[u8]) -> Option<EndPointHash> {
 }
 
 /// `tls-server-end-point` channel-binding data for a leaf certificate, if defined.
-pub fn end_point_hash_for(cert_der: &[u8]) -> Option<Vec<u8>> {
+pub fn tls_server_end_point(cert_der: &[u8]) -> Option<Vec<u8>> {
     Some(match end_point_hash(cert_der)? {
         EndPointHash::Sha256 => Sha256::digest(cert_der).to_vec(),
         EndPointHash::Sha384 => Sha384::digest(cert_der).to_vec(),
@@ -131,10 +134,10 @@ mod tests {
         );
         let ed = cert_with(&rcgen::PKCS_ED25519);
         assert_eq!(end_point_hash(&ed), None);
-        assert_eq!(end_point_hash_for(&ed), None);
+        assert_eq!(tls_server_end_point(&ed), None);
         let p384 = cert_with(&rcgen::PKCS_ECDSA_P384_SHA384);
         assert_eq!(
-            end_point_hash_for(&p384).unwrap(),
+            tls_server_end_point(&p384).unwrap(),
             Sha384::digest(&p384).to_vec()
         );
     }
@@ -148,5 +151,24 @@ mod tests {
         assert_eq!(end_point_hash(&[0x30, 0x84, 0xff, 0xff, 0xff, 0xff]), None);
         assert_eq!(end_point_hash(&[0x30, 0x85, 1, 1, 1, 1, 1]), None);
         assert_eq!(end_point_hash(b""), None);
+        for junk in [
+            &[][..],
+            &[0x30],
+            &[0x30, 0x85, 1, 1, 1, 1, 1],
+            &[0x30, 0x05, 0x30],
+        ] {
+            assert_eq!(tls_server_end_point(junk), None);
+        }
+    }
+
+    #[test]
+    fn ecdsa_sha256_cert_binds_to_sha256_of_der() {
+        let der = cert_with(&rcgen::PKCS_ECDSA_P256_SHA256);
+        assert_eq!(
+            tls_server_end_point(&der),
+            Some(Sha256::digest(&der).to_vec())
+        );
+        let p384 = cert_with(&rcgen::PKCS_ECDSA_P384_SHA384);
+        assert_eq!(tls_server_end_point(&p384).map(|v| v.len()), Some(48));
     }
 }
