@@ -222,21 +222,30 @@ impl Conn<'_> {
     }
 
     /// Performs actions in order; `StartTls` feeds the core's reaction back into the queue.
+    ///
+    /// Bytes are gathered and written once per batch (before a STARTTLS upgrade or a close, and at the
+    /// end): fewer syscalls and TLS records, and a peer that reads `<success/>` also has the
+    /// `<stream:features/>` sent with it, whatever bookkeeping actions the core put between them.
     async fn process(
         &mut self,
         core: &mut dyn SessionCore,
         mut pending: VecDeque<Action>,
     ) -> Result<Flow, Outcome> {
+        let mut out = Vec::new();
         while let Some(action) = pending.pop_front() {
             match action {
-                Action::Send(bytes) => self.write(&bytes).await?,
+                Action::Send(bytes) => out.extend_from_slice(&bytes),
                 Action::Authenticated => self.authenticated = true,
                 Action::Bind(jid) => self
                     .shared
                     .router
                     .register(&jid, self.id, self.inbox.clone()),
-                Action::Close => return Ok(Flow::Closed),
+                Action::Close => {
+                    self.write_batch(&mut out).await?;
+                    return Ok(Flow::Closed);
+                }
                 Action::StartTls => {
+                    self.write_batch(&mut out).await?;
                     let Some(Transport::Plain(tcp)) = self.transport.take() else {
                         return Err(Outcome::StartTlsOnTls);
                     };
@@ -246,7 +255,18 @@ impl Conn<'_> {
                 }
             }
         }
+        self.write_batch(&mut out).await?;
         Ok(Flow::Continue)
+    }
+
+    /// Writes and empties a gathered batch; nothing to do for an empty one.
+    async fn write_batch(&mut self, out: &mut Vec<u8>) -> Result<(), Outcome> {
+        if out.is_empty() {
+            return Ok(());
+        }
+        let result = self.write(out).await;
+        out.clear();
+        result
     }
 
     /// Sends the core's last words (ignoring further STARTTLS), then closes.
