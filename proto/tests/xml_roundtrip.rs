@@ -34,7 +34,7 @@ fn attrs() -> impl Strategy<Value = Vec<Attr>> {
         ],
         text(),
     )
-        .prop_map(|(name, ns, value)| Attr { name, ns, value });
+        .prop_map(|(name, ns, value)| Attr { name: name.into(), ns: ns.into(), value });
     proptest::collection::vec(attr, 0..4).prop_map(|mut v| {
         let mut seen = Vec::new();
         v.retain(|a| {
@@ -49,8 +49,8 @@ fn attrs() -> impl Strategy<Value = Vec<Attr>> {
 
 fn element() -> impl Strategy<Value = Element> {
     let leaf = (name(), namespace(), attrs()).prop_map(|(name, ns, attrs)| Element {
-        name,
-        ns,
+        name: name.into(),
+        ns: ns.into(),
         attrs,
         children: Vec::new(),
     });
@@ -66,8 +66,8 @@ fn element() -> impl Strategy<Value = Element> {
         )
             .prop_map(|(name, ns, attrs, children)| {
                 let mut e = Element {
-                    name,
-                    ns,
+                    name: name.into(),
+                    ns: ns.into(),
                     attrs,
                     children: Vec::new(),
                 };

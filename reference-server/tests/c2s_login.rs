@@ -73,7 +73,7 @@ fn condition(failure: &Element) -> String {
         "exactly one condition: {}",
         failure.to_xml()
     );
-    conds[0].name.clone()
+    conds[0].name.to_string()
 }
 
 #[tokio::test]

@@ -78,7 +78,7 @@ pub fn stream_error_of(el: &Element) -> ClientError {
     let condition = el
         .elements()
         .find(|c| c.ns == STREAM_ERRORS_NS && c.name != "text")
-        .map(|c| c.name.clone())
+        .map(|c| c.name.to_string())
         .unwrap_or_default();
     let text = el.child("text", STREAM_ERRORS_NS).map(Element::text);
     ClientError::StreamError { condition, text }

@@ -83,7 +83,7 @@ pub fn classify(e: Element) -> Result<Sasl2Reply, ClientError> {
             conditions: e
                 .elements()
                 .filter(|c| c.ns == SASL_NS)
-                .map(|c| c.name.clone())
+                .map(|c| c.name.to_string())
                 .collect(),
             element: e,
         }),

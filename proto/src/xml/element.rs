@@ -1,15 +1,16 @@
 //! The owned element tree that the framer produces and the suite and server build.
 
 use super::names::XML_NS;
+use super::xmlstr::XmlStr;
 
 /// One attribute: local name, namespace (empty for the usual unqualified attribute) and the
 /// unescaped value. `xml:lang` is `{ name: "lang", ns: XML_NS }`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attr {
-    /// Local name (no prefix).
-    pub name: String,
+    /// Local name (no prefix); interned, so repeated names share one allocation.
+    pub name: XmlStr,
     /// Namespace name; empty when the attribute had no prefix.
-    pub ns: String,
+    pub ns: XmlStr,
     /// Value with entity and character references resolved.
     pub value: String,
 }
@@ -27,10 +28,10 @@ pub enum Node {
 /// An XML element with its namespace resolved: prefixes are a serialisation detail.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Element {
-    /// Local name.
-    pub name: String,
-    /// Namespace name (empty for none).
-    pub ns: String,
+    /// Local name; interned by the parser, so cloning it is cheap.
+    pub name: XmlStr,
+    /// Namespace name (empty for none); interned by the parser.
+    pub ns: XmlStr,
     /// Attributes in document order (namespace declarations excluded).
     pub attrs: Vec<Attr>,
     /// Children in document order.
@@ -48,7 +49,7 @@ fn attr_key(key: &str) -> (&str, &str) {
 
 impl Element {
     /// A new empty element. Names are not validated here; use XML names.
-    pub fn new(name: impl Into<String>, ns: impl Into<String>) -> Self {
+    pub fn new(name: impl Into<XmlStr>, ns: impl Into<XmlStr>) -> Self {
         Self {
             name: name.into(),
             ns: ns.into(),

@@ -13,6 +13,7 @@ use super::header::StreamHeader;
 use super::limits::{LimitKind, Limits};
 use super::markup;
 use super::names::{STREAMS_NS, XML_NS, is_ncname, is_xml_whitespace, split_qname};
+use super::xmlstr::{Interner, XmlStr};
 use super::scope::Scope;
 
 /// What the framer reports, in stream order.
@@ -109,6 +110,8 @@ pub struct StreamParser {
     attr_scratch: Vec<Attr>,
     /// In-scope namespace bindings `(prefix, namespace)`, innermost last; `""` is the default.
     bindings: Scope,
+    /// Bounded table sharing element/attribute names and namespaces across the stream.
+    interner: Interner,
     stream_prefix: String,
     pending_close: bool,
     failed: Option<XmlError>,
@@ -133,6 +136,7 @@ impl StreamParser {
             children: Vec::new(),
             attr_scratch: Vec::new(),
             bindings: Scope::default(),
+            interner: Interner::default(),
             stream_prefix: String::new(),
             pending_close: false,
             failed: None,
@@ -537,13 +541,13 @@ impl StreamParser {
         self.children.push(Node::Text(text.into_owned()));
     }
 
-    fn resolve(&self, prefix: &str) -> Result<String, XmlError> {
+    fn resolve(&mut self, prefix: &str) -> Result<XmlStr, XmlError> {
         if prefix == "xml" {
-            return Ok(XML_NS.to_owned());
+            return Ok(XmlStr::from_static(XML_NS));
         }
         match self.bindings.resolve(prefix) {
-            Some(ns) => Ok(ns.to_owned()),
-            None if prefix.is_empty() => Ok(String::new()),
+            Some(ns) => Ok(self.interner.intern(ns)),
+            None if prefix.is_empty() => Ok(XmlStr::default()),
             None => Err(XmlError::UnboundPrefix(prefix.to_owned())),
         }
     }
@@ -562,8 +566,8 @@ impl StreamParser {
         let result = self.parse_attrs(&mut tag, mark, &mut attrs);
         // Exact capacity: one allocation of the final size, none when there are no attributes.
         let mut element = Element {
-            name: local.to_owned(),
-            ns: String::new(),
+            name: self.interner.intern(local),
+            ns: XmlStr::default(),
             attrs: Vec::with_capacity(attrs.len()),
             children: Vec::new(),
         };
@@ -626,8 +630,8 @@ impl StreamParser {
             prefixed_attrs |= !attr_prefix.is_empty();
             // The prefix rides in `ns` until all declarations of this tag are known.
             attrs.push(Attr {
-                name: attr_local.to_owned(),
-                ns: attr_prefix.to_owned(),
+                name: self.interner.intern(attr_local),
+                ns: self.interner.intern(attr_prefix),
                 value: attr.value.into_owned(),
             });
         }
@@ -636,7 +640,7 @@ impl StreamParser {
 
     /// Replaces the prefixes parked in `ns` by namespaces, rejecting two attributes that
     /// differ in prefix but share an expanded name.
-    fn resolve_attr_prefixes(&self, element: &mut Element) -> Result<(), XmlError> {
+    fn resolve_attr_prefixes(&mut self, element: &mut Element) -> Result<(), XmlError> {
         for i in 0..element.attrs.len() {
             let Some(attr) = element.attrs.get(i) else {
                 continue;
@@ -644,7 +648,8 @@ impl StreamParser {
             if attr.ns.is_empty() {
                 continue;
             }
-            let ns = self.resolve(&attr.ns)?;
+            let prefix = attr.ns.clone();
+            let ns = self.resolve(&prefix)?;
             let name = attr.name.clone();
             if element
                 .attrs
@@ -652,7 +657,7 @@ impl StreamParser {
                 .take(i)
                 .any(|a| a.name == name && a.ns == ns)
             {
-                return Err(XmlError::DuplicateAttribute(name));
+                return Err(XmlError::DuplicateAttribute(name.into()));
             }
             if let Some(attr) = element.attrs.get_mut(i) {
                 attr.ns = ns;
@@ -720,7 +725,7 @@ impl StreamParser {
         };
         if open.prefix != prefix || open.element.name != local {
             let expected = if open.prefix.is_empty() {
-                open.element.name
+                open.element.name.into()
             } else {
                 format!("{}:{}", open.prefix, open.element.name)
             };
@@ -754,8 +759,8 @@ impl StreamParser {
         let (element, prefix) = self.parse_start(content)?;
         if element.name != "stream" || element.ns != STREAMS_NS {
             return Err(XmlError::InvalidStreamNamespace {
-                name: element.name,
-                ns: element.ns,
+                name: element.name.into(),
+                ns: element.ns.into(),
             });
         }
         let default_ns = self.bindings.resolve("").unwrap_or_default().to_owned();

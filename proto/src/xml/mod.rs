@@ -14,6 +14,7 @@ mod markup;
 mod names;
 mod scope;
 mod serialise;
+mod xmlstr;
 
 pub use condition::{StreamErrorCondition, stream_error, stream_error_xml};
 pub use element::{Attr, Element, Node};
@@ -26,3 +27,4 @@ pub use names::{
     split_qname,
 };
 pub use serialise::{escape_attr_into, escape_text_into};
+pub use xmlstr::XmlStr;
