@@ -34,7 +34,11 @@ fn attrs() -> impl Strategy<Value = Vec<Attr>> {
         ],
         text(),
     )
-        .prop_map(|(name, ns, value)| Attr { name: name.into(), ns: ns.into(), value });
+        .prop_map(|(name, ns, value)| Attr {
+            name: name.into(),
+            ns: ns.into(),
+            value,
+        });
     proptest::collection::vec(attr, 0..4).prop_map(|mut v| {
         let mut seen = Vec::new();
         v.retain(|a| {

@@ -13,8 +13,8 @@ use super::header::StreamHeader;
 use super::limits::{LimitKind, Limits};
 use super::markup;
 use super::names::{STREAMS_NS, XML_NS, is_ncname, is_xml_whitespace, split_qname};
-use super::xmlstr::{Interner, XmlStr};
 use super::scope::Scope;
+use super::xmlstr::{Interner, XmlStr};
 
 /// What the framer reports, in stream order.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,41 +6,41 @@ use super::names::XML_NS;
 /// Appends `s` escaped for text content: `& < >`, plus `\r` as `&#13;` so line-end
 /// normalisation on the receiving side cannot change it.
 pub fn escape_text_into(out: &mut String, s: &str) {
-    let mut last = 0;
-    for (i, b) in s.bytes().enumerate() {
-        let rep = match b {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'\r' => "&#13;",
-            _ => continue,
-        };
-        out.push_str(&s[last..i]);
-        out.push_str(rep);
-        last = i + 1;
-    }
-    out.push_str(&s[last..]);
+    escape_into(out, s, |b| match b {
+        b'&' => Some("&amp;"),
+        b'<' => Some("&lt;"),
+        b'>' => Some("&gt;"),
+        b'\r' => Some("&#13;"),
+        _ => None,
+    });
 }
 
 /// Appends `s` escaped for a single-quoted attribute value: `& < > " '`, plus tab, LF and CR as
 /// character references so attribute-value normalisation keeps them.
 pub fn escape_attr_into(out: &mut String, s: &str) {
+    escape_into(out, s, |b| match b {
+        b'&' => Some("&amp;"),
+        b'<' => Some("&lt;"),
+        b'>' => Some("&gt;"),
+        b'"' => Some("&quot;"),
+        b'\'' => Some("&apos;"),
+        b'\t' => Some("&#9;"),
+        b'\n' => Some("&#10;"),
+        b'\r' => Some("&#13;"),
+        _ => None,
+    });
+}
+
+/// Copies `s` into `out`, replacing each ASCII byte `replacement` maps; runs without one are copied
+/// in one piece. Only ASCII bytes are ever replaced, so slicing at them stays on char boundaries.
+fn escape_into(out: &mut String, s: &str, replacement: impl Fn(u8) -> Option<&'static str>) {
     let mut last = 0;
     for (i, b) in s.bytes().enumerate() {
-        let rep = match b {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'"' => "&quot;",
-            b'\'' => "&apos;",
-            b'\t' => "&#9;",
-            b'\n' => "&#10;",
-            b'\r' => "&#13;",
-            _ => continue,
-        };
-        out.push_str(&s[last..i]);
-        out.push_str(rep);
-        last = i + 1;
+        if let Some(rep) = replacement(b) {
+            out.push_str(&s[last..i]);
+            out.push_str(rep);
+            last = i + 1;
+        }
     }
     out.push_str(&s[last..]);
 }

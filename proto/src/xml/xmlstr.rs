@@ -250,8 +250,9 @@ mod tests {
         assert_eq!(a, b);
         assert!(a == "jabber:client");
         assert!(*"jabber:client" == a);
-        assert!(a == String::from("jabber:client"));
-        assert!(String::from("jabber:client") == a);
+        let owned = String::from("jabber:client");
+        assert!(a == owned);
+        assert!(owned == a);
         assert!(a != "jabber:server");
         assert_eq!(a.len(), 13);
         assert_eq!(format!("{a}/{a:?}"), "jabber:client/\"jabber:client\"");
@@ -260,7 +261,8 @@ mod tests {
         assert_eq!(map.get("jabber:client"), Some(&1));
         assert_eq!(map.get(&b), Some(&1));
         assert_eq!(XmlStr::from(String::new()), XmlStr::default());
-        assert!(XmlStr::from("a") < XmlStr::from("b"));
+        let (lo, hi) = (XmlStr::from("a"), XmlStr::from("b"));
+        assert!(lo < hi);
     }
 
     #[test]
