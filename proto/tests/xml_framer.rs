@@ -446,3 +446,31 @@ fn element_in_the_xml_namespace_round_trips() {
         Ok(e)
     );
 }
+
+/// Regression (found by the `xml_stream` fuzz target): a whitespace run past `max_top_level_text`
+/// yields the same text, up to the limit, and the same error whether it arrives whole or split.
+#[test]
+fn overlong_keepalive_run_is_chunking_invariant() {
+    let limits = Limits {
+        max_top_level_text: 256,
+        ..Limits::default()
+    };
+    let input = in_stream(&" \t\r\n".repeat(100));
+    let text_of = |events: &[StreamEvent]| -> String {
+        events
+            .iter()
+            .filter_map(|e| match e {
+                StreamEvent::Text(t) => Some(t.as_str()),
+                _ => None,
+            })
+            .collect()
+    };
+    let (whole, whole_err) = run(&mut StreamParser::new(limits), &[&input]);
+    let (head, tail) = input.split_at(HEADER.len() + 100);
+    let (split, split_err) = run(&mut StreamParser::new(limits), &[head, tail]);
+    assert_eq!(text_of(&whole).len(), 256);
+    assert_eq!(text_of(&whole), text_of(&split));
+    let whole_err = whole_err.expect("limit exceeded");
+    assert_eq!(Some(whole_err.clone()), split_err);
+    assert_eq!(whole_err.condition(), C::PolicyViolation);
+}

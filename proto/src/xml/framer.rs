@@ -290,10 +290,9 @@ impl StreamParser {
                 Phase::Closed => XmlError::TrailingContent,
             });
         }
-        let text: String = rest.iter().take(ws).map(|&b| char::from(b)).collect();
-        self.pos += ws;
         match self.phase {
             Phase::Prolog { .. } => {
+                self.pos += ws;
                 self.phase = Phase::Prolog {
                     declaration_allowed: false,
                 };
@@ -301,16 +300,25 @@ impl StreamParser {
                 Ok(None)
             }
             Phase::Stream => {
-                self.text_run += ws;
-                if self.text_run > self.limits.max_top_level_text {
+                // Report whitespace up to the limit and fail on the first byte past it, so a run
+                // split across chunks yields the same text and the same error as the whole run.
+                let allowed = self.limits.max_top_level_text.saturating_sub(self.text_run);
+                let take = ws.min(allowed);
+                if take == 0 {
                     return Err(limit(
                         LimitKind::TopLevelText,
                         self.limits.max_top_level_text,
                     ));
                 }
+                let text: String = rest.iter().take(take).map(|&b| char::from(b)).collect();
+                self.pos += take;
+                self.text_run += take;
                 Ok(Some(StreamEvent::Text(text)))
             }
-            Phase::Closed => Ok(None),
+            Phase::Closed => {
+                self.pos += ws;
+                Ok(None)
+            }
         }
     }
 
