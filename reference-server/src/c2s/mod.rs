@@ -23,4 +23,3 @@ pub(crate) mod shell;
 pub mod stanza;
 pub mod stream;
 pub mod stream_error;
-pub mod unavailable;
