@@ -7,6 +7,7 @@ pub mod datetime;
 pub mod dcr;
 pub mod jid;
 pub mod jose;
+pub mod ns;
 pub mod sasl;
 pub mod uri;
 pub mod xml;

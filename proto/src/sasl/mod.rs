@@ -5,6 +5,7 @@
 //! conformance suite drive deliberately wrong exchanges through the same code the server trusts.
 
 pub mod base64;
+pub mod bindings;
 pub mod channel_binding;
 mod condition;
 mod error;
@@ -15,6 +16,7 @@ pub mod saslprep;
 pub mod scram;
 pub mod ssdp;
 
+pub use bindings::{ChannelBindings, TlsVersion};
 pub use condition::SaslCondition;
 pub use error::MechanismError;
 pub use mechanism::{ChannelBindingType, Mechanism, ScramHash};
