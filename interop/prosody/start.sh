@@ -30,8 +30,9 @@ die() { echo "start.sh: $*" >&2; exit 1; }
 # True when something accepts TCP connections on 127.0.0.1:$1 (bash's /dev/tcp, no extra tools).
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-command -v prosody >/dev/null && command -v prosodyctl >/dev/null ||
-  die "Prosody is not installed: apt-get install -y prosody prosody-modules lua-unbound openssl"
+if ! command -v prosody >/dev/null || ! command -v prosodyctl >/dev/null; then
+  die "Prosody is not installed: run install.sh here, or apt-get install -y prosody prosody-modules lua-unbound openssl"
+fi
 command -v openssl >/dev/null || die "openssl is not installed (needed for the self-signed certificate)"
 
 if [ -s "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
