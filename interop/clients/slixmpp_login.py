@@ -1,6 +1,6 @@
 """A stock XMPP client (slixmpp, from PyPI) logs in to gatecheck-server: legacy SASL, bind, roster.
 
-Usage: python3 interop/slixmpp_login.py HOST PORT JID PASSWORD
+Usage: python3 interop/clients/slixmpp_login.py HOST PORT JID PASSWORD
 Exits 0 when the session started (SASL succeeded, a resource was bound and the roster fetched), 1 otherwise.
 The server's certificate is self-signed on purpose, so verification is off; loopback only.
 """
