@@ -22,7 +22,7 @@ const DEFECTS: &[(&str, &[&str])] = &[
 ];
 
 /// The first value of attribute `name` in a possibly malformed message.
-fn attr<'a>(msg: &'a str, name: char) -> Option<&'a str> {
+fn attr(msg: &str, name: char) -> Option<&str> {
     msg.split(',').find_map(|part| {
         let mut chars = part.chars();
         (chars.next() == Some(name) && chars.next() == Some('=')).then(|| &part[2..])
@@ -93,10 +93,10 @@ fn failing(g: &ScramGroup, t: &ScramTest, h: ScramHash) -> BTreeSet<&'static str
     };
     let auth = p::auth_message(bare, &t.server_first, without_proof);
     let ck = p::client_key(h, &salted);
-    if let Some(proof) = decode(attr(fin, 'p')) {
-        if proof != p::client_proof(h, &ck, auth.as_bytes()) {
-            bad.insert("proof");
-        }
+    if let Some(proof) = decode(attr(fin, 'p'))
+        && proof != p::client_proof(h, &ck, auth.as_bytes())
+    {
+        bad.insert("proof");
     }
     let sig = p::server_signature(h, &p::server_key(h, &salted), auth.as_bytes());
     if t.server_final != format!("v={}", base64::encode(&sig)) {
