@@ -120,6 +120,35 @@ class CheckerTests(unittest.TestCase):
         self.assertIn("unique", run_check(broken).stdout)
 
 
+def _with_flag(doc, flag):
+    return next(t for g in doc["testGroups"] for t in g["tests"] if flag in t["flags"])
+
+
+class ConsistencyTests(unittest.TestCase):
+    """Non-valid SCRAM vectors are wrong only where flagged (same edits as tests/consistency.rs)."""
+
+    def setUp(self):
+        self.doc = load(os.path.join(HERE, "scram-sha-256.json"))
+
+    def test_stale_proof_is_a_second_defect(self):
+        t = _with_flag(self.doc, "NonceNotExtended")
+        t["clientFirst"] = t["clientFirst"].replace("otherClientNonce", "otherClientNonce2")
+        self.assertIn("otherwise inconsistent: proof does not recompute", run_check(self.doc).stdout)
+
+    def test_an_unflagged_defect_fails(self):
+        _with_flag(self.doc, "ChannelBindingMismatch")["flags"] = ["WrongProof", "ChannelBinding"]
+        self.assertIn("otherwise inconsistent: cbind", run_check(self.doc).stdout)
+
+    def test_the_named_defect_must_be_present(self):
+        _with_flag(self.doc, "FlagYWithServerCb")["flags"] = ["FlagYWithServerCb", "WrongProof"]
+        self.assertIn("named defect (proof, serverFinal) is not present", run_check(self.doc).stdout)
+
+    def test_acceptable_outputs_must_recompute(self):
+        t = _with_flag(self.doc, "Gs2FlagMechanismMismatch")
+        t["intermediates"]["serverSignature"] = "00" + t["intermediates"]["serverSignature"][2:]
+        self.assertIn(f"tcId {t['tcId']} ", run_check(self.doc).stdout)
+
+
 @unittest.skipIf(jsonschema is None, "jsonschema is not importable: schema validation NOT tested")
 class SchemaTests(unittest.TestCase):
     @classmethod

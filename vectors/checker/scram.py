@@ -53,8 +53,12 @@ def _ssdp(hfn, mechs, cbtypes):
     return base64.b64encode(hfn(data).digest()).decode()
 
 
-def replay(group, t):
-    """Returns the computed intermediates dict; raises Fail(reason) when the exchange must fail."""
+def replay(group, t, policy=True):
+    """Returns the computed intermediates dict; raises Fail(reason) when the exchange must fail.
+
+    `policy=False` drops gatecheck's choices where the RFCs are silent (the group's iteration floor, a
+    GS2 flag that disagrees with the mechanism name) and keeps only what the RFCs require.
+    """
     hfn = _HASH[group["hash"]]
     server_cb = t.get("serverCbTypes", [])
     # client-first: gs2-header then bare message
@@ -67,7 +71,7 @@ def replay(group, t):
     if authz and not authz.startswith("a="):
         raise Fail("invalid-encoding")
     gs2 = f"{flag},{authz},"
-    if t["mechanism"].endswith("-PLUS") != flag.startswith("p="):
+    if policy and t["mechanism"].endswith("-PLUS") != flag.startswith("p="):
         raise Fail("invalid-encoding")
     attrs = _attrs(bare)
     if attrs[0][0] == "m":
@@ -97,7 +101,7 @@ def replay(group, t):
     if not _POSIT.match(sattrs[2][1]):
         raise Fail("invalid-encoding")
     rounds = int(sattrs[2][1])
-    if rounds < group["minIterations"]:
+    if policy and rounds < group["minIterations"]:
         raise Fail("iteration-count-too-low")
     if "ssdp" in t:
         seen = [v for a, v in sattrs[3:] if a == "h"]
@@ -148,8 +152,118 @@ def replay(group, t):
     return computed
 
 
+# What each defect flag allows to be inconsistent; every other part of the exchange must be consistent.
+DEFECTS = {
+    "WrongProof": {"proof", "serverFinal"},
+    "WrongServerSignature": {"serverFinal"},
+    "ChannelBindingMismatch": {"cbind"},
+    "NonceNotExtended": {"nonceExtends"},
+    "NonceChanged": {"finalNonce"},
+    "SsdpMismatch": {"ssdp"},
+    "IterationCountBelowFloor": {"iterations"},
+}
+
+
+def _loose(msg):
+    """Attributes of a possibly malformed message: {letter: value}, first occurrence wins."""
+    out = {}
+    for part in msg.split(","):
+        if len(part) >= 2 and part[1] == "=":
+            out.setdefault(part[0], part[2:])
+    return out
+
+
+def _loose_b64(s):
+    try:
+        return base64.b64decode(s, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def consistency(group, t):
+    """Audits a non-valid exchange: returns (names of the checks that fail, names that could not run).
+
+    Reads the messages leniently and recomputes what it can: the c= binding, both nonce rules, the
+    iteration floor, h=, the client proof and the server signature over the exchange's own AuthMessage.
+    """
+    hfn = _HASH[group["hash"]]
+    failing, skipped = set(), set()
+    # The GS2 header is the longest prefix of client-first ending in ',' that c= starts with.
+    fin = t["clientFinal"]
+    without_proof = fin[: fin.rindex(",p=")] if ",p=" in fin else fin
+    fattrs = _loose(fin)
+    cbind = _loose_b64(fattrs.get("c", ""))
+    gs2 = None
+    if cbind is not None:
+        cf = t["clientFirst"].encode("utf-8")
+        for i in range(len(cf), 0, -1):
+            if cf[i - 1:i] == b"," and cbind.startswith(cf[:i]):
+                gs2 = cf[:i].decode("utf-8")
+                break
+    if gs2 is None:
+        return {"cbind"}, {"nonceExtends", "proof", "serverFinal"}
+    want_cb = gs2.encode() + (bytes.fromhex(t["cbData"]) if gs2.startswith("p=") else b"")
+    if cbind != want_cb:
+        failing.add("cbind")
+    bare = t["clientFirst"][len(gs2):]
+    cnonce = _loose(bare).get("r", "")
+    sattrs = _loose(t["serverFirst"])
+    snonce = sattrs.get("r", "")
+    if not (snonce.startswith(cnonce) and len(snonce) > len(cnonce)):
+        failing.add("nonceExtends")
+    if fattrs.get("r") != snonce:
+        failing.add("finalNonce")
+    if "ssdp" in t:
+        if sattrs.get("h") != _ssdp(hfn, t["ssdp"]["mechanisms"], t["ssdp"]["cbTypes"]):
+            failing.add("ssdp")
+    salt = _loose_b64(sattrs.get("s", ""))
+    rounds = sattrs.get("i", "")
+    if not salt or not _POSIT.match(rounds):
+        return failing, {"iterations", "proof", "serverFinal"}
+    rounds = int(rounds)
+    if rounds < group["minIterations"]:
+        failing.add("iterations")
+    try:
+        pw = saslprep(t["password"]).encode("utf-8")
+    except PrepError:
+        return failing, {"proof", "serverFinal"}
+    auth = ",".join([bare, t["serverFirst"], without_proof]).encode("utf-8")
+    salted = _hi(hfn, pw, salt, rounds)
+    client_key = hmac.new(salted, b"Client Key", hfn).digest()
+    client_sig = hmac.new(hfn(client_key).digest(), auth, hfn).digest()
+    proof = _loose_b64(fattrs.get("p", ""))
+    if proof is None:
+        skipped.add("proof")
+    elif proof != bytes(x ^ y for x, y in zip(client_key, client_sig)):
+        failing.add("proof")
+    server_sig = hmac.new(hmac.new(salted, b"Server Key", hfn).digest(), auth, hfn).digest()
+    if t["serverFinal"] != "v=" + base64.b64encode(server_sig).decode():
+        failing.add("serverFinal")
+    return failing, skipped
+
+
+def audit(group, t):
+    """A non-valid exchange is wrong only where its flags say: returns problems (empty = consistent)."""
+    allowed = set().union(*(DEFECTS.get(f, set()) for f in t["flags"]))
+    failing, _ = consistency(group, t)
+    problems = [f"otherwise inconsistent: {c} does not recompute" for c in sorted(failing - allowed)]
+    if allowed and not failing & allowed:
+        problems.append(f"the named defect ({', '.join(sorted(allowed))}) is not present")
+    return problems
+
+
 def check(group, t):
     """Returns a list of failure messages for one test (empty = passed)."""
+    if t["result"] == "acceptable":
+        # Either behaviour conforms; accepting must produce exactly the stated intermediates, so the
+        # exchange is replayed with only the RFCs' rules and everything must recompute.
+        try:
+            computed = replay(group, t, policy=False)
+        except Fail as e:
+            return [f"acceptable exchange fails even under the RFC rules alone: {e}"]
+        errs = [f"{k}: expected {v!r}, computed {computed[k]!r}"
+                for k, v in t["intermediates"].items() if computed[k] != v]
+        return errs + audit(group, t)
     try:
         computed = replay(group, t)
         outcome = None
@@ -162,4 +276,4 @@ def check(group, t):
                 for k, v in t["intermediates"].items() if computed[k] != v]
     if outcome != t["error"]:
         return [f"expected failure {t['error']!r}, got {outcome!r}"]
-    return []
+    return audit(group, t)

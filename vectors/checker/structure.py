@@ -14,8 +14,8 @@ def check_structure(doc):
     if keys != TOP_FIELDS:
         problems.append(f"top-level fields {sorted(keys ^ TOP_FIELDS)} missing or unexpected")
         return problems
-    if doc["schemaVersion"] != "1":
-        problems.append("schemaVersion must be \"1\"")
+    if doc["schemaVersion"] != "2":
+        problems.append("schemaVersion must be \"2\"")
     if not (isinstance(doc["source"], list) and doc["source"]):
         problems.append("source must be a non-empty list of citations")
     notes = doc["notes"] if isinstance(doc["notes"], dict) else {}

@@ -11,7 +11,7 @@ class FileBuilder:
     def __init__(self, algorithm, source, notes):
         self.doc = {
             "algorithm": algorithm,
-            "schemaVersion": "1",
+            "schemaVersion": "2",
             "source": source,
             "notes": notes,
             "numberOfTests": 0,

@@ -6,6 +6,10 @@ import hmac
 from common import FileBuilder
 
 REG_KEY, HOST = "test-registration-key", "example.com"
+# RFC 7518 section 3.2: an HS256 key MUST be at least 256 bits. A Prosody-style verifier signs with the
+# registration key itself, so its vectors use a 32-byte one; REG_KEY (21 bytes) is kept for one flagged case.
+PROSODY_KEY = "test-registration-key-32-bytes!!"
+assert len(PROSODY_KEY.encode()) == 32
 HEADER = '{"alg":"HS256","typ":"JWT"}'
 PAYLOAD = ('{"client_name":"Test","client_uri":"https://app.example.com/","redirect_uris":'
            '["https://app.example.com/cb"],"nonce":"abc123","iat":1700000000}')
@@ -14,14 +18,15 @@ NOTES = {
     "Derived": "Computed by gatecheck's generator; not published elsewhere.",
     "ProsodyStyle": "Prosody mod_http_oauth2 variant: the client_id JWS is signed with the raw registration key; the secret still uses the per-host key.",
     "WithExpiry": "The payload carries exp; the verifier uses the stated `now` and rejects at or after exp.",
-    "TamperedPayload": "Payload changed after signing; signature no longer verifies.",
-    "AlgNone": "Header says alg none with an empty signature; verifiers MUST pin HS256 (RFC 8725).",
-    "AlgHs512": "Header says HS512 (correctly HMAC-SHA-512 signed with the right key); verifiers pinned to HS256 MUST reject.",
-    "WrongHost": "client_id signed for another host (other per-host key); per-host derivation MUST reject it.",
-    "Expired": "now >= exp.",
-    "WrongSecret": "Presented client_secret differs from HMAC-SHA-256(per_host_key, client_id).",
-    "BadBase64url": "A segment is not unpadded base64url (padding '=' or characters outside RFC 4648 section 5).",
-    "TwoPartToken": "Only two dot-separated segments; a JWS compact serialisation has three.",
+    "ShortHmacKey": "The JWS is signed with the 21-byte registration key printed in gatecheck's digest, below RFC 7518 section 3.2's minimum (an HS256 key MUST be 256 bits or larger). The bytes are otherwise consistent: a verifier may refuse to use such a key (a configuration error, not a property of the client_id) or verify with it, and must then produce exactly the stated values.",
+    "TamperedPayload": "Payload changed after signing. Invalid by RFC 7515 section 5.2: the JWS Signature no longer validates, and the JWS MUST then be rejected.",
+    "AlgNone": "Header says alg none with an empty signature. Invalid by RFC 7518 section 3.6 (an Unsecured JWS MUST NOT be accepted unless the application says so; this scheme does not) and RFC 8725 section 3.1 (verifiers use only the algorithms they allow).",
+    "AlgHs512": "Header says HS512, correctly HMAC-SHA-512 signed with the right key. Invalid by RFC 8725 section 3.1: each key MUST be used with exactly one algorithm and this MUST be checked when verifying; the scheme's keys are HS256 keys, so the library must refuse HS512 with them.",
+    "WrongHost": "client_id signed for another host (another per-host key), or with a key this verifier does not use. Invalid by RFC 7515 section 5.2: the JWS Signature does not validate with this verifier's key, and when validation fails the JWS MUST be rejected.",
+    "Expired": "now >= exp. Invalid by RFC 7519 section 4.1.4: the current time MUST be before the exp time, and the JWT MUST NOT be accepted on or after it (no leeway in vectors).",
+    "WrongSecret": "Presented client_secret differs from HMAC-SHA-256(per_host_key, client_id), the secret issued with it. Invalid by RFC 6749 sections 2.3.1 and 5.2: client authentication with a wrong password fails with invalid_client (RFC 7591 section 3.2.1 issues the secret).",
+    "BadBase64url": "A segment is not unpadded base64url (padding '=' or characters outside RFC 4648 section 5). Invalid by RFC 7515 section 2 (BASE64URL omits trailing '=') and section 5.2 step 2/3/6 (decoding MUST follow the restriction that no other characters are used; if a step fails the JWS MUST be rejected).",
+    "TwoPartToken": "Only two dot-separated segments. Invalid by RFC 7515 sections 7.1 and 5.2 step 1: the JWS Compact Serialization has exactly three segments; a value that cannot be parsed MUST be rejected.",
 }
 
 
@@ -53,10 +58,10 @@ def main():
     assert cid.endswith("4_gV3V7_Z1x7bttWQhhdfIw-p2asyFKK1ug3iIXSObo")
     assert secret(key, cid) == "b5bf8b3e04f609dda4f8754625a3ee3b9d6cc52c8231d73eed350cfd76de1c6d"
 
-    def add(comment, result, flags, cid, sec, error=None, header=None, payload=None, now=None, group=g):
+    def add(comment, result, flags, cid, sec, error=None, header=None, payload=None, now=None, group=g, phkey=key):
         f = {}
         if header is not None:
-            f.update(header=header, payload=payload, perHostKey=key.hex())
+            f.update(header=header, payload=payload, perHostKey=phkey.hex())
         if now is not None:
             f["now"] = now
         f.update(clientId=cid, clientSecret=sec)
@@ -92,14 +97,21 @@ def main():
         error="malformed-client-id")
     two = f"{h}.{p}"
     add("two-part token", "invalid", ["TwoPartToken"], two, secret(key, two), error="malformed-client-id")
-    gp = fb.group(type="StatelessDcr", signingKey="registrationKey", registrationKey=REG_KEY, host=HOST)
-    cidp = sign(REG_KEY.encode(), HEADER, PAYLOAD)
-    assert cidp.endswith("TFbt3vdrXluHTbJjEmILTOhAneEHwPVoC33oKe_TgIA")
-    assert secret(key, cidp) == "20f80627124992c9b84584573a58319366a8473a3ceef9f88545cd24cccaf1f2"
-    add("Prosody-style: JWS signed with the registration key", "valid", ["DigestVector", "ProsodyStyle"], cidp,
-        secret(key, cidp), header=HEADER, payload=PAYLOAD, group=gp)
+    gp = fb.group(type="StatelessDcr", signingKey="registrationKey", registrationKey=PROSODY_KEY, host=HOST)
+    pkey = hmac.new(PROSODY_KEY.encode(), HOST.encode(), hashlib.sha256).digest()
+    cidp = sign(PROSODY_KEY.encode(), HEADER, PAYLOAD)
+    add("Prosody-style: JWS signed with the (32-byte) registration key", "valid", ["Derived", "ProsodyStyle"], cidp,
+        secret(pkey, cidp), header=HEADER, payload=PAYLOAD, group=gp, phkey=pkey)
+    cidh = sign(pkey, HEADER, PAYLOAD)
     add("per-host-signed client_id presented to a Prosody-style verifier", "invalid", ["ProsodyStyle", "WrongHost"],
-        cid, secret(key, cid), error="bad-signature", group=gp)
+        cidh, secret(pkey, cidh), error="bad-signature", group=gp)
+    gs = fb.group(type="StatelessDcr", signingKey="registrationKey", registrationKey=REG_KEY, host=HOST)
+    cids = sign(REG_KEY.encode(), HEADER, PAYLOAD)
+    assert cids.endswith("TFbt3vdrXluHTbJjEmILTOhAneEHwPVoC33oKe_TgIA")
+    assert secret(key, cids) == "20f80627124992c9b84584573a58319366a8473a3ceef9f88545cd24cccaf1f2"
+    add("Prosody-style with the digest's 21-byte registration key (below RFC 7518's 32)", "acceptable",
+        ["DigestVector", "ProsodyStyle", "ShortHmacKey"], cids, secret(key, cids), header=HEADER, payload=PAYLOAD,
+        group=gs)
     fb.write("stateless-dcr.json")
 
 

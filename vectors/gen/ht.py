@@ -30,12 +30,12 @@ NOTES = {
     "FixedCbData": "cbData is a FIXED byte string standing in for TLS channel-binding data (UNIQ: 12 bytes, EXPR: 32 bytes 0x00..0x1f), not taken from a real connection.",
     "EndpCertificate": "cbData = SHA-256 of certificateDer (a fixed self-signed ecdsa-with-SHA256 test certificate), per RFC 5929 section 4.",
     "OtherHash": "A non-SHA-256 member of the HT family (HT-SHA-512 / HT-SHA3-256).",
-    "WrongToken": "The initiator MAC was computed with a different token; the server MUST fail.",
-    "CbFromOtherType": "The initiator MAC used channel-binding data of another type than the mechanism's.",
-    "TruncatedMac": "The MAC is shorter than the hash output length: malformed.",
-    "MissingNul": "The NUL separator after authcid is missing: malformed.",
-    "EmptyAuthcid": "authcid is empty; the drafts require 1 or more characters.",
-    "WrongResponder": "The responder message does not carry the expected HMAC; the client MUST fail (mutual authentication).",
+    "WrongToken": "The initiator MAC was computed with a different token. Invalid by draft-schmaus-kitten-sasl-ht-09 and draft-ietf-kitten-sasl-ht-00/-01: the server recomputes the initiator HMAC with the token it stores for authcid and fails the authentication (SASL not-authorized, RFC 6120 section 6.5.10) when it differs.",
+    "CbFromOtherType": "The initiator MAC used channel-binding data of another type than the mechanism's. Invalid by draft-schmaus-kitten-sasl-ht-09 and draft-ietf-kitten-sasl-ht-00/-01: the mechanism name fixes the channel-binding type (UNIQ/ENDP/EXPR/NONE) whose data enters the HMAC, so the server's HMAC differs and it fails the authentication (not-authorized).",
+    "TruncatedMac": "The MAC is shorter than the hash output length. Invalid by draft-schmaus-kitten-sasl-ht-09 and draft-ietf-kitten-sasl-ht-00/-01: the initiator HMAC is the full output of the mechanism's hash, so a shorter value can never match and the server fails the authentication; reporting it as malformed-request (RFC 6120 section 6.5.7) rather than not-authorized is gatecheck's choice.",
+    "MissingNul": "The NUL separator after authcid is missing. Invalid by the initiator-message grammar of draft-schmaus-kitten-sasl-ht-09 and draft-ietf-kitten-sasl-ht-00/-01 (authcid, a NUL octet, then the HMAC; ietf-01 adds a second NUL after the extras): the message cannot be parsed, so the server fails with malformed-request (RFC 6120 section 6.5.7; the condition is gatecheck's choice).",
+    "EmptyAuthcid": "authcid is empty. Invalid by the initiator-message grammar of draft-schmaus-kitten-sasl-ht-09 and draft-ietf-kitten-sasl-ht-00/-01, which requires one or more characters of authcid; malformed-request (RFC 6120 section 6.5.7; the condition is gatecheck's choice).",
+    "WrongResponder": "The responder message does not carry the expected HMAC. Invalid by draft-schmaus-kitten-sasl-ht-09 and draft-ietf-kitten-sasl-ht-00/-01: the responder HMAC is what authenticates the server to the client (mutual authentication), and the client fails the exchange when it does not match its own computation (gatecheck code responder-mismatch).",
 }
 
 

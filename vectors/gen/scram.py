@@ -20,25 +20,25 @@ NOTES = {
     "Rfc7677": "Published vector: RFC 7677 section 3 (messages as printed; intermediates recomputed).",
     "Xep0474Example": "Published example: XEP-0474 0.5.0 section 6.3 (SCRAM-SHA-1-PLUS, tls-exporter, h= and x=).",
     "Derived": "Computed by gatecheck's generator with PBKDF2/HMAC from the password and messages; not published elsewhere.",
-    "ChannelBinding": "-PLUS exchange; cbData is a FIXED byte string standing in for the TLS channel-binding data, not taken from a real connection.",
+    "ChannelBinding": "Channel binding in use (GS2 flag p=); cbData is a FIXED byte string standing in for the TLS channel-binding data, not taken from a real connection.",
     "Ssdp": "Server-first carries the XEP-0474 h= attribute; the checker recomputes it from the `ssdp` advertised lists.",
     "UnknownExtension": "An unrecognised extension attribute is present and MUST be ignored (RFC 5802 section 7); it is still part of AuthMessage.",
     "EscapedUsername": "The username contains ',' or '=' and is sent escaped as =2C / =3D.",
     "SaslprepPassword": "The password is not ASCII-clean; SaltedPassword uses Normalize(password) = SASLprep stored-string.",
-    "WrongProof": "Client proof does not match the stored key (server sends e=invalid-proof).",
-    "NonceNotExtended": "Server nonce does not start with the client nonce; the client MUST abort.",
-    "NonceChanged": "Client-final r= differs from the combined nonce of server-first; the server MUST fail.",
-    "IterationCountTooLow": "Iteration count below the group's minIterations; a client enforcing that minimum MUST abort.",
-    "BadGs2Header": "The GS2 header is malformed (unknown cbind flag or missing separator).",
-    "ChannelBindingMismatch": "c= does not equal base64(gs2-header || cbData of the connection).",
-    "ReservedMext": "The reserved m= attribute is present; its presence MUST cause authentication failure.",
-    "BadUsernameEscape": "'=' in the username is followed by something other than 2C / 3D; server MUST fail.",
-    "MalformedAttributes": "Attributes are missing, out of order or syntactically invalid.",
-    "WrongServerSignature": "Server-final v= is wrong; the client MUST fail (mutual authentication).",
-    "SsdpMismatch": "The h= value does not match the advertised mechanisms / channel-binding types (downgrade).",
-    "FlagYWithServerCb": "GS2 flag 'y' while the server supports channel binding: server MUST fail.",
-    "UnsupportedCbType": "p= names a channel-binding type the server does not support.",
-    "PlusWithoutBinding": "A -PLUS mechanism used with GS2 flag n or y (or a plain mechanism with p=): inconsistent, rejected as malformed.",
+    "WrongProof": "Client proof does not match the stored key. Invalid by RFC 5802 section 3 (the server verifies the ClientProof by recovering ClientKey and comparing its hash with StoredKey; authentication succeeds only if they match) and section 7 (server-error-value invalid-proof).",
+    "NonceNotExtended": "Server nonce does not start with the client nonce. Invalid by RFC 5802 section 5.1, attribute r: the client MUST verify that the initial part of the nonce used in subsequent messages is the same as the nonce it initially specified.",
+    "NonceChanged": "Client-final r= differs from the combined nonce of server-first. Invalid by RFC 5802 section 5.1, attribute r: the server MUST verify that the nonce sent by the client in the second message is the same as the one sent by the server in its first message.",
+    "IterationCountBelowFloor": "Iteration count 1024, below the group's minIterations (4096). A choice where the RFCs are silent: RFC 7677 section 4 says a server SHOULD announce at least 4096 and no RFC requires a client to refuse a lower count, so a client may accept (producing exactly the stated intermediates) or abort (gatecheck's client does, with iteration-count-too-low).",
+    "BadGs2Header": "The GS2 header is malformed (unknown cbind flag, or a separator missing). Invalid by the RFC 5802 section 7 grammar, gs2-header = gs2-cbind-flag \",\" [ authzid ] \",\" with gs2-cbind-flag = (\"p=\" cb-name) / \"n\" / \"y\"; the matching server-error-value is invalid-encoding.",
+    "ChannelBindingMismatch": "c= does not equal base64(gs2-header || cbData of the connection). Invalid by RFC 5802 section 5.1, attribute c (it carries the GS2 header and the external channel's channel binding data), section 6 and RFC 5056 section 2 (the binding must match the channel), with server-error-value channel-bindings-dont-match (RFC 5802 section 7).",
+    "ReservedMext": "The reserved m= attribute is present. Invalid by RFC 5802 section 5.1, attribute m: its presence in a client or a server message MUST cause authentication failure when the attribute is parsed by the other end (server-error-value extensions-not-supported, section 7).",
+    "BadUsernameEscape": "'=' in the username is followed by something other than 2C / 3D. Invalid by RFC 5802 section 5.1, attribute n: if the server receives such a username it MUST fail the authentication (server-error-value invalid-username-encoding, section 7).",
+    "MalformedAttributes": "An attribute is missing, out of order or syntactically invalid. Invalid by the RFC 5802 section 7 grammar (server-first-message = [reserved-mext \",\"] nonce \",\" salt \",\" iteration-count [\",\" extensions]; iteration-count = \"i=\" posit-number; proof = \"p=\" base64; client-first-message-bare = [reserved-mext \",\"] username \",\" nonce [\",\" extensions]) and section 5.1 (the order of attributes is fixed, except for extensions); server-error-value invalid-encoding.",
+    "WrongServerSignature": "Server-final v= is wrong. Invalid by RFC 5802 section 3: the client authenticates the server by computing ServerSignature and comparing it with the value sent; if they differ, the client MUST consider the authentication exchange unsuccessful.",
+    "SsdpMismatch": "The h= value does not match the advertised mechanisms / channel-binding types (downgrade). Invalid by XEP-0474 0.5.0 section 6: the client recomputes the hash over what it saw advertised and aborts the authentication when h= differs.",
+    "FlagYWithServerCb": "GS2 flag 'y' while the server supports channel binding. Invalid by RFC 5802 section 6: if the flag is set to \"y\" and the server supports channel binding, the server MUST fail authentication (server-error-value server-does-support-channel-binding).",
+    "UnsupportedCbType": "p= names a channel-binding type the server does not support. Invalid by RFC 5802 section 6: if the channel binding flag was \"p\" and the server does not support the indicated channel binding type, the server MUST fail authentication (server-error-value unsupported-channel-binding-type).",
+    "Gs2FlagMechanismMismatch": "The GS2 flag disagrees with the mechanism name (a -PLUS mechanism with flag n, or a plain mechanism with p=). A choice where the RFC is silent: RFC 5802 section 6 requires a server to fail only for flag y when it supports channel binding, or for a p= type it does not support, and says nothing about the flag under the other mechanism name. The exchange is otherwise consistent, so a server may accept it (producing exactly the stated intermediates) or reject it (gatecheck's reference server and proto do; the Rust checker maps that to invalid-encoding).",
 }
 
 
@@ -59,11 +59,18 @@ def ssdp_h(hashname, mechs, cbtypes):
 
 def exchange(hashname, *, password="pencil", user="user", cnonce, snonce, salt_b64, iters=4096,
              gs2="n,,", cbdata=b"", cf_prefix="", sf_ext="", cf_ext="", norm_password=None,
-             final_nonce=None, cb_client=None):
-    """Builds a full, internally consistent exchange; returns (messages, intermediates)."""
+             final_nonce=None, cb_client=None, cf_nonce=None, cf_bare=None, sf_override=None):
+    """Builds a full, internally consistent exchange; returns (messages, intermediates).
+
+    The overrides change one message and everything computed from it (AuthMessage, proof, server
+    signature) follows, so an invalid vector built with them is wrong in that one respect only:
+    `cf_nonce` is the nonce the client-first carries (server-first still uses `cnonce`), `cf_bare`
+    replaces client-first-bare, `sf_override` replaces server-first (keys still use `salt_b64`/`iters`).
+    """
     h = HASHES[hashname]
-    cf_bare = f"{cf_prefix}n={user},r={cnonce}"
-    sf = f"r={cnonce}{snonce},s={salt_b64},i={iters}{sf_ext}"
+    if cf_bare is None:
+        cf_bare = f"{cf_prefix}n={user},r={cf_nonce or cnonce}"
+    sf = sf_override or f"r={cnonce}{snonce},s={salt_b64},i={iters}{sf_ext}"
     cb_bytes = gs2.encode() + (cbdata if cb_client is None else cb_client)
     cfwop = f"c={b64(cb_bytes)},r={final_nonce or cnonce + snonce}{cf_ext}"
     auth = f"{cf_bare},{sf},{cfwop}"
@@ -113,7 +120,7 @@ def build(hashname):
         if ssdp is not None:
             fields["ssdp"] = ssdp
         fields.update(msgs)
-        if inter is not None and result == "valid":
+        if inter is not None and result != "invalid":
             fields["intermediates"] = inter
         if error is not None:
             fields["error"] = error
@@ -171,16 +178,14 @@ def build(hashname):
     add("client proof with one bit flipped", "invalid", ["WrongProof"], alg, m, error="invalid-proof")
     m, _ = exchange(hashname, password="pencil2", **base)
     add("proof computed from a different password", "invalid", ["WrongProof"], alg, m, error="invalid-proof")
-    m, _ = exchange(hashname, cnonce=cn, snonce=sn, salt_b64=salt)
-    m["clientFirst"] = m["clientFirst"].replace(cn, "otherClientNonce")
+    m, _ = exchange(hashname, cf_nonce="otherClientNonce", **base)
     add("server nonce does not extend the client nonce", "invalid", ["NonceNotExtended"], alg, m,
         error="nonce-mismatch")
     m, _ = exchange(hashname, final_nonce=cn + "tampered", **base)
     add("client-final nonce differs from the combined nonce", "invalid", ["NonceChanged"], alg, m,
         error="nonce-mismatch")
-    m, _ = exchange(hashname, iters=1024, **base)
-    add("iteration count 1024 below minimum 4096", "invalid", ["IterationCountTooLow"], alg, m,
-        error="iteration-count-too-low")
+    m, i = exchange(hashname, iters=1024, **base)
+    add("iteration count 1024 below minimum 4096", "acceptable", ["Derived", "IterationCountBelowFloor"], alg, m, i)
     for bad in ["x,,", "n,", "p,,"]:
         m, _ = exchange(hashname, gs2=bad, **base)
         add(f"malformed GS2 header {bad!r}", "invalid", ["BadGs2Header"], alg, m, error="invalid-encoding")
@@ -200,17 +205,14 @@ def build(hashname):
         m, _ = exchange(hashname, user=bad, **base)
         add(f"bad escape in username {bad!r}", "invalid", ["BadUsernameEscape"], alg, m,
             error="invalid-username-encoding")
-    m, _ = exchange(hashname, **base)
-    m["serverFirst"] = m["serverFirst"].replace(f",s={salt}", "")
+    m, _ = exchange(hashname, sf_override=f"r={cn}{sn},i=4096", **base)
     add("server-first without s=", "invalid", ["MalformedAttributes"], alg, m, error="invalid-encoding")
-    m, _ = exchange(hashname, **base)
-    m["serverFirst"] = m["serverFirst"].replace(",i=4096", ",i=0x1000")
+    m, _ = exchange(hashname, sf_override=f"r={cn}{sn},s={salt},i=0x1000", **base)
     add("non-numeric iteration count", "invalid", ["MalformedAttributes"], alg, m, error="invalid-encoding")
     m, _ = exchange(hashname, **base)
     m["clientFinal"] = m["clientFinal"].replace(",p=", ",p=%%")
     add("proof is not base64", "invalid", ["MalformedAttributes"], alg, m, error="invalid-encoding")
-    m, _ = exchange(hashname, **base)
-    m["clientFirst"] = f"n,,r={cn},n=user"
+    m, _ = exchange(hashname, cf_bare=f"r={cn},n=user", **base)
     add("client-first attributes out of order (r= before n=)", "invalid", ["MalformedAttributes"], alg, m,
         error="invalid-encoding")
     m, _ = exchange(hashname, **base)
@@ -227,12 +229,12 @@ def build(hashname):
     m, _ = exchange(hashname, gs2="p=tls-foo,,", cbdata=b"\x01\x02", **base)
     add("p=tls-foo not supported by the server", "invalid", ["UnsupportedCbType"], plus, m, cb_type="tls-exporter",
         cbdata=b"\x01\x02", server_cb=["tls-exporter"], error="unsupported-channel-binding-type")
-    m, _ = exchange(hashname, **base)
-    add("-PLUS mechanism with GS2 flag n", "invalid", ["PlusWithoutBinding"], plus, m, server_cb=["tls-exporter"],
-        error="invalid-encoding")
-    m, _ = exchange(hashname, gs2="p=tls-exporter,,", cbdata=CB_FIXED["tls-exporter"], **base)
-    add("plain mechanism with GS2 flag p", "invalid", ["PlusWithoutBinding"], alg, m, cb_type="tls-exporter",
-        cbdata=CB_FIXED["tls-exporter"], server_cb=["tls-exporter"], error="invalid-encoding")
+    m, i = exchange(hashname, **base)
+    add("-PLUS mechanism with GS2 flag n", "acceptable", ["Derived", "Gs2FlagMechanismMismatch"], plus, m, i,
+        server_cb=["tls-exporter"])
+    m, i = exchange(hashname, gs2="p=tls-exporter,,", cbdata=CB_FIXED["tls-exporter"], **base)
+    add("plain mechanism with GS2 flag p", "acceptable", ["Derived", "Gs2FlagMechanismMismatch", "ChannelBinding"],
+        alg, m, i, cb_type="tls-exporter", cbdata=CB_FIXED["tls-exporter"], server_cb=["tls-exporter"])
     fb.write(f"scram-{hashname.lower()}.json")
 
 

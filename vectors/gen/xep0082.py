@@ -10,10 +10,10 @@ NOTES = {
     "Offset": "Non-Z time zone offset; epochSeconds is the UTC instant.",
     "TimeNoTzd": "Time without TZD; XEP-0082 makes TZD optional for Time and gatecheck reads it as UTC.",
     "TimeSeconds": "For the Time profile epochSeconds is seconds after 00:00:00 UTC, modulo 86400.",
-    "MissingTzd": "DateTime without the mandatory TZD.",
-    "LowercaseDesignator": "Lowercase 't' or 'z'; XEP-0082 uses uppercase only.",
-    "OutOfRange": "A field is out of range (month 13, day 30 of February, hour 24, minute 60, offset hour 24).",
-    "BadSyntax": "Not the profile's lexical form (space separator, two-digit year, offset without colon, empty fraction, missing seconds).",
+    "MissingTzd": "DateTime without the mandatory TZD. Invalid by XEP-0082 section 3.2: the DateTime profile is CCYY-MM-DDThh:mm:ss[.sss]TZD, where only the fraction is optional.",
+    "LowercaseDesignator": "Lowercase 't' or 'z'. Invalid by XEP-0082 sections 2 and 3.2: the profile's literal separator is 'T' and the UTC designator is 'Z', as in xs:dateTime (XML Schema Part 2 section 3.2.7), whose lexical space has uppercase only; ISO 8601's lowercase-by-agreement does not apply.",
+    "OutOfRange": "A field is out of range (month 13, 29 February in a non-leap year, hour 24 or 25, minute 60, offset hour 24). Invalid by XEP-0082 section 2, whose building blocks fix the ranges (MM 01-12, DD a day of that month, hh 00-23, mm 00-59, TZD hours 00-23).",
+    "BadSyntax": "Not the profile's lexical form (space separator, two-digit year, offset without colon, empty fraction, missing seconds, TZD on a Date, space before TZD). Invalid by XEP-0082 sections 3.1-3.3: Date is CCYY-MM-DD, DateTime CCYY-MM-DDThh:mm:ss[.sss]TZD, Time hh:mm:ss[.sss][TZD], with TZD = Z or (+|-)hh:mm and .sss one or more digits.",
     "LeapSecond": "Second 60: ISO 8601 allows it, xs:dateTime does not; a consumer may reject it or clamp it.",
 }
 

@@ -139,9 +139,9 @@ fn structure_problems(
     outcomes: &[(TestMeta, Result<(), String>)],
 ) -> Vec<String> {
     let mut problems = Vec::new();
-    if file.schema_version != "1" {
+    if file.schema_version != "2" {
         problems.push(format!(
-            "schemaVersion {:?} is not \"1\"",
+            "schemaVersion {:?} is not \"2\"",
             file.schema_version
         ));
     }

@@ -12,7 +12,8 @@ use std::collections::BTreeMap;
 pub struct VectorFile {
     /// Selects the family (and so the group/test shape).
     pub algorithm: Algorithm,
-    /// Only `"1"` exists; checked so a future format is not misread.
+    /// `"2"` (version 1 required `error` on every non-valid SCRAM/DCR/invite test); checked so
+    /// another format is not misread.
     pub schema_version: String,
     /// Citations for published vectors and the generator.
     pub source: Vec<String>,

@@ -8,6 +8,7 @@ pub mod ht;
 pub mod invite;
 pub mod prep;
 pub mod scram;
+pub mod scram_audit;
 pub mod scram_run;
 pub mod ssdp;
 
@@ -26,6 +27,11 @@ pub trait Group: DeserializeOwned {
     fn tests(&self) -> &[Self::Test];
     /// Drives one test through proto; returns the vector's expected `error` and what proto did.
     fn observe<'a>(&self, test: &'a Self::Test) -> (Option<&'a str>, Observed);
+    /// Checks a test's own consistency beyond what proto observes (SCRAM: a non-valid exchange is
+    /// wrong only where its flags say). `Err` fails the test even when the verdict passes.
+    fn audit(&self, _test: &Self::Test) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// Parses and checks a file's groups with the family selected by `algorithm`.
@@ -52,7 +58,7 @@ fn run_groups<G: Group>(groups: &[serde_json::Value]) -> Result<Vec<Outcome>, se
         for test in group.tests() {
             let meta = test.meta();
             let (error, observed) = group.observe(test);
-            let verdict = judge(meta.result, error, &observed);
+            let verdict = judge(meta.result, error, &observed).and_then(|()| group.audit(test));
             out.push((meta, verdict));
         }
     }
