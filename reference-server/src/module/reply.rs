@@ -3,7 +3,7 @@
 
 use gatecheck_proto::xml::{Element, JABBER_CLIENT_NS};
 
-use crate::c2s::ns;
+use gatecheck_proto::ns;
 
 /// RFC 6120 §8.3.3 conditions this server uses, with their §8.3.2 error type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
