@@ -6,6 +6,8 @@
 
 mod auth_flow;
 pub mod core;
+#[cfg(test)]
+mod deterministic_tests;
 mod dispatch;
 pub mod features;
 #[cfg(feature = "shell")]

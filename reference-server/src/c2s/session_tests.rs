@@ -9,10 +9,10 @@ use gatecheck_proto::xml::{JABBER_CLIENT_NS, Limits, StreamEvent, StreamParser};
 use proptest::prelude::*;
 
 use super::core::{Action, SessionCore};
-use super::router::Router;
 use super::services::{C2sSettings, Services};
 use super::session::C2sSession;
 use crate::env::Env;
+use crate::route::NullRouter;
 use crate::sasl::mechanism::*;
 use crate::store::MemoryStore;
 
@@ -77,7 +77,7 @@ fn core(require_encryption: bool) -> C2sSession {
         modules: crate::root::modules().unwrap(),
         env: Env::deterministic(SystemTime::UNIX_EPOCH, 1),
     };
-    C2sSession::new(Arc::new(svc), Arc::new(Router::new()))
+    C2sSession::new(Arc::new(svc), Arc::new(NullRouter))
 }
 
 const HEADER: &str = "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='example.org' version='1.0'>";
