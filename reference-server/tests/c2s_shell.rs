@@ -201,7 +201,7 @@ async fn starttls_upgrade_with_matching_channel_binding() {
     read_until(&mut tcp, "<hello/>").await;
     send(
         &mut tcp,
-        "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>",
+        &format!("<starttls xmlns='{}'/>", gatecheck_proto::ns::TLS),
     )
     .await;
     read_until(&mut tcp, "<proceed/>").await;

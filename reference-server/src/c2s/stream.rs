@@ -162,7 +162,7 @@ mod tests {
             );
         }
         let mut h = header(Some("example.org"), Some("1.0"), None);
-        h.default_ns = "jabber:server".into();
+        h.default_ns = ns::SERVER.into();
         assert_eq!(
             validate_header(&h, "example.org").unwrap_err().condition(),
             StreamErrorCondition::InvalidNamespace

@@ -153,7 +153,7 @@ mod tests {
 
     #[test]
     fn auth_forms() {
-        let ns = "xmlns='urn:ietf:params:xml:ns:xmpp-sasl'";
+        let ns = format!("xmlns='{}'", ns::SASL);
         assert_eq!(
             parse(&format!("<auth {ns} mechanism='PLAIN'/>"))
                 .unwrap()
@@ -194,15 +194,15 @@ mod tests {
     fn renders() {
         assert_eq!(
             challenge(b"").to_xml(),
-            "<challenge xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>=</challenge>"
+            format!("<challenge xmlns='{}'>=</challenge>", ns::SASL)
         );
         assert_eq!(
             success(None).to_xml(),
-            "<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>"
+            format!("<success xmlns='{}'/>", ns::SASL)
         );
         assert_eq!(
             failure(&MechanismFailure::new(SaslCondition::Aborted)).to_xml(),
-            "<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><aborted/></failure>"
+            format!("<failure xmlns='{}'><aborted/></failure>", ns::SASL)
         );
     }
 }
