@@ -5,19 +5,17 @@
 
 use std::hint::black_box;
 use std::sync::Arc;
-use std::time::SystemTime;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use gatecheck_proto::sasl::scram::{ClientBinding, ScramClient};
-use gatecheck_proto::sasl::{ScramHash, base64};
+use gatecheck_proto::sasl::{ChannelBindings, ScramHash, TlsVersion, base64};
 use gatecheck_proto::xml::{Element, JABBER_CLIENT_NS, Limits, StreamParser};
-use gatecheck_server::c2s::inline::InlineRegistry;
-use gatecheck_server::c2s::provider::DefaultMechanisms;
-use gatecheck_server::c2s::router::Router;
 use gatecheck_server::c2s::services::{C2sSettings, Services};
 use gatecheck_server::c2s::session::C2sSession;
+use gatecheck_server::route::NullRouter;
+use gatecheck_server::sasl::provider::DefaultMechanisms;
 use gatecheck_server::store::{Account, MemoryStore, Store};
-use gatecheck_server::{Action, SessionCore, TlsInfo, TlsVersion, credentials};
+use gatecheck_server::{Action, Env, SessionCore, credentials, root};
 
 const HEADER: &[u8] = b"<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='example.org' version='1.0'>";
 
@@ -37,9 +35,13 @@ fn services() -> Arc<Services> {
             max_auth_attempts: 3,
             limits: Limits::default(),
         },
-        mechanisms: Arc::new(DefaultMechanisms::new(store.clone(), 4096).expect("provider")),
+        mechanisms: Arc::new(
+            DefaultMechanisms::new(store.clone(), 4096, &gatecheck_server::env::OsRng)
+                .expect("provider"),
+        ),
         store,
-        inline: InlineRegistry::new(),
+        modules: root::modules().expect("modules"),
+        env: Env::system(),
     })
 }
 
@@ -58,11 +60,10 @@ fn last_element(actions: Vec<Action>) -> Element {
     last.expect("core answered")
 }
 
-fn login(svc: &Arc<Services>, tls: &TlsInfo) {
-    let now = SystemTime::UNIX_EPOCH;
-    let mut core = C2sSession::new(svc.clone(), Arc::new(Router::new()));
-    core.on_connect("127.0.0.1:1".parse().expect("addr"), Some(tls), now);
-    black_box(core.on_bytes(HEADER, now));
+fn login(svc: &Arc<Services>, tls: &ChannelBindings) {
+    let mut core = C2sSession::new(svc.clone(), Arc::new(NullRouter));
+    core.on_connect("127.0.0.1:1".parse().expect("addr"), Some(tls));
+    black_box(core.on_bytes(HEADER));
     let mut client = ScramClient::new(
         ScramHash::Sha256,
         "alice",
@@ -76,11 +77,11 @@ fn login(svc: &Arc<Services>, tls: &TlsInfo) {
     let auth = format!(
         "<authenticate xmlns='urn:xmpp:sasl:2' mechanism='SCRAM-SHA-256'><initial-response>{first}</initial-response></authenticate>"
     );
-    let ch = last_element(core.on_bytes(auth.as_bytes(), now));
+    let ch = last_element(core.on_bytes(auth.as_bytes()));
     let ch = base64::decode_strict(ch.text().as_bytes()).expect("challenge");
     let fin = base64::encode(&client.server_first(&ch).expect("server-first"));
     let resp = format!("<response xmlns='urn:xmpp:sasl:2'>{fin}</response>");
-    let actions = core.on_bytes(resp.as_bytes(), now);
+    let actions = core.on_bytes(resp.as_bytes());
     let mut p = StreamParser::for_fragments(Limits::default(), JABBER_CLIENT_NS);
     for a in &actions {
         if let Action::Send(b) = a {
@@ -100,13 +101,9 @@ fn login(svc: &Arc<Services>, tls: &TlsInfo) {
 
 fn bench(c: &mut Criterion) {
     let svc = services();
-    let tls = TlsInfo {
-        version: TlsVersion::Tls13,
-        tls_exporter: Some([7; 32]),
-        tls_server_end_point: Some(vec![1; 32]),
-        tls_unique_available: false,
-        server_name: None,
-    };
+    let mut tls = ChannelBindings::none(TlsVersion::Tls13);
+    tls.tls_exporter = Some(vec![7; 32]);
+    tls.tls_server_end_point = Some(vec![1; 32]);
     let mut g = c.benchmark_group("sasl2_login");
     g.throughput(Throughput::Elements(1));
     g.bench_function("scram_sha256_4096", |b| b.iter(|| login(&svc, &tls)));

@@ -8,9 +8,8 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use gatecheck_server::c2s::provider::default_factory;
 use gatecheck_server::store::{Account as StoredAccount, SqliteStore, Store};
-use gatecheck_server::{Config, RunningServer, Server, credentials};
+use gatecheck_server::{Config, RunningServer, credentials, root};
 use rand::RngExt;
 
 use crate::config::{Account, RunConfig, Target};
@@ -85,8 +84,7 @@ impl Embedded {
             );
         }
         let store: Arc<dyn Store> = Arc::new(store);
-        let factory = default_factory(&config, store)?;
-        let running = Server::start(&config, Arc::new(factory)).await?;
+        let running = root::start(&config, store).await?;
         Ok((
             Self {
                 running,

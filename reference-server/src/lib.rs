@@ -1,18 +1,37 @@
-//! gatecheck's reference XMPP server: a deliberately simple, correct c2s server (STARTTLS and direct
-//! TLS, SASL2, FAST, invites, OAuth2) that implementers compare against and that the conformance
-//! suite embeds on ephemeral ports. This crate holds the infrastructure: configuration, storage,
-//! TLS, and the tokio network shell that drives a sans-IO session core.
+//! gatecheck's reference XMPP server: a deliberately simple, correct c2s server (STARTTLS and
+//! direct TLS, SASL2 with Bind 2, legacy SASL and resource binding, roster, presence, disco, ping)
+//! that implementers compare against and that the conformance suite embeds on ephemeral ports.
+//! FAST, invites and OAuth2 are planned as further modules; they are not served yet.
+//!
+//! Layout (see `ARCHITECTURE-server.md`): a sans-IO core (`c2s` session, `sasl` mechanisms,
+//! `module` hooks and `modules`, `store` with the in-memory store, `env` clock and RNG) that builds
+//! without tokio, rustls and SQLite; and, behind the default `shell` feature, the tokio network
+//! shell, TLS, the SQLite store and the server start-up. [`root`] is the one composition root.
 
+pub mod action;
 pub mod c2s;
 pub mod config;
 pub mod credentials;
+pub mod env;
+pub mod module;
 pub mod modules;
+pub mod root;
+pub mod route;
+pub mod sasl;
+#[cfg(feature = "shell")]
 pub mod server;
 pub mod store;
+#[cfg(feature = "shell")]
 pub mod tls;
 
-pub use c2s::core::{Action, ConnectionContext, CoreFactory, ListenerKind, SessionCore};
+pub use action::Action;
+pub use c2s::core::{ConnectionContext, CoreFactory, ListenerKind, SessionCore};
 pub use config::{Config, ConfigError, Overrides};
+pub use env::Env;
+#[cfg(feature = "shell")]
 pub use server::{RunningServer, Server, ServerError, ShutdownHandle};
-pub use store::{SqliteStore, Store, StoreError};
-pub use tls::{TlsIdentity, TlsInfo, TlsVersion};
+#[cfg(feature = "shell")]
+pub use store::SqliteStore;
+pub use store::{Store, StoreError};
+#[cfg(feature = "shell")]
+pub use tls::TlsIdentity;

@@ -9,10 +9,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use anyhow::{Context, bail};
 use clap::Parser;
 
-use gatecheck_server::c2s::provider::default_factory;
 use gatecheck_server::config::Config;
 use gatecheck_server::store::{Account, SqliteStore, Store};
-use gatecheck_server::{Server, credentials};
+use gatecheck_server::{credentials, root};
 
 use cli::{Cli, Command, Common, ServeArgs, UserAction, UserArgs};
 
@@ -46,10 +45,9 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     // Open the store now so a bad data directory fails at start, not at first login.
     let store = SqliteStore::open(&config.database_path())
         .with_context(|| format!("opening {}", config.database_path().display()))?;
-    let factory = default_factory(&config, Arc::new(store)).context("preparing the c2s core")?;
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async {
-        let running = Server::start(&config, Arc::new(factory)).await?;
+        let running = root::start(&config, Arc::new(store)).await?;
         let line = serde_json::json!({
             "domain": config.domain,
             "c2s": running.c2s_addr.to_string(),

@@ -15,6 +15,7 @@ use crate::c2s::limits::ConnectionLimiter;
 use crate::c2s::router::Router;
 use crate::c2s::shell::{Shared, accept_loop};
 use crate::config::Config;
+use crate::root::{AssemblyError, Listener};
 use crate::tls::{TlsError, TlsIdentity};
 
 /// Why the server could not start.
@@ -23,6 +24,12 @@ pub enum ServerError {
     /// TLS setup failed (bad PEM files, key mismatch).
     #[error(transparent)]
     Tls(#[from] TlsError),
+    /// The composition root could not assemble the core.
+    #[error(transparent)]
+    Assembly(#[from] AssemblyError),
+    /// The listener list lacks a c2s listener of this kind.
+    #[error("no {0:?} c2s listener configured")]
+    MissingListener(ListenerKind),
     /// A listen address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -65,10 +72,11 @@ impl ShutdownHandle {
 }
 
 impl Server {
-    /// Binds the c2s listeners from `config`, prepares TLS (loading or generating the
-    /// certificate) and starts accepting; every connection gets a core from `factory`.
+    /// Binds `listeners` (see [`crate::root::listeners`]), prepares TLS (loading or generating
+    /// the certificate) and starts accepting; every c2s connection gets a core from `factory`.
     pub async fn start(
         config: &Config,
+        listeners: &[Listener],
         factory: Arc<dyn CoreFactory>,
     ) -> Result<RunningServer, ServerError> {
         let tls = Arc::new(TlsIdentity::load_or_generate(
@@ -81,14 +89,25 @@ impl Server {
                 .await
                 .map_err(|source| ServerError::Bind { addr, source })
         };
-        let c2s = bind(config.c2s_address).await?;
-        let c2s_tls = bind(config.c2s_tls_address).await?;
-        let local = |l: &TcpListener, addr: SocketAddr| {
-            l.local_addr()
-                .map_err(|source| ServerError::Bind { addr, source })
+        let mut bound = Vec::new();
+        for l in listeners {
+            let Listener::C2s { kind, address } = *l;
+            let socket = bind(address).await?;
+            let local = socket.local_addr().map_err(|source| ServerError::Bind {
+                addr: address,
+                source,
+            })?;
+            bound.push((kind, socket, local));
+        }
+        let addr_of = |want: ListenerKind| {
+            bound
+                .iter()
+                .find(|(k, _, _)| *k == want)
+                .map(|(_, _, a)| *a)
+                .ok_or(ServerError::MissingListener(want))
         };
-        let c2s_addr = local(&c2s, config.c2s_address)?;
-        let c2s_tls_addr = local(&c2s_tls, config.c2s_tls_address)?;
+        let c2s_addr = addr_of(ListenerKind::StartTls)?;
+        let c2s_tls_addr = addr_of(ListenerKind::DirectTls)?;
 
         let (tx, rx) = watch::channel(false);
         let router = Arc::new(Router::new());
@@ -109,18 +128,10 @@ impl Server {
             shutdown: rx,
         });
         let (alive_tx, alive_rx) = mpsc::channel(1);
-        tokio::spawn(accept_loop(
-            c2s,
-            ListenerKind::StartTls,
-            shared.clone(),
-            alive_tx.clone(),
-        ));
-        tokio::spawn(accept_loop(
-            c2s_tls,
-            ListenerKind::DirectTls,
-            shared,
-            alive_tx,
-        ));
+        for (kind, socket, _) in bound {
+            tokio::spawn(accept_loop(socket, kind, shared.clone(), alive_tx.clone()));
+        }
+        drop(alive_tx);
         tracing::info!(%c2s_addr, %c2s_tls_addr, domain = %config.domain, "listening");
         Ok(RunningServer {
             c2s_addr,

@@ -2,12 +2,13 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use gatecheck_server::c2s::router::StanzaRouter;
+use gatecheck_proto::sasl::{ChannelBindings, TlsVersion};
+use gatecheck_server::route::StanzaRouter;
 use gatecheck_server::tls::{EXPORTER_LABEL, EXPORTER_LEN};
 use gatecheck_server::{
-    Action, Config, ConnectionContext, RunningServer, Server, SessionCore, TlsInfo, TlsVersion,
+    Action, Config, ConnectionContext, RunningServer, Server, SessionCore, root,
 };
 use rustls::pki_types::ServerName;
 use sha2::{Digest, Sha256};
@@ -25,16 +26,16 @@ fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-fn describe(info: &TlsInfo) -> Vec<u8> {
+fn describe(info: &ChannelBindings) -> Vec<u8> {
     format!(
         "<tls version='{:?}' exporter='{}' endpoint='{}' unique='{}'/>",
         info.version,
-        info.tls_exporter.map(|e| hex(&e)).unwrap_or_default(),
+        info.tls_exporter.as_deref().map(hex).unwrap_or_default(),
         info.tls_server_end_point
             .as_deref()
             .map(hex)
             .unwrap_or_default(),
-        info.tls_unique_available
+        info.tls_unique.is_some()
     )
     .into_bytes()
 }
@@ -46,17 +47,12 @@ struct TestCore {
 }
 
 impl SessionCore for TestCore {
-    fn on_connect(
-        &mut self,
-        _: SocketAddr,
-        secure: Option<&TlsInfo>,
-        _: SystemTime,
-    ) -> Vec<Action> {
+    fn on_connect(&mut self, _: SocketAddr, secure: Option<&ChannelBindings>) -> Vec<Action> {
         secure
             .map(|i| vec![Action::Send(describe(i))])
             .unwrap_or_default()
     }
-    fn on_bytes(&mut self, data: &[u8], _: SystemTime) -> Vec<Action> {
+    fn on_bytes(&mut self, data: &[u8]) -> Vec<Action> {
         let text = String::from_utf8_lossy(data);
         if text.contains("<starttls") {
             return vec![Action::Send(b"<proceed/>".to_vec()), Action::StartTls];
@@ -82,22 +78,22 @@ impl SessionCore for TestCore {
         }
         vec![Action::Send(b"<hello/>".to_vec())]
     }
-    fn on_tls_established(&mut self, info: &TlsInfo, _: SystemTime) -> Vec<Action> {
+    fn on_tls_established(&mut self, info: &ChannelBindings) -> Vec<Action> {
         vec![Action::Send(describe(info))]
     }
-    fn on_idle_timeout(&mut self, _: SystemTime) -> Vec<Action> {
+    fn on_idle_timeout(&mut self) -> Vec<Action> {
         vec![
             Action::Send(b"<connection-timeout/>".to_vec()),
             Action::Close,
         ]
     }
-    fn on_routed(&mut self, stanza: Vec<u8>, _: SystemTime) -> Vec<Action> {
+    fn on_routed(&mut self, stanza: Vec<u8>) -> Vec<Action> {
         let mut out = b"<routed>".to_vec();
         out.extend(stanza);
         out.extend(b"</routed>");
         vec![Action::Send(out)]
     }
-    fn on_shutdown(&mut self, _: SystemTime) -> Vec<Action> {
+    fn on_shutdown(&mut self) -> Vec<Action> {
         vec![Action::Send(b"</stream:stream>".to_vec())]
     }
 }
@@ -116,7 +112,9 @@ async fn start(config: Config) -> RunningServer {
             router: ctx.router.clone(),
         })
     };
-    Server::start(&config, Arc::new(factory)).await.unwrap()
+    Server::start(&config, &root::listeners(&config), Arc::new(factory))
+        .await
+        .unwrap()
 }
 
 fn connector(version: &'static rustls::SupportedProtocolVersion) -> TlsConnector {
@@ -203,7 +201,7 @@ async fn starttls_upgrade_with_matching_channel_binding() {
     read_until(&mut tcp, "<hello/>").await;
     send(
         &mut tcp,
-        "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>",
+        &format!("<starttls xmlns='{}'/>", gatecheck_proto::ns::TLS),
     )
     .await;
     read_until(&mut tcp, "<proceed/>").await;

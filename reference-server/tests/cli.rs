@@ -167,15 +167,19 @@ fn serve_prints_addresses_accepts_admin_writes_and_exits_on_sigterm() {
     let mut tcp = std::net::TcpStream::connect(c2s).unwrap();
     tcp.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     tcp.write_all(
-        b"<?xml version='1.0'?><stream:stream xmlns='jabber:client' \
-          xmlns:stream='http://etherx.jabber.org/streams' to='example.test' version='1.0'>\
-          </stream:stream>",
+        format!(
+            "<?xml version='1.0'?><stream:stream xmlns='{}' xmlns:stream='{}' \
+             to='example.test' version='1.0'></stream:stream>",
+            gatecheck_proto::ns::CLIENT,
+            gatecheck_proto::ns::STREAMS
+        )
+        .as_bytes(),
     )
     .unwrap();
     let mut reply = String::new();
     tcp.read_to_string(&mut reply).unwrap();
     assert!(
-        reply.contains("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'>"),
+        reply.contains(&format!("<starttls xmlns='{}'>", gatecheck_proto::ns::TLS)),
         "{reply}"
     );
     assert!(reply.ends_with("</stream:stream>"), "{reply}");

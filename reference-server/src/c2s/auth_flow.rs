@@ -1,5 +1,6 @@
 //! SASL sequencing for both profiles (XEP-0388 §1.9 state machine; RFC 6120 §6.4): starting an
-//! attempt, feeding responses, abort, failure accounting and success handling.
+//! attempt, feeding responses, abort, failure accounting and success handling. The profile's wire
+//! shapes come from the module that provides it ([`crate::sasl::profile::SaslProfile`]).
 
 use gatecheck_proto::jid::Jid;
 use gatecheck_proto::sasl::SaslCondition;
@@ -7,11 +8,9 @@ use gatecheck_proto::xml::{Element, StreamErrorCondition};
 
 use super::core::Action;
 use super::features;
-use super::inline::SuccessContext;
-use super::mechanism::{MechanismContext, MechanismFailure, MechanismStep, Profile};
-use super::ns;
 use super::session::{AuthState, C2sSession};
-use crate::modules::{legacy_auth, payload, sasl2};
+use crate::module::SuccessContext;
+use crate::sasl::mechanism::{MechanismContext, MechanismFailure, MechanismStep, Profile};
 
 /// The RFC 7622-normalised bare form of `jid` (SASL2-11); `None` when it is not a valid JID.
 fn normalise_bare(jid: &str) -> Option<String> {
@@ -19,47 +18,38 @@ fn normalise_bare(jid: &str) -> Option<String> {
 }
 
 impl C2sSession {
-    /// `<authenticate/>` (SASL2) or `<auth/>` (legacy) while unauthenticated.
-    pub(crate) fn on_auth_start(&mut self, el: Element) {
-        let profile = if el.ns == ns::SASL2 {
-            Profile::Sasl2
-        } else {
-            Profile::Legacy
+    /// A start element of the profile provided by registry entry `profile`, while unauthenticated.
+    pub(super) fn on_auth_start(&mut self, profile: usize, el: Element) {
+        let svc = self.svc.clone();
+        let Some(p) = svc.modules.sasl_profile(profile) else {
+            return;
         };
-        let parsed = match profile {
-            Profile::Sasl2 => sasl2::parse_authenticate(&el, &self.sasl2_offered).map(|r| {
-                (
-                    r.mechanism,
-                    r.initial_response,
-                    r.inline_requests,
-                    r.user_agent_id,
-                )
-            }),
-            Profile::Legacy => legacy_auth::parse_auth(&el, &self.legacy_offered)
-                .map(|r| (r.mechanism, r.initial_response, Vec::new(), None)),
-        };
-        let (mech, ir, inline_requests, user_agent_id) = match parsed {
-            Ok(p) => p,
-            Err(f) => return self.fail(profile, f),
-        };
-        let advertised = match profile {
+        let kind = p.kind();
+        let advertised = match kind {
             Profile::Sasl2 => &self.sasl2_offered,
             Profile::Legacy => &self.legacy_offered,
         };
+        let start = match p.parse_start(&el, advertised) {
+            Ok(s) => s,
+            Err(f) => return self.fail(profile, f),
+        };
         let ctx = MechanismContext {
-            domain: self.svc.settings.domain.clone(),
+            domain: svc.settings.domain.clone(),
             tls: self.tls.clone(),
             advertised: advertised.iter().map(|m| m.name().to_owned()).collect(),
-            cb_types: self.cb_types.clone(),
-            profile,
+            cb_types: self.cb_types.iter().map(|t| t.name().to_owned()).collect(),
+            profile: kind,
+            user_agent_id: start.user_agent_id.clone(),
+            inline_requests: start.inline_requests.clone(),
+            env: svc.env.clone(),
         };
-        let mut mechanism = self.svc.mechanisms.start(mech, &ctx);
-        let step = mechanism.step(ir.as_deref());
+        let mut mechanism = svc.mechanisms.start(start.mechanism, &ctx);
+        let step = mechanism.step(start.initial_response.as_deref());
         self.auth = AuthState::InProgress {
             profile,
             mechanism,
-            inline_requests,
-            user_agent_id,
+            inline_requests: start.inline_requests,
+            user_agent_id: start.user_agent_id,
         };
         self.after_step(profile, step);
     }
@@ -67,30 +57,26 @@ impl C2sSession {
     /// Any element while an exchange is running: only `<response/>` and `<abort/>` of the same
     /// profile are allowed; anything else ends the stream (XEP-0388 §2.4, SASL2-16). We apply the
     /// same rule to legacy SASL, where RFC 6120 §6.4.2 also allows only responses and abort.
-    pub(crate) fn on_auth_element(&mut self, el: Element) {
+    pub(super) fn on_auth_element(&mut self, el: Element) {
         let AuthState::InProgress { profile, .. } = &self.auth else {
             return;
         };
         let profile = *profile;
-        let sasl_ns = match profile {
-            Profile::Sasl2 => ns::SASL2,
-            Profile::Legacy => ns::SASL,
+        let svc = self.svc.clone();
+        let Some(p) = svc.modules.sasl_profile(profile) else {
+            return;
         };
-        if el.is("abort", sasl_ns) {
+        if el.is("abort", p.namespace()) {
             self.auth = AuthState::Idle;
             return self.fail(profile, MechanismFailure::new(SaslCondition::Aborted));
         }
-        if !el.is("response", sasl_ns) {
+        if !el.is("response", p.namespace()) {
             return self.stream_error(
                 StreamErrorCondition::PolicyViolation,
                 Some("only response or abort is allowed during authentication"),
             );
         }
-        let data = match profile {
-            Profile::Sasl2 => payload::decode(&el.text()).map(Some),
-            Profile::Legacy => legacy_auth::decode_optional(&el.text()),
-        };
-        let step = match data {
+        let step = match p.decode_response(&el.text()) {
             Ok(d) => match &mut self.auth {
                 AuthState::InProgress { mechanism, .. } => {
                     mechanism.step(Some(d.as_deref().unwrap_or_default()))
@@ -102,12 +88,14 @@ impl C2sSession {
         self.after_step(profile, step);
     }
 
-    fn after_step(&mut self, profile: Profile, step: Result<MechanismStep, MechanismFailure>) {
+    fn after_step(&mut self, profile: usize, step: Result<MechanismStep, MechanismFailure>) {
         match step {
-            Ok(MechanismStep::Challenge(c)) => match profile {
-                Profile::Sasl2 => self.send_el(&sasl2::challenge(&c)),
-                Profile::Legacy => self.send_el(&legacy_auth::challenge(&c)),
-            },
+            Ok(MechanismStep::Challenge(c)) => {
+                let svc = self.svc.clone();
+                if let Some(p) = svc.modules.sasl_profile(profile) {
+                    self.send_el(&p.challenge(&c));
+                }
+            }
             Ok(MechanismStep::Success {
                 username,
                 authzid,
@@ -122,14 +110,14 @@ impl C2sSession {
 
     /// Sends `<failure/>` and counts it; past the allowance the stream ends with
     /// `<policy-violation/>` (RFC 6120 §6.4.5).
-    pub(crate) fn fail(&mut self, profile: Profile, f: MechanismFailure) {
+    pub(super) fn fail(&mut self, profile: usize, f: MechanismFailure) {
         self.auth = AuthState::Idle;
-        match profile {
-            Profile::Sasl2 => self.send_el(&sasl2::failure(&f)),
-            Profile::Legacy => self.send_el(&legacy_auth::failure(&f)),
+        let svc = self.svc.clone();
+        if let Some(p) = svc.modules.sasl_profile(profile) {
+            self.send_el(&p.failure(&f));
         }
         self.failures += 1;
-        if self.failures >= self.svc.settings.max_auth_attempts {
+        if self.failures >= svc.settings.max_auth_attempts {
             self.stream_error(
                 StreamErrorCondition::PolicyViolation,
                 Some("too many failed authentication attempts"),
@@ -139,12 +127,16 @@ impl C2sSession {
 
     fn succeed(
         &mut self,
-        profile: Profile,
+        profile: usize,
         username: String,
         authzid: Option<String>,
         additional: Option<Vec<u8>>,
     ) {
-        let domain = self.svc.settings.domain.clone();
+        let svc = self.svc.clone();
+        let Some(p) = svc.modules.sasl_profile(profile) else {
+            return;
+        };
+        let domain = svc.settings.domain.clone();
         let own = normalise_bare(&format!("{username}@{domain}"));
         let authz_ok = authzid.as_deref().is_none_or(|a| normalise_bare(a) == own)
             && self
@@ -159,7 +151,7 @@ impl C2sSession {
                 MechanismFailure::new(SaslCondition::InvalidAuthzid),
             );
         }
-        let state = std::mem::replace(&mut self.auth, AuthState::Idle);
+        let state = std::mem::replace(&mut self.auth, AuthState::Done);
         let (inline_requests, user_agent_id) = match state {
             AuthState::InProgress {
                 inline_requests,
@@ -169,34 +161,31 @@ impl C2sSession {
             _ => (Vec::new(), None),
         };
         self.out.push(Action::Authenticated);
-        match profile {
+        self.identity.username = Some(username.clone());
+        match p.kind() {
             Profile::Sasl2 => {
-                let mut ctx = SuccessContext {
-                    username: username.clone(),
+                let mut cx = SuccessContext {
+                    username,
                     domain,
                     user_agent_id,
                     resource: None,
+                    env: &svc.env,
+                    store: svc.store.as_ref(),
                 };
-                let results = self.svc.inline.process(&inline_requests, &mut ctx);
-                let authzid = ctx.authorization_identifier();
-                self.send_el(&sasl2::success(additional.as_deref(), &authzid, results));
-                if ctx.resource.is_some() {
+                let results = svc.modules.process_inline(&inline_requests, &mut cx);
+                let authzid = cx.authorization_identifier();
+                let resource = cx.resource.take();
+                self.send_el(&p.success(additional.as_deref(), &authzid, results));
+                if resource.is_some() {
                     self.out.push(Action::Bind(authzid));
                 }
-                let bound = ctx.resource.is_some();
-                self.auth = AuthState::Done {
-                    username,
-                    resource: ctx.resource,
-                };
+                self.identity.resource = resource;
                 // SASL2-22: features immediately, no restart.
-                self.send(features::features_xml(&features::authenticated(bound)));
+                let feats = self.current_features();
+                self.send(features::features_xml(&feats));
             }
             Profile::Legacy => {
-                self.send_el(&legacy_auth::success(additional.as_deref()));
-                self.auth = AuthState::Done {
-                    username,
-                    resource: None,
-                };
+                self.send_el(&p.success(additional.as_deref(), "", Vec::new()));
                 // RFC 6120 §6.4.6: the client restarts the stream; keep what it pipelined.
                 self.restart(true);
             }

@@ -1,31 +1,17 @@
-//! The boundary between the tokio shell and the sans-IO session core. The core sees bytes, TLS
-//! facts and time, and answers with [`Action`]s; it never touches a socket, so it can be fuzzed and
-//! snapshot-tested in-process. The shell owns sockets, TLS, limits and timers.
+//! The boundary between the tokio shell and the sans-IO session core, in quinn-proto's
+//! handle/poll style collapsed to one call: each `on_*` method is an input event (bytes, a TLS
+//! handshake's channel-binding data, a timer, a routed stanza, shutdown) and returns every
+//! [`Action`] it caused, in order. The core never touches a socket, the system clock or the OS
+//! RNG: time and randomness come from the [`crate::env::Env`] it was built with, so it can be
+//! fuzzed and compared byte for byte in-process. The shell owns sockets, TLS, limits and timers.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::SystemTime;
 
-use super::router::StanzaRouter;
-use crate::tls::TlsInfo;
+use gatecheck_proto::sasl::ChannelBindings;
 
-/// What the shell should do next, in order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Action {
-    /// Write these bytes.
-    Send(Vec<u8>),
-    /// Flush, then run a TLS server handshake on the same socket (the core has already queued
-    /// `<proceed/>` before this). On success the shell calls [`SessionCore::on_tls_established`];
-    /// on failure it closes the connection.
-    StartTls,
-    /// The stream is authenticated: the shell lifts the unauthenticated idle timeout (`c2s_timeout`).
-    Authenticated,
-    /// Register this connection in the router under a bound full JID, so other sessions can push
-    /// stanzas to it. A newer bind of the same JID replaces the older one.
-    Bind(String),
-    /// Flush pending output and close the connection.
-    Close,
-}
+pub use crate::action::Action;
+use crate::route::StanzaRouter;
 
 /// Which listener accepted the connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,28 +39,24 @@ pub struct ConnectionContext {
     pub router: Arc<dyn StanzaRouter>,
 }
 
-/// A per-connection sans-IO protocol engine. Every method returns the actions to perform, in order.
-/// `now` is wall-clock time, passed in so tests and fuzzers control it.
+/// A per-connection sans-IO protocol engine. Every method returns the actions to perform, in
+/// order; the shell performs them before feeding the next event. No method blocks or fails: bad
+/// input becomes a stream error and [`Action::Close`].
 pub trait SessionCore: Send {
     /// The connection is open; `secure` is `Some` on direct-TLS listeners (after the handshake).
-    fn on_connect(
-        &mut self,
-        peer: SocketAddr,
-        secure: Option<&TlsInfo>,
-        now: SystemTime,
-    ) -> Vec<Action>;
+    fn on_connect(&mut self, peer: SocketAddr, secure: Option<&ChannelBindings>) -> Vec<Action>;
     /// Bytes arrived from the client (any split; the core does its own framing).
-    fn on_bytes(&mut self, data: &[u8], now: SystemTime) -> Vec<Action>;
+    fn on_bytes(&mut self, data: &[u8]) -> Vec<Action>;
     /// A STARTTLS handshake the core asked for has completed; the core restarts the stream.
-    fn on_tls_established(&mut self, info: &TlsInfo, now: SystemTime) -> Vec<Action>;
+    fn on_tls_established(&mut self, info: &ChannelBindings) -> Vec<Action>;
     /// The unauthenticated idle timeout expired; the core should send `<connection-timeout/>` and
     /// [`Action::Close`]. The shell closes the connection afterwards regardless.
-    fn on_idle_timeout(&mut self, now: SystemTime) -> Vec<Action>;
+    fn on_idle_timeout(&mut self) -> Vec<Action>;
     /// Another session routed these bytes (a serialized stanza) to this connection's bound JID.
-    fn on_routed(&mut self, stanza: Vec<u8>, now: SystemTime) -> Vec<Action>;
+    fn on_routed(&mut self, stanza: Vec<u8>) -> Vec<Action>;
     /// The server is shutting down; the core should send `</stream:stream>` (or a
     /// `<system-shutdown/>` stream error). The shell flushes and closes afterwards.
-    fn on_shutdown(&mut self, now: SystemTime) -> Vec<Action>;
+    fn on_shutdown(&mut self) -> Vec<Action>;
 }
 
 /// Creates one [`SessionCore`] per accepted connection; the factory holds shared state (store,

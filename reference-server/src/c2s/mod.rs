@@ -1,25 +1,23 @@
-//! Client-to-server connections: the sans-IO core interface, the tokio shell that drives it,
-//! admission limits, the router that lets sessions push stanzas to each other, and the default
-//! session core ([`session::C2sSession`], built by [`provider::default_factory`]): stream
-//! open/restart, STARTTLS, features, SASL2 and legacy SASL over pluggable
-//! [`mechanism::ServerMechanism`]s, and inline features ([`inline::InlineFeature`]).
+//! Client-to-server connections. The sans-IO part: the core interface ([`core::SessionCore`]),
+//! the default session core ([`session::C2sSession`]: stream open/restart, STARTTLS, features,
+//! SASL sequencing over the modules' profiles, stanza dispatch to the modules) and stream framing
+//! duties. The shell part (feature `shell`): the tokio accept loops and connection tasks, admission
+//! limits and the in-process router.
 
-pub mod auth_flow;
+mod auth_flow;
 pub mod core;
+#[cfg(test)]
+mod deterministic_tests;
+mod dispatch;
 pub mod features;
-pub mod inline;
+#[cfg(feature = "shell")]
 pub mod limits;
-pub mod mechanism;
-pub mod ns;
-pub mod plain_mech;
-pub mod provider;
+#[cfg(feature = "shell")]
 pub mod router;
-pub mod scram_mech;
 pub mod services;
 pub mod session;
 #[cfg(test)]
 mod session_tests;
+#[cfg(feature = "shell")]
 pub(crate) mod shell;
-pub mod stanza;
 pub mod stream;
-pub mod stream_error;

@@ -1,34 +1,17 @@
-//! Delivery between sessions: a registry from bound full JID to the owning connection's inbox.
-//! Cores use it through [`StanzaRouter`] (injected in [`super::core::ConnectionContext`]); the shell
-//! registers and unregisters connections.
+//! The shell's delivery between sessions: a registry from bound full JID to the owning
+//! connection's tokio inbox. Cores use it through [`StanzaRouter`] (injected in
+//! [`super::core::ConnectionContext`]); the shell registers and unregisters connections.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 
 use tokio::sync::mpsc;
 
+pub use crate::route::{RouteError, StanzaRouter};
+
 /// Capacity of each connection's inbox; a session that falls this far behind gets
 /// [`RouteError::Backpressure`] on further deliveries rather than unbounded memory growth.
 pub const INBOX_CAPACITY: usize = 256;
-
-/// Why a stanza could not be delivered.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum RouteError {
-    /// No session has bound this full JID (RFC 6121 §8.5.3: treat as unavailable resource).
-    #[error("no session bound to {0}")]
-    NotConnected(String),
-    /// The recipient's inbox is full.
-    #[error("inbox of {0} is full")]
-    Backpressure(String),
-}
-
-/// What a session core may do with other sessions. Never blocks.
-pub trait StanzaRouter: Send + Sync {
-    /// Queues serialized stanza bytes for the session bound to `full_jid`.
-    fn route(&self, full_jid: &str, stanza: Vec<u8>) -> Result<(), RouteError>;
-    /// Full JIDs currently bound whose bare part is `bare_jid` (for roster pushes to all resources).
-    fn resources_of(&self, bare_jid: &str) -> Vec<String>;
-}
 
 struct Entry {
     conn_id: u64,

@@ -1,12 +1,14 @@
 //! Shared, per-server state every c2s session core uses: policy settings derived from the
-//! configuration, the account store, the SASL mechanism provider and the inline features.
+//! configuration, the account store, the SASL mechanism provider, the module registry, and the
+//! clock and RNG. Built once by the composition root ([`crate::root`]).
 
 use std::sync::Arc;
 
 use gatecheck_proto::xml::Limits;
 
-use super::inline::InlineRegistry;
-use super::mechanism::MechanismProvider;
+use crate::env::Env;
+use crate::module::ModuleRegistry;
+use crate::sasl::mechanism::MechanismProvider;
 use crate::store::Store;
 
 /// The c2s policy knobs, copied out of [`crate::Config`] so cores do not depend on its shape.
@@ -46,6 +48,8 @@ pub struct Services {
     pub store: Arc<dyn Store>,
     /// Which SASL mechanisms exist and how they run.
     pub mechanisms: Arc<dyn MechanismProvider>,
-    /// SASL2 inline features (Bind 2; FAST later).
-    pub inline: InlineRegistry,
+    /// The modules, in registration order.
+    pub modules: ModuleRegistry,
+    /// Time and randomness.
+    pub env: Env,
 }

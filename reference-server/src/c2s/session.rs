@@ -1,26 +1,26 @@
 //! The sans-IO c2s session core: stream open and restart, STARTTLS, features and dispatch of
 //! top-level elements by authentication state. SASL sequencing is in [`super::auth_flow`], the
-//! authenticated stanza services in [`super::stanza`].
+//! authenticated stanza dispatch in [`super::dispatch`]; everything protocol-specific beyond
+//! that comes from the modules in [`Services::modules`].
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::SystemTime;
 
-use gatecheck_proto::sasl::Mechanism;
+use gatecheck_proto::ns;
+use gatecheck_proto::sasl::{ChannelBindingType, ChannelBindings, Mechanism};
 use gatecheck_proto::xml::{
-    Element, JABBER_CLIENT_NS, STREAM_CLOSE, StreamErrorCondition, StreamEvent, StreamHeader,
-    StreamParser,
+    Element, STREAM_CLOSE, StreamErrorCondition, StreamEvent, StreamHeader, StreamParser,
 };
 
 use super::core::{Action, ConnectionContext, CoreFactory, SessionCore};
 use super::features;
-use super::mechanism::{Profile, ServerMechanism};
-use super::ns;
-use super::router::StanzaRouter;
 use super::services::Services;
-use super::stream::{response_header, stream_error_bytes, validate_header};
-use super::stream_error::new_stream_id;
-use crate::tls::TlsInfo;
+use super::stream::{new_stream_id, response_header, stream_error_bytes, validate_header};
+use crate::module::{
+    FeatureContext, Handled, Identity, IqPhase, ModuleContext, ModuleRegistry, StreamPhase,
+};
+use crate::route::StanzaRouter;
+use crate::sasl::mechanism::{Profile, ServerMechanism, advertised_bindings};
 
 /// Where authentication stands on this stream.
 pub(crate) enum AuthState {
@@ -28,39 +28,38 @@ pub(crate) enum AuthState {
     Idle,
     /// A mechanism is waiting for the client's next response.
     InProgress {
-        profile: Profile,
+        /// Registry index of the module whose SASL profile carries the exchange.
+        profile: usize,
         mechanism: Box<dyn ServerMechanism>,
         /// SASL2 inline requests, processed only if this attempt succeeds (SASL2-26).
         inline_requests: Vec<Element>,
         user_agent_id: Option<String>,
     },
-    /// Authenticated as `username`; `resource` once bound.
-    Done {
-        username: String,
-        resource: Option<String>,
-    },
+    /// Authenticated; the account and resource are in [`C2sSession::identity`].
+    Done,
 }
 
 /// The c2s session core (one per connection).
 pub struct C2sSession {
-    pub(crate) svc: Arc<Services>,
-    pub(crate) router: Arc<dyn StanzaRouter>,
-    pub(crate) parser: StreamParser,
-    pub(crate) tls: Option<TlsInfo>,
+    pub(super) svc: Arc<Services>,
+    pub(super) router: Arc<dyn StanzaRouter>,
+    parser: StreamParser,
+    pub(super) tls: Option<ChannelBindings>,
     /// Whether our header for the current stream has been written.
-    pub(crate) header_sent: bool,
+    header_sent: bool,
     /// Bare JID from the client's header `from`, if any.
-    pub(crate) from_hint: Option<String>,
-    pub(crate) auth: AuthState,
-    pub(crate) failures: u32,
-    pub(crate) closed: bool,
-    pub(crate) out: Vec<Action>,
+    pub(super) from_hint: Option<String>,
+    pub(super) auth: AuthState,
+    pub(super) identity: Identity,
+    pub(super) failures: u32,
+    closed: bool,
+    pub(super) out: Vec<Action>,
     /// SASL2 mechanisms advertised on this stream (empty before TLS).
-    pub(crate) sasl2_offered: Vec<Mechanism>,
+    pub(super) sasl2_offered: Vec<Mechanism>,
     /// Legacy mechanisms advertised on this stream.
-    pub(crate) legacy_offered: Vec<Mechanism>,
+    pub(super) legacy_offered: Vec<Mechanism>,
     /// XEP-0440 channel-binding types advertised.
-    pub(crate) cb_types: Vec<String>,
+    pub(super) cb_types: Vec<ChannelBindingType>,
 }
 
 /// Factory for [`C2sSession`]: the server's default core.
@@ -84,8 +83,12 @@ impl CoreFactory for C2sFactory {
 impl C2sSession {
     /// A fresh core awaiting the client's stream header.
     pub fn new(svc: Arc<Services>, router: Arc<dyn StanzaRouter>) -> Self {
-        let parser =
-            StreamParser::new(svc.settings.limits).expecting_content_namespace(JABBER_CLIENT_NS);
+        let parser = StreamParser::new(svc.settings.limits).expecting_content_namespace(ns::CLIENT);
+        let identity = Identity {
+            domain: svc.settings.domain.clone(),
+            username: None,
+            resource: None,
+        };
         Self {
             svc,
             router,
@@ -94,6 +97,7 @@ impl C2sSession {
             header_sent: false,
             from_hint: None,
             auth: AuthState::Idle,
+            identity,
             failures: 0,
             closed: false,
             out: Vec::new(),
@@ -103,21 +107,40 @@ impl C2sSession {
         }
     }
 
-    pub(crate) fn send(&mut self, s: impl Into<Vec<u8>>) {
+    pub(super) fn send(&mut self, s: impl Into<Vec<u8>>) {
         self.out.push(Action::Send(s.into()));
     }
 
-    pub(crate) fn send_el(&mut self, e: &Element) {
-        self.send(e.to_xml_in(JABBER_CLIENT_NS));
+    pub(super) fn send_el(&mut self, e: &Element) {
+        self.send(e.to_xml_in(ns::CLIENT));
+    }
+
+    /// Runs `f` with the module registry and a [`ModuleContext`] over this stream.
+    pub(super) fn with_modules<R>(
+        &mut self,
+        f: impl FnOnce(&ModuleRegistry, &mut ModuleContext<'_>) -> R,
+    ) -> R {
+        let svc = self.svc.clone();
+        let mut cx = ModuleContext {
+            identity: &mut self.identity,
+            env: &svc.env,
+            store: svc.store.as_ref(),
+            router: self.router.as_ref(),
+            tls: self.tls.as_ref(),
+            server_features: svc.modules.disco_features(),
+            out: &mut self.out,
+        };
+        f(&svc.modules, &mut cx)
     }
 
     /// Sends a stream error, closes the stream and stops processing input.
-    pub(crate) fn stream_error(&mut self, cond: StreamErrorCondition, text: Option<&str>) {
+    pub(super) fn stream_error(&mut self, cond: StreamErrorCondition, text: Option<&str>) {
         if self.closed {
             return;
         }
-        let domain = self.svc.settings.domain.clone();
-        self.send(stream_error_bytes(&domain, self.header_sent, cond, text));
+        let id = (!self.header_sent).then(|| new_stream_id(&self.svc.env));
+        let bytes = stream_error_bytes(&self.svc.settings.domain, id.as_deref(), cond, text);
+        self.send(bytes);
         self.out.push(Action::Close);
         self.closed = true;
     }
@@ -127,7 +150,7 @@ impl C2sSession {
     }
 
     /// Starts over after STARTTLS or legacy SASL success (RFC 6120 §5.4.3.3, §6.4.6).
-    pub(crate) fn restart(&mut self, keep_buffered: bool) {
+    pub(super) fn restart(&mut self, keep_buffered: bool) {
         if keep_buffered {
             self.parser.reset_keep_buffered();
         } else {
@@ -142,48 +165,61 @@ impl C2sSession {
             Err(e) => return self.stream_error(e.condition(), Some(&e.to_string())),
         };
         self.from_hint = from;
-        let domain = self.svc.settings.domain.clone();
-        let header = response_header(&domain, &new_stream_id(), h.from.as_deref());
+        let id = new_stream_id(&self.svc.env);
+        let header = response_header(&self.svc.settings.domain, &id, h.from.as_deref());
         self.send(header);
         self.header_sent = true;
         let feats = self.current_features();
         self.send(features::features_xml(&feats));
     }
 
-    /// Features for the current state (RFC 6120 §4.3.2).
-    fn current_features(&mut self) -> Vec<Element> {
-        if let AuthState::Done { resource, .. } = &self.auth {
-            return features::authenticated(resource.is_some());
+    /// The stream's phase, for features and handler selection.
+    fn phase(&self) -> StreamPhase {
+        match (&self.auth, &self.tls) {
+            (AuthState::Done, _) => StreamPhase::PostAuth {
+                bound: self.identity.resource.is_some(),
+            },
+            (_, None) => StreamPhase::PreTls,
+            (_, Some(_)) => StreamPhase::PreAuth,
         }
+    }
+
+    /// Features for the current state (RFC 6120 §4.3.2): STARTTLS (the session's own), then
+    /// every module's, in registration order.
+    pub(super) fn current_features(&mut self) -> Vec<Element> {
+        let phase = self.phase();
         let s = &self.svc.settings;
         let mut v = Vec::new();
-        if self.tls.is_none() {
+        if phase == StreamPhase::PreTls {
             v.push(features::starttls(s.require_encryption));
             if s.require_encryption {
+                // RFC 6120 §5.3.1: nothing else is negotiable before TLS.
                 self.sasl2_offered.clear();
                 self.legacy_offered.clear();
                 return v;
             }
         }
-        let tls = self.tls.as_ref();
-        self.cb_types = tls
-            .map(|t| t.binding_types().into_iter().map(str::to_owned).collect())
-            .unwrap_or_default();
-        // SASL2 only on TLS-protected streams (SASL2-1).
-        self.sasl2_offered = if tls.is_some() {
-            self.svc.mechanisms.offered(tls, Profile::Sasl2)
-        } else {
-            Vec::new()
-        };
-        self.legacy_offered = self.svc.mechanisms.offered(tls, Profile::Legacy);
-        v.extend(features::sasl2_authentication(
-            &self.sasl2_offered,
-            &self.svc.inline,
-        ));
-        if tls.is_some() {
-            v.extend(features::channel_binding(&self.cb_types));
+        if !matches!(phase, StreamPhase::PostAuth { .. }) {
+            let tls = self.tls.as_ref();
+            self.cb_types = tls.map(advertised_bindings).unwrap_or_default();
+            // SASL2 only on TLS-protected streams (SASL2-1).
+            self.sasl2_offered = if tls.is_some() {
+                self.svc.mechanisms.offered(tls, Profile::Sasl2)
+            } else {
+                Vec::new()
+            };
+            self.legacy_offered = self.svc.mechanisms.offered(tls, Profile::Legacy);
         }
-        v.extend(features::legacy_mechanisms(&self.legacy_offered));
+        let inline = self.svc.modules.inline_advertisements();
+        let cx = FeatureContext {
+            phase,
+            tls: self.tls.as_ref(),
+            sasl2_mechanisms: &self.sasl2_offered,
+            legacy_mechanisms: &self.legacy_offered,
+            cb_types: &self.cb_types,
+            inline: &inline,
+        };
+        v.extend(self.svc.modules.stream_features(&cx));
         v
     }
 
@@ -191,8 +227,8 @@ impl C2sSession {
         if matches!(self.auth, AuthState::InProgress { .. }) {
             return self.on_auth_element(el);
         }
-        if let AuthState::Done { .. } = self.auth {
-            if el.is("authenticate", ns::SASL2) || el.is("auth", ns::SASL) {
+        if let AuthState::Done = self.auth {
+            if self.svc.modules.is_sasl_start(&el) {
                 // SASL2-30 / RFC 6120 §6.4.6: no second authentication on a stream.
                 return self.stream_error(
                     StreamErrorCondition::PolicyViolation,
@@ -213,10 +249,26 @@ impl C2sSession {
                 Some("STARTTLS required"),
             );
         }
-        if el.is("authenticate", ns::SASL2) || el.is("auth", ns::SASL) {
-            return self.on_auth_start(el);
+        if let Some(profile) = self.svc.modules.sasl_profile_for(&el) {
+            return self.on_auth_start(profile, el);
         }
-        if el.ns == JABBER_CLIENT_NS && matches!(el.name.as_str(), "iq" | "message" | "presence") {
+        let is_stanza =
+            el.ns == ns::CLIENT && matches!(el.name.as_str(), "iq" | "message" | "presence");
+        let handled = self.with_modules(|m, cx| {
+            if is_stanza {
+                if el.name == "iq" {
+                    m.handle_iq(IqPhase::PreAuth, &el, cx)
+                } else {
+                    Handled::No
+                }
+            } else {
+                m.pre_auth_element(&el, cx)
+            }
+        });
+        if handled == Handled::Yes {
+            return;
+        }
+        if is_stanza {
             // RFC 6120 §4.9.3.12: stanzas before authentication.
             return self.stream_error(StreamErrorCondition::NotAuthorized, None);
         }
@@ -227,12 +279,13 @@ impl C2sSession {
     fn on_starttls(&mut self) {
         if self.tls.is_some() {
             // RFC 6120 §5.4.2.2: failure, then close the stream.
-            self.send(format!("<failure xmlns='{}'/>{STREAM_CLOSE}", ns::TLS));
+            let failure = Element::new("failure", ns::TLS).to_xml_in(ns::CLIENT);
+            self.send(format!("{failure}{STREAM_CLOSE}"));
             self.out.push(Action::Close);
             self.closed = true;
             return;
         }
-        self.send(format!("<proceed xmlns='{}'/>", ns::TLS));
+        self.send_el(&Element::new("proceed", ns::TLS));
         self.out.push(Action::StartTls);
         // Nothing sent before the handshake may be processed after it.
         self.restart(false);
@@ -270,17 +323,12 @@ impl C2sSession {
 }
 
 impl SessionCore for C2sSession {
-    fn on_connect(
-        &mut self,
-        _: SocketAddr,
-        secure: Option<&TlsInfo>,
-        _: SystemTime,
-    ) -> Vec<Action> {
+    fn on_connect(&mut self, _: SocketAddr, secure: Option<&ChannelBindings>) -> Vec<Action> {
         self.tls = secure.cloned();
         Vec::new()
     }
 
-    fn on_bytes(&mut self, data: &[u8], _: SystemTime) -> Vec<Action> {
+    fn on_bytes(&mut self, data: &[u8]) -> Vec<Action> {
         if !self.closed {
             self.parser.feed(data);
             self.pump();
@@ -288,24 +336,24 @@ impl SessionCore for C2sSession {
         self.take()
     }
 
-    fn on_tls_established(&mut self, info: &TlsInfo, _: SystemTime) -> Vec<Action> {
+    fn on_tls_established(&mut self, info: &ChannelBindings) -> Vec<Action> {
         self.tls = Some(info.clone());
         self.take()
     }
 
-    fn on_idle_timeout(&mut self, _: SystemTime) -> Vec<Action> {
+    fn on_idle_timeout(&mut self) -> Vec<Action> {
         self.stream_error(StreamErrorCondition::ConnectionTimeout, None);
         self.take()
     }
 
-    fn on_routed(&mut self, stanza: Vec<u8>, _: SystemTime) -> Vec<Action> {
+    fn on_routed(&mut self, stanza: Vec<u8>) -> Vec<Action> {
         if !self.closed && self.header_sent {
             self.send(stanza);
         }
         self.take()
     }
 
-    fn on_shutdown(&mut self, _: SystemTime) -> Vec<Action> {
+    fn on_shutdown(&mut self) -> Vec<Action> {
         self.stream_error(StreamErrorCondition::SystemShutdown, None);
         self.take()
     }

@@ -4,19 +4,17 @@
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use gatecheck_proto::sasl::{Mechanism, SaslCondition};
+use gatecheck_proto::sasl::{ChannelBindings, Mechanism, SaslCondition, TlsVersion};
 use gatecheck_proto::xml::{JABBER_CLIENT_NS, Limits, StreamEvent, StreamParser};
 use proptest::prelude::*;
 
 use super::core::{Action, SessionCore};
-use super::inline::InlineRegistry;
-use super::mechanism::*;
-use super::router::Router;
 use super::services::{C2sSettings, Services};
 use super::session::C2sSession;
-use crate::modules::bind2::Bind2;
+use crate::env::Env;
+use crate::route::NullRouter;
+use crate::sasl::mechanism::*;
 use crate::store::MemoryStore;
-use crate::tls::{TlsInfo, TlsVersion};
 
 /// PLAIN-shaped script: IR `\0alice\0good` succeeds at once; `\0alice\0more` asks one challenge
 /// `more?` whose response must be `yes`; anything else is `not-authorized`.
@@ -51,7 +49,7 @@ impl ServerMechanism for Scripted {
 struct ScriptedProvider;
 
 impl MechanismProvider for ScriptedProvider {
-    fn offered(&self, _: Option<&TlsInfo>, _: Profile) -> Vec<Mechanism> {
+    fn offered(&self, _: Option<&ChannelBindings>, _: Profile) -> Vec<Mechanism> {
         vec![Mechanism::Plain]
     }
     fn start(&self, _: Mechanism, _: &MechanismContext) -> Box<dyn ServerMechanism> {
@@ -59,19 +57,14 @@ impl MechanismProvider for ScriptedProvider {
     }
 }
 
-fn tls() -> TlsInfo {
-    TlsInfo {
-        version: TlsVersion::Tls13,
-        tls_exporter: Some([7; 32]),
-        tls_server_end_point: Some(vec![1; 32]),
-        tls_unique_available: false,
-        server_name: None,
-    }
+fn tls() -> ChannelBindings {
+    let mut t = ChannelBindings::none(TlsVersion::Tls13);
+    t.tls_exporter = Some(vec![7; 32]);
+    t.tls_server_end_point = Some(vec![1; 32]);
+    t
 }
 
 fn core(require_encryption: bool) -> C2sSession {
-    let mut inline = InlineRegistry::new();
-    inline.register(Arc::new(Bind2));
     let svc = Services {
         settings: C2sSettings {
             domain: "example.org".into(),
@@ -81,15 +74,16 @@ fn core(require_encryption: bool) -> C2sSession {
         },
         store: Arc::new(MemoryStore::new()),
         mechanisms: Arc::new(ScriptedProvider),
-        inline,
+        modules: crate::root::modules().unwrap(),
+        env: Env::deterministic(SystemTime::UNIX_EPOCH, 1),
     };
-    C2sSession::new(Arc::new(svc), Arc::new(Router::new()))
+    C2sSession::new(Arc::new(svc), Arc::new(NullRouter))
 }
 
 const HEADER: &str = "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='example.org' version='1.0'>";
 
 fn feed(c: &mut C2sSession, s: &str) -> (String, Vec<Action>) {
-    let actions = c.on_bytes(s.as_bytes(), SystemTime::UNIX_EPOCH);
+    let actions = c.on_bytes(s.as_bytes());
     let mut text = String::new();
     for a in &actions {
         if let Action::Send(b) = a {
@@ -102,11 +96,7 @@ fn feed(c: &mut C2sSession, s: &str) -> (String, Vec<Action>) {
 /// A core with TLS up (direct TLS) and the stream opened.
 fn opened() -> C2sSession {
     let mut c = core(true);
-    c.on_connect(
-        "127.0.0.1:1".parse().unwrap(),
-        Some(&tls()),
-        SystemTime::UNIX_EPOCH,
-    );
+    c.on_connect("127.0.0.1:1".parse().unwrap(), Some(&tls()));
     let (out, _) = feed(&mut c, HEADER);
     assert!(
         out.contains("<authentication xmlns='urn:xmpp:sasl:2'><mechanism>PLAIN</mechanism>"),
@@ -139,10 +129,7 @@ fn starttls_required_then_sasl2_offered() {
     );
     assert_eq!(out, "<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
     assert_eq!(actions.last(), Some(&Action::StartTls));
-    assert!(
-        c.on_tls_established(&tls(), SystemTime::UNIX_EPOCH)
-            .is_empty()
-    );
+    assert!(c.on_tls_established(&tls()).is_empty());
     let (out, _) = feed(&mut c, HEADER);
     assert!(out.contains("<sasl-channel-binding xmlns='urn:xmpp:sasl-cb:0'><channel-binding type='tls-server-end-point'/><channel-binding type='tls-exporter'/>"), "{out}");
     assert!(!out.contains("starttls"));
@@ -391,13 +378,13 @@ proptest! {
     fn arbitrary_input_never_panics(chunks in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..64), 0..6), tls_up in any::<bool>(), with_header in any::<bool>()) {
         let mut c = core(!tls_up);
         if tls_up {
-            c.on_connect("127.0.0.1:1".parse().unwrap(), Some(&tls()), SystemTime::UNIX_EPOCH);
+            c.on_connect("127.0.0.1:1".parse().unwrap(), Some(&tls()));
         }
         let mut all = String::new();
         let mut first = if with_header { HEADER.as_bytes().to_vec() } else { Vec::new() };
         first.extend(chunks.first().cloned().unwrap_or_default());
         for chunk in std::iter::once(first).chain(chunks.into_iter().skip(1)) {
-            for a in c.on_bytes(&chunk, SystemTime::UNIX_EPOCH) {
+            for a in c.on_bytes(&chunk) {
                 if let Action::Send(b) = a {
                     all.push_str(std::str::from_utf8(&b).expect("server output is UTF-8"));
                 }

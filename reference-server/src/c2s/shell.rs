@@ -7,7 +7,7 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -16,11 +16,15 @@ use tokio::time::{Instant, sleep_until, timeout};
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
 
+use gatecheck_proto::sasl::ChannelBindings;
+use gatecheck_proto::xml::StreamErrorCondition;
+
 use super::core::{Action, ConnectionContext, CoreFactory, ListenerKind, SessionCore};
 use super::limits::{ConnectionLimiter, ConnectionPermit};
 use super::router::{INBOX_CAPACITY, Router};
-use super::stream_error::{StreamCondition, render_refusal};
-use crate::tls::TlsInfo;
+use super::stream::{new_stream_id, stream_error_bytes};
+use crate::env::Env;
+use crate::tls;
 
 /// How long the shell tries to deliver a refusal or final bytes before dropping the socket.
 pub const FAREWELL_TIMEOUT: Duration = Duration::from_secs(2);
@@ -147,10 +151,12 @@ pub(crate) async fn accept_loop(
 /// and handshaking would spend the resources the limit protects.
 async fn refuse(mut stream: TcpStream, kind: ListenerKind, domain: Arc<str>) {
     if kind == ListenerKind::StartTls {
-        let bytes = render_refusal(
+        let id = new_stream_id(&Env::system());
+        let bytes = stream_error_bytes(
             &domain,
-            StreamCondition::PolicyViolation,
-            "Too many connections",
+            Some(&id),
+            StreamErrorCondition::PolicyViolation,
+            Some("Too many connections"),
         );
         let _ = timeout(FAREWELL_TIMEOUT, async {
             stream.write_all(&bytes).await?;
@@ -177,13 +183,13 @@ async fn connection(
 async fn handshake(
     stream: TcpStream,
     shared: &Shared,
-) -> Result<(Box<TlsStream<TcpStream>>, TlsInfo), Outcome> {
+) -> Result<(Box<TlsStream<TcpStream>>, ChannelBindings), Outcome> {
     let tls = match timeout(shared.handshake_timeout, shared.acceptor.accept(stream)).await {
         Err(_) => return Err(Outcome::HandshakeTimeout),
         Ok(Err(e)) => return Err(Outcome::HandshakeFailed(e.to_string())),
         Ok(Ok(t)) => t,
     };
-    let info = TlsInfo::from_connection(tls.get_ref().1, shared.end_point.as_deref())
+    let info = tls::channel_bindings(tls.get_ref().1, shared.end_point.as_deref())
         .ok_or_else(|| Outcome::HandshakeFailed("no protocol version negotiated".into()))?;
     Ok((Box::new(tls), info))
 }
@@ -251,7 +257,7 @@ impl Conn<'_> {
                     };
                     let (tls, info) = handshake(tcp, self.shared).await?;
                     self.transport = Some(Transport::Tls(tls));
-                    pending.extend(core.on_tls_established(&info, SystemTime::now()));
+                    pending.extend(core.on_tls_established(&info));
                 }
             }
         }
@@ -322,9 +328,7 @@ async fn run(
     let mut shutdown = shared.shutdown.clone();
     let mut buf = vec![0u8; shared.read_size];
     let mut deadline = Instant::now() + shared.idle_timeout;
-    let mut pending: VecDeque<Action> = core
-        .on_connect(peer, info.as_ref(), SystemTime::now())
-        .into();
+    let mut pending: VecDeque<Action> = core.on_connect(peer, info.as_ref()).into();
     loop {
         match conn
             .process(core.as_mut(), std::mem::take(&mut pending))
@@ -346,11 +350,11 @@ async fn run(
         tokio::select! {
             biased;
             _ = stopped(&mut shutdown) => {
-                let last = core.on_shutdown(SystemTime::now());
+                let last = core.on_shutdown();
                 return conn.finish(last, Outcome::Shutdown).await;
             }
             _ = sleep_until(deadline), if !conn.authenticated => {
-                let last = core.on_idle_timeout(SystemTime::now());
+                let last = core.on_idle_timeout();
                 return conn.finish(last, Outcome::IdleTimeout).await;
             }
             read = transport.read(&mut buf) => match read {
@@ -358,12 +362,12 @@ async fn run(
                 Ok(n) => {
                     deadline = Instant::now() + shared.idle_timeout;
                     let data = buf.get(..n).unwrap_or_default();
-                    pending.extend(core.on_bytes(data, SystemTime::now()));
+                    pending.extend(core.on_bytes(data));
                 }
                 Err(e) => return Outcome::Io(e.to_string()),
             },
             Some(stanza) = routed.recv() => {
-                pending.extend(core.on_routed(stanza, SystemTime::now()));
+                pending.extend(core.on_routed(stanza));
             }
         }
     }

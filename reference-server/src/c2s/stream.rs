@@ -2,9 +2,11 @@
 //! header, writing ours, and rendering stream errors. Kept apart from the session state machine so
 //! the header rules can be tested on their own.
 
-use gatecheck_proto::xml::{
-    JABBER_CLIENT_NS, STREAM_CLOSE, StreamErrorCondition, StreamHeader, stream_error_xml,
-};
+use gatecheck_proto::ns;
+use gatecheck_proto::xml::{STREAM_CLOSE, StreamErrorCondition, StreamHeader, stream_error_xml};
+
+use crate::env::Env;
+use crate::module::domain_of;
 
 /// Why a client's stream header cannot be accepted; each maps to the RFC 6120 §4.9.3 condition.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -36,18 +38,10 @@ impl HeaderError {
     }
 }
 
-/// The domain part of a JID string (between an optional `local@` and an optional `/resource`),
-/// lower-cased for comparison. Domains are case-insensitive (RFC 7622 §3.2).
-pub fn domain_of(jid: &str) -> String {
-    let no_res = jid.split_once('/').map_or(jid, |(b, _)| b);
-    let domain = no_res.rsplit_once('@').map_or(no_res, |(_, d)| d);
-    domain.trim_end_matches('.').to_ascii_lowercase()
-}
-
 /// Checks a client header against RFC 6120 §4.7 for a server of `domain`. Returns the validated
 /// `from` hint (a bare JID string) if the client sent one.
 pub fn validate_header(h: &StreamHeader, domain: &str) -> Result<Option<String>, HeaderError> {
-    if h.default_ns != JABBER_CLIENT_NS {
+    if h.default_ns != ns::CLIENT {
         return Err(HeaderError::Namespace(h.default_ns.clone()));
     }
     match &h.to {
@@ -76,7 +70,7 @@ pub fn validate_header(h: &StreamHeader, domain: &str) -> Result<Option<String>,
 /// Our response header: fresh `id`, `from` = our domain, `to` echoing the client's `from` when it
 /// sent one (RFC 6120 §4.7.2), version 1.0.
 pub fn response_header(domain: &str, id: &str, client_from: Option<&str>) -> String {
-    let mut h = StreamHeader::new(JABBER_CLIENT_NS);
+    let mut h = StreamHeader::new(ns::CLIENT);
     h.from = Some(domain.to_owned());
     h.id = Some(id.to_owned());
     h.to = client_from.map(str::to_owned);
@@ -84,21 +78,25 @@ pub fn response_header(domain: &str, id: &str, client_from: Option<&str>) -> Str
     h.to_opening_xml(true)
 }
 
-/// A stream error followed by the closing tag. When `header_sent` is false our header is written
-/// first, as RFC 6120 §4.9.1.1 requires even when the client's header was the problem.
+/// A fresh stream id: 16 bytes from the injected RNG, hex. RFC 6120 §4.7.3 wants it
+/// unpredictable, which the shell's OS RNG provides; tests pass a seeded one.
+pub fn new_stream_id(env: &Env) -> String {
+    env.random_hex(16)
+}
+
+/// A stream error followed by the closing tag, rendered with proto's one stream-error shape.
+/// `header_id` is `Some(fresh id)` when our header has not been sent yet: it is written first, as
+/// RFC 6120 §4.9.1.1 requires even when the client's header was the problem. The shell's own
+/// refusals (connection limits) use this too.
 pub fn stream_error_bytes(
     domain: &str,
-    header_sent: bool,
+    header_id: Option<&str>,
     condition: StreamErrorCondition,
     text: Option<&str>,
 ) -> Vec<u8> {
     let mut out = String::new();
-    if !header_sent {
-        out.push_str(&response_header(
-            domain,
-            &super::stream_error::new_stream_id(),
-            None,
-        ));
+    if let Some(id) = header_id {
+        out.push_str(&response_header(domain, id, None));
     }
     out.push_str(&stream_error_xml(condition, text));
     out.push_str(STREAM_CLOSE);
@@ -110,7 +108,7 @@ mod tests {
     use super::*;
 
     fn header(to: Option<&str>, version: Option<&str>, from: Option<&str>) -> StreamHeader {
-        let mut h = StreamHeader::new(JABBER_CLIENT_NS);
+        let mut h = StreamHeader::new(ns::CLIENT);
         h.to = to.map(Into::into);
         h.version = version.map(Into::into);
         h.from = from.map(Into::into);
@@ -164,7 +162,7 @@ mod tests {
             );
         }
         let mut h = header(Some("example.org"), Some("1.0"), None);
-        h.default_ns = "jabber:server".into();
+        h.default_ns = ns::SERVER.into();
         assert_eq!(
             validate_header(&h, "example.org").unwrap_err().condition(),
             StreamErrorCondition::InvalidNamespace
@@ -175,14 +173,14 @@ mod tests {
     fn error_bytes_carry_header_when_needed() {
         let s = String::from_utf8(stream_error_bytes(
             "example.org",
-            false,
+            Some("1"),
             StreamErrorCondition::HostUnknown,
             None,
         ))
         .unwrap();
         assert!(s.starts_with("<?xml"));
         assert!(s.contains("from='example.org'"));
-        assert!(s.contains("<host-unknown xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>"));
+        assert!(s.contains(&format!("<host-unknown xmlns='{}'/>", ns::STREAM_ERRORS)));
         assert!(s.ends_with("</stream:stream>"));
     }
 }

@@ -2,50 +2,64 @@
 //! inside `<inline/>`; a `<bind/>` request in `<authenticate/>` binds `tag.<random>` at success
 //! time and answers `<bound/>`, so the authorization identifier becomes the full JID (SASL2-19).
 
+use gatecheck_proto::ns;
 use gatecheck_proto::xml::Element;
 
 use super::resource;
-use crate::c2s::inline::{InlineFeature, SuccessContext};
-use crate::c2s::ns;
+use crate::module::{Module, SuccessContext};
 
 /// The Bind 2 inline feature. It advertises no per-session sub-features yet (no XEP-0198,
 /// carbons or CSI on this server), so its own `<inline/>` is empty.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Bind2;
 
-impl InlineFeature for Bind2 {
-    fn advertise(&self) -> Element {
-        Element::new("bind", ns::BIND2).with_child(Element::new("inline", ns::BIND2))
+impl Module for Bind2 {
+    fn name(&self) -> &'static str {
+        "bind2"
     }
 
-    fn handles(&self, request: &Element) -> bool {
+    fn inline_advertisement(&self) -> Option<Element> {
+        Some(Element::new("bind", ns::BIND2).with_child(Element::new("inline", ns::BIND2)))
+    }
+
+    fn handles_inline(&self, request: &Element) -> bool {
         request.is("bind", ns::BIND2)
     }
 
-    fn on_success(&self, request: &Element, ctx: &mut SuccessContext) -> Vec<Element> {
+    fn on_inline_success(&self, request: &Element, cx: &mut SuccessContext<'_>) -> Vec<Element> {
         let tag = request.child("tag", ns::BIND2).map(|t| t.text());
-        ctx.resource = Some(resource::generate(tag.as_deref()));
+        cx.resource = Some(resource::generate(tag.as_deref(), cx.env));
         vec![Element::new("bound", ns::BIND2)]
+    }
+
+    fn disco_features(&self) -> &'static [&'static str] {
+        &[ns::BIND2]
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::env::Env;
+    use crate::store::MemoryStore;
 
     #[test]
     fn binds_tagged_resource() {
+        let env = Env::deterministic(std::time::SystemTime::UNIX_EPOCH, 3);
+        let store = MemoryStore::new();
         let req = Element::new("bind", ns::BIND2)
             .with_child(Element::new("tag", ns::BIND2).with_text("App"));
-        assert!(Bind2.handles(&req));
-        assert!(!Bind2.handles(&Element::new("bind", ns::BIND)));
+        assert!(Bind2.handles_inline(&req));
+        assert!(!Bind2.handles_inline(&Element::new("bind", ns::BIND)));
         let mut ctx = SuccessContext {
             username: "u".into(),
             domain: "d".into(),
             user_agent_id: Some("d4565fa7-4d72-4749-b3d3-740edbf87770".into()),
             resource: None,
+            env: &env,
+            store: &store,
         };
-        let out = Bind2.on_success(&req, &mut ctx);
+        let out = Bind2.on_inline_success(&req, &mut ctx);
         assert_eq!(out, vec![Element::new("bound", ns::BIND2)]);
         let jid = ctx.authorization_identifier();
         assert!(jid.starts_with("u@d/App."), "{jid}");

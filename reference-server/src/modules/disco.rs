@@ -1,21 +1,16 @@
-//! XEP-0030 service discovery for the server (identity server/im) and the own bare account JID
-//! (identity account/registered). Items are empty: we host no components.
+//! XEP-0030 service discovery for the server (identity server/im, every registered module's
+//! features) and the own bare account JID (identity account/registered). Items are empty: we host
+//! no components.
 
+use gatecheck_proto::ns;
 use gatecheck_proto::xml::Element;
 
-use super::reply;
-use crate::c2s::ns;
-use crate::c2s::session::C2sSession;
+use crate::module::reply;
+use crate::module::{Handled, Module, ModuleContext};
 
-/// Features the server itself implements, sorted (XEP-0030 §3.1 lists are sets).
-pub const SERVER_FEATURES: &[&str] = &[
-    ns::DISCO_INFO,
-    ns::DISCO_ITEMS,
-    "jabber:iq:roster",
-    "urn:xmpp:bind:0",
-    "urn:xmpp:ping",
-    "urn:xmpp:sasl:2",
-];
+/// The disco module.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Disco;
 
 fn info(category: &str, kind: &str, features: &[&str], node: Option<&str>) -> Element {
     let mut q = Element::new("query", ns::DISCO_INFO);
@@ -33,28 +28,45 @@ fn info(category: &str, kind: &str, features: &[&str], node: Option<&str>) -> El
     q
 }
 
-/// Answers disco#info/#items gets addressed to the server or the own bare JID.
-pub(crate) fn handle(s: &mut C2sSession, el: &Element, from: &str) -> bool {
-    if el.attr("type") != Some("get") {
-        return false;
+impl Module for Disco {
+    fn name(&self) -> &'static str {
+        "disco"
     }
-    let to = el.attr("to");
-    let on_server = to.is_none_or(|t| t == s.domain());
-    if let Some(q) = el.child("query", ns::DISCO_INFO) {
-        let node = q.attr("node");
-        let payload = if on_server {
-            info("server", "im", SERVER_FEATURES, node)
-        } else {
-            info("account", "registered", &[ns::DISCO_INFO], node)
+
+    fn iq_namespaces(&self) -> &'static [&'static str] {
+        &[ns::DISCO_INFO, ns::DISCO_ITEMS]
+    }
+
+    /// Answers disco#info/#items gets addressed to the server or the own bare JID.
+    fn handle_iq(&self, el: &Element, cx: &mut ModuleContext<'_>) -> Handled {
+        let Some(from) = cx.identity().full_jid() else {
+            return Handled::No;
         };
-        let r = reply::iq_result(el, to, from, Some(payload));
-        s.send_stanza(&r);
-        return true;
+        if el.attr("type") != Some("get") {
+            return Handled::No;
+        }
+        let to = el.attr("to");
+        let on_server = to.is_none_or(|t| t == cx.domain());
+        if let Some(q) = el.child("query", ns::DISCO_INFO) {
+            let node = q.attr("node");
+            let payload = if on_server {
+                info("server", "im", cx.server_features, node)
+            } else {
+                info("account", "registered", &[ns::DISCO_INFO], node)
+            };
+            let r = reply::iq_result(el, to, &from, Some(payload));
+            cx.send(&r);
+            return Handled::Yes;
+        }
+        if el.child("query", ns::DISCO_ITEMS).is_some() {
+            let r = reply::iq_result(el, to, &from, Some(Element::new("query", ns::DISCO_ITEMS)));
+            cx.send(&r);
+            return Handled::Yes;
+        }
+        Handled::No
     }
-    if el.child("query", ns::DISCO_ITEMS).is_some() {
-        let r = reply::iq_result(el, to, from, Some(Element::new("query", ns::DISCO_ITEMS)));
-        s.send_stanza(&r);
-        return true;
+
+    fn disco_features(&self) -> &'static [&'static str] {
+        &[ns::DISCO_INFO, ns::DISCO_ITEMS]
     }
-    false
 }

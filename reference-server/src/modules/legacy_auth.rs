@@ -1,13 +1,91 @@
-//! RFC 6120 §6 SASL wire elements (the "legacy" profile ordinary clients use): `<auth/>`
-//! parsing and `<challenge/>`/`<success/>`/`<failure/>` rendering, all in
+//! RFC 6120 §6 SASL (the "legacy" profile ordinary clients use) as a module: the `<mechanisms/>`
+//! feature, `<auth/>` parsing and `<challenge/>`/`<success/>`/`<failure/>` rendering, all in
 //! `urn:ietf:params:xml:ns:xmpp-sasl`. Sequencing lives in the session core.
 
+use gatecheck_proto::ns;
 use gatecheck_proto::sasl::Mechanism;
 use gatecheck_proto::xml::Element;
 
 use super::{payload, sasl_common};
-use crate::c2s::mechanism::MechanismFailure;
-use crate::c2s::ns;
+use crate::module::{FeatureContext, Module, StreamPhase};
+use crate::sasl::mechanism::{MechanismFailure, Profile};
+use crate::sasl::profile::{AuthStart, SaslProfile};
+
+/// The legacy SASL module.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct LegacyAuth;
+
+impl Module for LegacyAuth {
+    fn name(&self) -> &'static str {
+        "legacy-sasl"
+    }
+
+    fn stream_features(&self, cx: &FeatureContext<'_>) -> Vec<Element> {
+        if matches!(cx.phase, StreamPhase::PostAuth { .. }) {
+            return Vec::new();
+        }
+        mechanisms(cx.legacy_mechanisms).into_iter().collect()
+    }
+
+    fn sasl_profile(&self) -> Option<&dyn SaslProfile> {
+        Some(self)
+    }
+}
+
+impl SaslProfile for LegacyAuth {
+    fn kind(&self) -> Profile {
+        Profile::Legacy
+    }
+
+    fn namespace(&self) -> &'static str {
+        ns::SASL
+    }
+
+    fn start_name(&self) -> &'static str {
+        "auth"
+    }
+
+    fn parse_start(
+        &self,
+        el: &Element,
+        advertised: &[Mechanism],
+    ) -> Result<AuthStart, MechanismFailure> {
+        parse_auth(el, advertised).map(|r| AuthStart {
+            mechanism: r.mechanism,
+            initial_response: r.initial_response,
+            user_agent_id: None,
+            inline_requests: Vec::new(),
+        })
+    }
+
+    fn decode_response(&self, text: &str) -> Result<Option<Vec<u8>>, MechanismFailure> {
+        decode_optional(text)
+    }
+
+    fn challenge(&self, data: &[u8]) -> Element {
+        challenge(data)
+    }
+
+    fn success(&self, additional: Option<&[u8]>, _: &str, _: Vec<Element>) -> Element {
+        success(additional)
+    }
+
+    fn failure(&self, f: &MechanismFailure) -> Element {
+        failure(f)
+    }
+}
+
+/// RFC 6120 §6.4.1 `<mechanisms/>`; `None` when no mechanism is usable (never an empty list).
+pub fn mechanisms(mechs: &[Mechanism]) -> Option<Element> {
+    if mechs.is_empty() {
+        return None;
+    }
+    let mut e = Element::new("mechanisms", ns::SASL);
+    for m in mechs {
+        e = e.with_child(Element::new("mechanism", ns::SASL).with_text(m.name()));
+    }
+    Some(e)
+}
 
 /// A checked `<auth/>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,7 +153,7 @@ mod tests {
 
     #[test]
     fn auth_forms() {
-        let ns = "xmlns='urn:ietf:params:xml:ns:xmpp-sasl'";
+        let ns = format!("xmlns='{}'", ns::SASL);
         assert_eq!(
             parse(&format!("<auth {ns} mechanism='PLAIN'/>"))
                 .unwrap()
@@ -116,15 +194,15 @@ mod tests {
     fn renders() {
         assert_eq!(
             challenge(b"").to_xml(),
-            "<challenge xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>=</challenge>"
+            format!("<challenge xmlns='{}'>=</challenge>", ns::SASL)
         );
         assert_eq!(
             success(None).to_xml(),
-            "<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>"
+            format!("<success xmlns='{}'/>", ns::SASL)
         );
         assert_eq!(
             failure(&MechanismFailure::new(SaslCondition::Aborted)).to_xml(),
-            "<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><aborted/></failure>"
+            format!("<failure xmlns='{}'><aborted/></failure>", ns::SASL)
         );
     }
 }

@@ -9,7 +9,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use gatecheck_proto::sasl::SaslCondition;
 
-use crate::c2s::mechanism::MechanismFailure;
+use crate::sasl::mechanism::MechanismFailure;
 
 /// Largest decoded SASL payload accepted; real SCRAM/PLAIN/HT messages are a few hundred bytes.
 /// Larger is `malformed-request`, so a client cannot make a mechanism parse megabytes.

@@ -1,17 +1,38 @@
 //! XEP-0199 ping to the server or the own account: an empty result.
 
+use gatecheck_proto::ns;
 use gatecheck_proto::xml::Element;
 
-use super::reply;
-use crate::c2s::ns;
-use crate::c2s::session::C2sSession;
+use crate::module::reply;
+use crate::module::{Handled, Module, ModuleContext};
 
-/// Answers `<iq type='get'><ping xmlns='urn:xmpp:ping'/></iq>`; returns whether it did.
-pub(crate) fn handle(s: &mut C2sSession, el: &Element, from: &str) -> bool {
-    if el.attr("type") != Some("get") || el.child("ping", ns::PING).is_none() {
-        return false;
+/// The ping module.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Ping;
+
+impl Module for Ping {
+    fn name(&self) -> &'static str {
+        "ping"
     }
-    let r = reply::iq_result(el, el.attr("to"), from, None);
-    s.send_stanza(&r);
-    true
+
+    fn iq_namespaces(&self) -> &'static [&'static str] {
+        &[ns::PING]
+    }
+
+    /// Answers `<iq type='get'><ping xmlns='urn:xmpp:ping'/></iq>`.
+    fn handle_iq(&self, el: &Element, cx: &mut ModuleContext<'_>) -> Handled {
+        let Some(from) = cx.identity().full_jid() else {
+            return Handled::No;
+        };
+        if el.attr("type") != Some("get") || el.child("ping", ns::PING).is_none() {
+            return Handled::No;
+        }
+        let r = reply::iq_result(el, el.attr("to"), &from, None);
+        cx.send(&r);
+        Handled::Yes
+    }
+
+    fn disco_features(&self) -> &'static [&'static str] {
+        &[ns::PING]
+    }
 }

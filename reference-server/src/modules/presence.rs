@@ -3,13 +3,32 @@
 //! accounts (§3, the state transitions of Appendix A, without pending-in storage and without
 //! presence probes: enough for invite-driven mutual subscriptions).
 
-use gatecheck_proto::xml::{Element, JABBER_CLIENT_NS};
+use gatecheck_proto::ns;
+use gatecheck_proto::xml::Element;
 
-use super::dispatch::deliver;
 use super::roster;
-use crate::c2s::session::C2sSession;
-use crate::c2s::stream::domain_of;
+use crate::module::{Handled, Module, ModuleContext, domain_of};
 use crate::store::{RosterItem, Store, Subscription};
+
+/// The presence module: takes every `<presence/>` of a bound stream.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Presence;
+
+impl Module for Presence {
+    fn name(&self) -> &'static str {
+        "presence"
+    }
+
+    fn handle_stanza(&self, stanza: &Element, cx: &mut ModuleContext<'_>) -> Handled {
+        if stanza.name != "presence" {
+            return Handled::No;
+        }
+        if let Some(from) = cx.identity().full_jid() {
+            handle(cx, stanza.clone(), &from);
+        }
+        Handled::Yes
+    }
+}
 
 /// Loads (or starts) `user`'s roster item for `contact`, applies `change`, stores it if it changed,
 /// and returns it then. Store failures are swallowed: presence has no error path to the client.
@@ -59,27 +78,27 @@ fn with_from(sub: Subscription, on: bool) -> Subscription {
 }
 
 /// Handles a presence stanza from the bound full JID `from`.
-pub(crate) fn handle(s: &mut C2sSession, el: Element, from: &str) {
+fn handle(s: &mut ModuleContext<'_>, el: Element, from: &str) {
     let kind = el.attr("type").unwrap_or_default().to_owned();
     match (el.attr("to").map(str::to_lowercase), kind.as_str()) {
         (None, "" | "unavailable") => broadcast(s, el, from),
         (Some(to), "subscribe" | "subscribed" | "unsubscribe" | "unsubscribed") => {
             subscription(s, el, &to, &kind)
         }
-        (Some(_), "" | "unavailable" | "probe") => deliver(s, el, from),
+        (Some(_), "" | "unavailable" | "probe") => s.deliver(el, from),
         _ => {} // RFC 6121 §4.7.1: unknown types and errors to us are ignored.
     }
 }
 
-fn broadcast(s: &mut C2sSession, mut el: Element, from: &str) {
-    let (Some(user), Some(bare)) = (s.username().map(str::to_owned), s.bare_jid()) else {
+fn broadcast(s: &mut ModuleContext<'_>, mut el: Element, from: &str) {
+    let (Some(user), Some(bare)) = (s.identity().username.clone(), s.identity().bare_jid()) else {
         return;
     };
     el.attrs
         .retain(|a| !(a.ns.is_empty() && matches!(a.name.as_str(), "from" | "to")));
     let el = el.with_attr("from", from);
     let mut targets = s.router.resources_of(&bare);
-    if let Ok(items) = s.svc.store.roster_get(&user) {
+    if let Ok(items) = s.store.roster_get(&user) {
         for i in items
             .iter()
             .filter(|i| matches!(i.subscription, Subscription::From | Subscription::Both))
@@ -91,23 +110,21 @@ fn broadcast(s: &mut C2sSession, mut el: Element, from: &str) {
         let stanza = el.clone().with_attr("to", t.as_str());
         let _ = s
             .router
-            .route(&t, stanza.to_xml_in(JABBER_CLIENT_NS).into_bytes());
+            .route(&t, stanza.to_xml_in(ns::CLIENT).into_bytes());
     }
 }
 
-fn subscription(s: &mut C2sSession, el: Element, to: &str, kind: &str) {
-    let (Some(user), Some(bare)) = (s.username().map(str::to_owned), s.bare_jid()) else {
+fn subscription(s: &mut ModuleContext<'_>, el: Element, to: &str, kind: &str) {
+    let (Some(user), Some(bare)) = (s.identity().username.clone(), s.identity().bare_jid()) else {
         return;
     };
     let contact = to.split_once('/').map_or(to, |(b, _)| b).to_owned();
-    let domain = s.domain();
-    if domain_of(&contact) != domain || contact == bare {
+    if domain_of(&contact) != s.domain() || contact == bare {
         return; // No federation; self-subscription is implicit (RFC 6121 §3.1.1 note).
     }
-    let store = s.svc.store.clone();
-    let router = s.router.clone();
+    let (store, router, env) = (s.store, s.router, s.env);
     // Outbound side: the user's roster item for the contact (RFC 6121 §3.1.2, §3.2.2, §3.3.2, §3.4.2).
-    let mine = update(store.as_ref(), &user, &contact, |i| match kind {
+    let mine = update(store, &user, &contact, |i| match kind {
         "subscribe" => i.ask = !matches!(i.subscription, Subscription::To | Subscription::Both),
         "subscribed" => i.subscription = with_from(i.subscription, true),
         "unsubscribe" => {
@@ -117,7 +134,7 @@ fn subscription(s: &mut C2sSession, el: Element, to: &str, kind: &str) {
         _ => i.subscription = with_from(i.subscription, false),
     });
     if let Some(i) = mine {
-        roster::push(router.as_ref(), &bare, roster::item_element(&i));
+        roster::push(router, env, &bare, roster::item_element(&i));
     }
     // Inbound side: the contact's roster item for the user, if the contact is a local account.
     let Some(contact_user) = contact.split_once('@').map(|(u, _)| u.to_owned()) else {
@@ -126,7 +143,7 @@ fn subscription(s: &mut C2sSession, el: Element, to: &str, kind: &str) {
     if !matches!(store.get_account(&contact_user), Ok(Some(_))) {
         return;
     }
-    let theirs = update(store.as_ref(), &contact_user, &bare, |i| match kind {
+    let theirs = update(store, &contact_user, &bare, |i| match kind {
         "subscribe" => {}
         "subscribed" => {
             if i.ask {
@@ -141,7 +158,7 @@ fn subscription(s: &mut C2sSession, el: Element, to: &str, kind: &str) {
         }
     });
     if let Some(i) = theirs {
-        roster::push(router.as_ref(), &contact, roster::item_element(&i));
+        roster::push(router, env, &contact, roster::item_element(&i));
     }
     // Deliver the stanza itself from the user's bare JID (RFC 6121 §3.1.3: stamped bare).
     let mut out = el;
@@ -150,7 +167,7 @@ fn subscription(s: &mut C2sSession, el: Element, to: &str, kind: &str) {
     let out = out
         .with_attr("to", contact.as_str())
         .with_attr("from", bare.as_str());
-    let bytes = out.to_xml_in(JABBER_CLIENT_NS).into_bytes();
+    let bytes = out.to_xml_in(ns::CLIENT).into_bytes();
     for r in router.resources_of(&contact) {
         let _ = router.route(&r, bytes.clone());
     }

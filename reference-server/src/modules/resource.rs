@@ -4,15 +4,12 @@
 /// allows 1023 bytes, but long resources only bloat every stanza.
 pub const MAX_PREFIX: usize = 64;
 
+use crate::env::Env;
+
 /// 8 random bytes in hex: unpredictable, so a resource never leaks anything about the client
 /// (SASL2-39: never the user-agent id).
-pub fn random_suffix() -> String {
-    let mut b = [0u8; 8];
-    // On RNG failure, fall back to the stream-id generator's own randomness path.
-    if getrandom::fill(&mut b).is_err() {
-        return crate::c2s::stream_error::new_stream_id();
-    }
-    b.iter().map(|x| format!("{x:02x}")).collect()
+pub fn random_suffix(env: &Env) -> String {
+    env.random_hex(8)
 }
 
 /// Whether a client-supplied resource prefix is acceptable as-is: non-empty, bounded, and free of
@@ -24,10 +21,10 @@ pub fn acceptable(s: &str) -> bool {
 }
 
 /// `prefix.<random>` when the prefix is acceptable, else just `<random>`.
-pub fn generate(prefix: Option<&str>) -> String {
+pub fn generate(prefix: Option<&str>, env: &Env) -> String {
     match prefix {
-        Some(p) if acceptable(p) => format!("{p}.{}", random_suffix()),
-        _ => random_suffix(),
+        Some(p) if acceptable(p) => format!("{p}.{}", random_suffix(env)),
+        _ => random_suffix(env),
     }
 }
 
@@ -37,10 +34,11 @@ mod tests {
 
     #[test]
     fn generates() {
-        let r = generate(Some("Conv"));
+        let env = Env::deterministic(std::time::SystemTime::UNIX_EPOCH, 9);
+        let r = generate(Some("Conv"), &env);
         assert!(r.starts_with("Conv.") && r.len() == 5 + 16, "{r}");
-        assert_ne!(generate(None), generate(None));
-        assert!(!generate(Some("a b")).contains(' '));
+        assert_ne!(generate(None, &env), generate(None, &env));
+        assert!(!generate(Some("a b"), &env).contains(' '));
         assert!(!acceptable(&"x".repeat(MAX_PREFIX + 1)));
     }
 }

@@ -1,13 +1,41 @@
 //! RFC 6121 §2 roster management: get, set and remove, with roster pushes (§2.1.6) to every bound
 //! resource of the account through the router. Roster versioning (§2.6) is not offered.
 
-use gatecheck_proto::xml::{Element, JABBER_CLIENT_NS};
+use gatecheck_proto::ns;
+use gatecheck_proto::xml::Element;
 
-use super::reply::{self, StanzaCondition};
 use super::resource::random_suffix;
-use crate::c2s::ns;
-use crate::c2s::session::C2sSession;
+use crate::env::Env;
+use crate::module::reply::{self, StanzaCondition};
+use crate::module::{Handled, Module, ModuleContext};
+use crate::route::StanzaRouter;
 use crate::store::{RosterItem, Store, Subscription};
+
+/// The roster module.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Roster;
+
+impl Module for Roster {
+    fn name(&self) -> &'static str {
+        "roster"
+    }
+
+    fn iq_namespaces(&self) -> &'static [&'static str] {
+        &[ns::ROSTER]
+    }
+
+    fn handle_iq(&self, el: &Element, cx: &mut ModuleContext<'_>) -> Handled {
+        if handle(el, cx) {
+            Handled::Yes
+        } else {
+            Handled::No
+        }
+    }
+
+    fn disco_features(&self) -> &'static [&'static str] {
+        &[ns::ROSTER]
+    }
+}
 
 /// Largest roster item name and group name we store, in bytes.
 pub const MAX_NAME: usize = 1024;
@@ -32,15 +60,15 @@ pub fn item_element(i: &RosterItem) -> Element {
 }
 
 /// Pushes `item` (RFC 6121 §2.1.6) to every bound resource of `user@domain` via `router`.
-pub fn push(router: &dyn crate::c2s::router::StanzaRouter, bare: &str, item: Element) {
+pub fn push(router: &dyn StanzaRouter, env: &Env, bare: &str, item: Element) {
     for full in router.resources_of(bare) {
-        let iq = Element::new("iq", JABBER_CLIENT_NS)
+        let iq = Element::new("iq", ns::CLIENT)
             .with_attr("type", "set")
-            .with_attr("id", format!("push-{}", random_suffix()))
+            .with_attr("id", format!("push-{}", random_suffix(env)))
             .with_attr("to", full.as_str())
             .with_child(Element::new("query", ns::ROSTER).with_child(item.clone()));
         // A full or vanished inbox only loses a push; the client re-fetches on reconnect.
-        let _ = router.route(&full, iq.to_xml_in(JABBER_CLIENT_NS).into_bytes());
+        let _ = router.route(&full, iq.to_xml_in(ns::CLIENT).into_bytes());
     }
 }
 
@@ -113,17 +141,20 @@ fn set(
 }
 
 /// Answers roster get/set IQs; returns whether it did.
-pub(crate) fn handle(s: &mut C2sSession, el: &Element, from: &str) -> bool {
+fn handle(el: &Element, cx: &mut ModuleContext<'_>) -> bool {
     let Some(q) = el.child("query", ns::ROSTER) else {
         return false;
     };
-    let (Some(user), Some(bare)) = (s.username().map(str::to_owned), s.bare_jid()) else {
+    let id = cx.identity();
+    let (Some(user), Some(bare), Some(from)) = (id.username.clone(), id.bare_jid(), id.full_jid())
+    else {
         return false;
     };
+    let from = from.as_str();
     if el.attr("to").is_some_and(|t| t.to_lowercase() != bare) {
         return false; // Roster of the server or another account: not ours to serve.
     }
-    let store = s.svc.store.clone();
+    let store = cx.store;
     let outcome = match el.attr("type") {
         Some("get") => store
             .roster_get(&user)
@@ -151,7 +182,7 @@ pub(crate) fn handle(s: &mut C2sSession, el: &Element, from: &str) -> bool {
                     Err(_) => Err(StanzaCondition::InternalServerError),
                 }
             } else {
-                set(store.as_ref(), &user, &item, &jid).map(|i| (None, Some(item_element(&i))))
+                set(store, &user, &item, &jid).map(|i| (None, Some(item_element(&i))))
             }
         }),
         _ => return false,
@@ -159,14 +190,14 @@ pub(crate) fn handle(s: &mut C2sSession, el: &Element, from: &str) -> bool {
     match outcome {
         Ok((payload, pushed)) => {
             let r = reply::iq_result(el, None, from, payload);
-            s.send_stanza(&r);
+            cx.send(&r);
             if let Some(p) = pushed {
-                push(s.router.as_ref(), &bare, p);
+                push(cx.router, cx.env, &bare, p);
             }
         }
         Err(cond) => {
             let e = reply::error(el, None, from, cond);
-            s.send_stanza(&e);
+            cx.send(&e);
         }
     }
     true

@@ -1,25 +1,116 @@
-//! XEP-0388 SASL2 wire elements: parsing `<authenticate/>` into a checked request and rendering
-//! `<challenge/>`, `<success/>` and `<failure/>`. The state machine that sequences them lives in
-//! the session core; this module only knows the element shapes.
+//! XEP-0388 SASL2 as a module: the `<authentication/>` feature (with every module's inline
+//! advertisements) and XEP-0440 `<sasl-channel-binding/>`, parsing `<authenticate/>` into a checked
+//! request, and rendering `<challenge/>`, `<success/>` and `<failure/>`. The state machine that
+//! sequences them lives in the session core; this module only knows the element shapes.
 
-use gatecheck_proto::sasl::{Mechanism, SaslCondition};
+use gatecheck_proto::ns;
+use gatecheck_proto::sasl::{ChannelBindingType, Mechanism, SaslCondition};
 use gatecheck_proto::xml::Element;
 
 use super::{payload, sasl_common};
-use crate::c2s::mechanism::MechanismFailure;
-use crate::c2s::ns;
+use crate::module::{FeatureContext, Module, StreamPhase};
+use crate::sasl::mechanism::{MechanismFailure, Profile};
+use crate::sasl::profile::{AuthStart, SaslProfile};
 
-/// A syntactically valid `<authenticate/>` naming an advertised mechanism.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AuthenticateRequest {
-    /// The mechanism to run.
-    pub mechanism: Mechanism,
-    /// Decoded `<initial-response/>`: `None` when absent, empty when the element is empty (SASL2-15).
-    pub initial_response: Option<Vec<u8>>,
-    /// `<user-agent id>`, validated as a UUID v4 and lower-cased.
-    pub user_agent_id: Option<String>,
-    /// Foreign-namespace children: inline feature requests, processed only after success.
-    pub inline_requests: Vec<Element>,
+/// The SASL2 module.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Sasl2;
+
+impl Module for Sasl2 {
+    fn name(&self) -> &'static str {
+        "sasl2"
+    }
+
+    fn stream_features(&self, cx: &FeatureContext<'_>) -> Vec<Element> {
+        if matches!(cx.phase, StreamPhase::PostAuth { .. }) {
+            return Vec::new();
+        }
+        let mut v: Vec<Element> = authentication(cx.sasl2_mechanisms, cx.inline)
+            .into_iter()
+            .collect();
+        if cx.tls.is_some() {
+            v.extend(channel_binding(cx.cb_types));
+        }
+        v
+    }
+
+    fn sasl_profile(&self) -> Option<&dyn SaslProfile> {
+        Some(self)
+    }
+
+    fn disco_features(&self) -> &'static [&'static str] {
+        &[ns::SASL2]
+    }
+}
+
+impl SaslProfile for Sasl2 {
+    fn kind(&self) -> Profile {
+        Profile::Sasl2
+    }
+
+    fn namespace(&self) -> &'static str {
+        ns::SASL2
+    }
+
+    fn start_name(&self) -> &'static str {
+        "authenticate"
+    }
+
+    fn parse_start(
+        &self,
+        el: &Element,
+        advertised: &[Mechanism],
+    ) -> Result<AuthStart, MechanismFailure> {
+        parse_authenticate(el, advertised)
+    }
+
+    fn decode_response(&self, text: &str) -> Result<Option<Vec<u8>>, MechanismFailure> {
+        payload::decode(text).map(Some)
+    }
+
+    fn challenge(&self, data: &[u8]) -> Element {
+        challenge(data)
+    }
+
+    fn success(&self, additional: Option<&[u8]>, authzid: &str, inline: Vec<Element>) -> Element {
+        success(additional, authzid, inline)
+    }
+
+    fn failure(&self, f: &MechanismFailure) -> Element {
+        failure(f)
+    }
+}
+
+/// XEP-0388 §2.1 `<authentication/>` listing `mechs`, with the inline features.
+/// Returns `None` when no mechanism is usable: an empty list must never be advertised (SASL2-2).
+pub fn authentication(mechs: &[Mechanism], inline: &[Element]) -> Option<Element> {
+    if mechs.is_empty() {
+        return None;
+    }
+    let mut e = Element::new("authentication", ns::SASL2);
+    for m in mechs {
+        e = e.with_child(Element::new("mechanism", ns::SASL2).with_text(m.name()));
+    }
+    if !inline.is_empty() {
+        let mut i = Element::new("inline", ns::SASL2);
+        for c in inline {
+            i = i.with_child(c.clone());
+        }
+        e = e.with_child(i);
+    }
+    Some(e)
+}
+
+/// XEP-0440 `<sasl-channel-binding/>` listing the channel-binding types this connection supports.
+pub fn channel_binding(types: &[ChannelBindingType]) -> Option<Element> {
+    if types.is_empty() {
+        return None;
+    }
+    let mut e = Element::new("sasl-channel-binding", ns::SASL_CB);
+    for t in types {
+        e = e.with_child(Element::new("channel-binding", ns::SASL_CB).with_attr("type", t.name()));
+    }
+    Some(e)
 }
 
 /// Whether `s` is a UUID v4 in 8-4-4-4-12 hex form (case-insensitive), as XEP-0388 §2.3 requires.
@@ -44,7 +135,7 @@ pub fn is_uuid_v4(s: &str) -> bool {
 pub fn parse_authenticate(
     el: &Element,
     advertised: &[Mechanism],
-) -> Result<AuthenticateRequest, MechanismFailure> {
+) -> Result<AuthStart, MechanismFailure> {
     let mechanism =
         sasl_common::requested_mechanism(el, advertised, Some("mechanism not offered"))?;
     let mut irs = el.children_named("initial-response", ns::SASL2);
@@ -70,7 +161,7 @@ pub fn parse_authenticate(
         .filter(|c| c.ns != ns::SASL2)
         .cloned()
         .collect();
-    Ok(AuthenticateRequest {
+    Ok(AuthStart {
         mechanism,
         initial_response,
         user_agent_id,
@@ -113,7 +204,7 @@ mod tests {
         plus: false,
     };
 
-    fn parse(xml: &str) -> Result<AuthenticateRequest, MechanismFailure> {
+    fn parse(xml: &str) -> Result<AuthStart, MechanismFailure> {
         parse_authenticate(&parse_element(xml, &Limits::default()).unwrap(), &[S256])
     }
 

@@ -6,8 +6,9 @@
 use gatecheck_proto::sasl::{Mechanism, SaslCondition};
 use gatecheck_proto::xml::Element;
 
-use crate::c2s::mechanism::MechanismFailure;
-use crate::c2s::ns;
+use gatecheck_proto::ns;
+
+use crate::sasl::mechanism::MechanismFailure;
 
 /// The mechanism named by `el`'s `mechanism` attribute, if it is one of `advertised`. A missing
 /// attribute is `malformed-request`; an unknown or unadvertised name is `invalid-mechanism`, with

@@ -8,10 +8,12 @@
 //! bounds; that is rare and bounded, and documented on [`SqliteStore::open`].
 
 mod memory;
+#[cfg(feature = "shell")]
 mod sqlite;
 mod types;
 
 pub use memory::MemoryStore;
+#[cfg(feature = "shell")]
 pub use sqlite::{BUSY_TIMEOUT, SCHEMA_VERSION, SqliteStore};
 pub use types::{
     Account, MAX_KEY_LEN, MAX_USERNAME_LEN, MAX_VALUE_LEN, RosterItem, ScramCredential, ScramHash,
@@ -55,6 +57,7 @@ pub enum StoreError {
     #[error("cannot create data directory: {0}")]
     Io(#[from] std::io::Error),
     /// Any SQLite failure (including `SQLITE_BUSY` after the busy timeout).
+    #[cfg(feature = "shell")]
     #[error("sqlite: {0}")]
     Sqlite(#[from] rusqlite::Error),
 }

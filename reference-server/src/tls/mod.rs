@@ -1,6 +1,6 @@
-//! TLS for c2s: a rustls server configuration on the *ring* provider (TLS 1.2 and 1.3), a
-//! self-signed certificate generated at start unless PEM files are given, and [`TlsInfo`], the
-//! channel-binding data the SASL mechanisms need, extracted once after each handshake.
+//! TLS for c2s (shell only): a rustls server configuration on the *ring* provider (TLS 1.2 and
+//! 1.3), a self-signed certificate generated at start unless PEM files are given, and the
+//! extraction of proto's [`ChannelBindings`] from a finished handshake, which is all the core sees.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -14,10 +14,8 @@ pub use gatecheck_proto::sasl::channel_binding::{
     EndPointHash, tls_server_end_point as end_point_hash_for,
 };
 
-/// RFC 9266 §2: the exporter label for the `tls-exporter` channel binding.
-pub const EXPORTER_LABEL: &[u8] = b"EXPORTER-Channel-Binding";
-/// RFC 9266 §2: the channel binding is 32 bytes long.
-pub const EXPORTER_LEN: usize = 32;
+pub use gatecheck_proto::sasl::bindings::{EXPORTER_LABEL, EXPORTER_LEN};
+use gatecheck_proto::sasl::{ChannelBindings, TlsVersion};
 
 /// Why TLS could not be set up.
 #[derive(Debug, thiserror::Error)]
@@ -43,68 +41,27 @@ pub enum TlsError {
     Rustls(#[from] rustls::Error),
 }
 
-/// The negotiated protocol version; channel-binding rules differ between them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TlsVersion {
-    /// TLS 1.2 (this server requires Extended Master Secret on it, RFC 7627).
-    Tls12,
-    /// TLS 1.3.
-    Tls13,
-}
-
-/// Channel-binding data for one TLS connection, computed right after the handshake.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TlsInfo {
-    /// Negotiated version.
-    pub version: TlsVersion,
-    /// `tls-exporter` (RFC 9266): exporter with label [`EXPORTER_LABEL`], an empty (present,
-    /// zero-length) context like Prosody, and 32 bytes. Safe on TLS 1.2 here because the server
-    /// refuses TLS 1.2 without EMS.
-    pub tls_exporter: Option<[u8; EXPORTER_LEN]>,
-    /// `tls-server-end-point` (RFC 5929 §4.1): hash of the leaf certificate DER; `None` when the
-    /// certificate's signature algorithm defines no single hash (Ed25519, RSA-PSS).
-    pub tls_server_end_point: Option<Vec<u8>>,
-    /// Always `false`: `tls-unique` is undefined on TLS 1.3 and rustls does not expose the TLS 1.2
-    /// Finished message, so this server never offers it.
-    pub tls_unique_available: bool,
-    /// SNI the client sent, if any.
-    pub server_name: Option<String>,
-}
-
-impl TlsInfo {
-    /// Extracts channel-binding data from a finished server handshake.
-    pub fn from_connection(
-        conn: &rustls::ServerConnection,
-        end_point: Option<&[u8]>,
-    ) -> Option<TlsInfo> {
-        let version = match conn.protocol_version()? {
-            rustls::ProtocolVersion::TLSv1_3 => TlsVersion::Tls13,
-            rustls::ProtocolVersion::TLSv1_2 => TlsVersion::Tls12,
-            _ => return None,
-        };
-        let tls_exporter = conn
-            .export_keying_material([0u8; EXPORTER_LEN], EXPORTER_LABEL, Some(&[]))
-            .ok();
-        Some(TlsInfo {
-            version,
-            tls_exporter,
-            tls_server_end_point: end_point.map(<[u8]>::to_vec),
-            tls_unique_available: false,
-            server_name: conn.server_name().map(str::to_owned),
-        })
-    }
-
-    /// Channel-binding type names this connection can offer, for XEP-0440 advertisement.
-    pub fn binding_types(&self) -> Vec<&'static str> {
-        let mut v = Vec::new();
-        if self.tls_server_end_point.is_some() {
-            v.push("tls-server-end-point");
-        }
-        if self.tls_exporter.is_some() {
-            v.push("tls-exporter");
-        }
-        v
-    }
+/// Extracts the channel-binding data of a finished server handshake, for the core.
+/// `tls-exporter` (RFC 9266) uses an empty (present, zero-length) context like Prosody; it is safe
+/// on TLS 1.2 here because the server refuses TLS 1.2 without EMS. `tls-unique` stays `None`:
+/// rustls does not expose the TLS 1.2 Finished message. `end_point` is the leaf certificate's
+/// `tls-server-end-point` hash, computed once per identity.
+pub fn channel_bindings(
+    conn: &rustls::ServerConnection,
+    end_point: Option<&[u8]>,
+) -> Option<ChannelBindings> {
+    let version = match conn.protocol_version()? {
+        rustls::ProtocolVersion::TLSv1_3 => TlsVersion::Tls13,
+        rustls::ProtocolVersion::TLSv1_2 => TlsVersion::Tls12,
+        _ => return None,
+    };
+    let mut cb = ChannelBindings::none(version);
+    cb.tls_exporter = conn
+        .export_keying_material([0u8; EXPORTER_LEN], EXPORTER_LABEL, Some(&[]))
+        .ok()
+        .map(|e| e.to_vec());
+    cb.tls_server_end_point = end_point.map(<[u8]>::to_vec);
+    Some(cb)
 }
 
 /// The server's certificate chain, key and derived constants, shared by every connection.

@@ -9,10 +9,9 @@ use std::time::Duration;
 use gatecheck_proto::sasl::scram::{ClientBinding, ScramClient};
 use gatecheck_proto::sasl::{ChannelBindingType, ScramHash, base64};
 use gatecheck_proto::xml::{Element, Limits, StreamEvent, StreamParser};
-use gatecheck_server::c2s::provider::default_factory;
 use gatecheck_server::store::{Account, SqliteStore, Store};
 use gatecheck_server::tls::{EXPORTER_LABEL, EXPORTER_LEN};
-use gatecheck_server::{Config, RunningServer, Server, credentials};
+use gatecheck_server::{Config, RunningServer, credentials, root};
 use rustls::pki_types::ServerName;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -60,8 +59,7 @@ pub async fn start(config: &Config) -> RunningServer {
             })
             .unwrap();
     }
-    let factory = default_factory(config, store).unwrap();
-    Server::start(config, Arc::new(factory)).await.unwrap()
+    root::start(config, store).await.unwrap()
 }
 
 fn connector() -> TlsConnector {

@@ -3,9 +3,10 @@
 //! This keeps XEP-0388 element handling independent of SCRAM/PLAIN/HT and lets tests drive the
 //! profiles with a scripted mechanism.
 
-use gatecheck_proto::sasl::{Mechanism, SaslCondition};
+use gatecheck_proto::sasl::{ChannelBindingType, ChannelBindings, Mechanism, SaslCondition};
+use gatecheck_proto::xml::Element;
 
-use crate::tls::TlsInfo;
+use crate::env::Env;
 
 /// Which SASL profile carries the exchange; XEP-0474 hashes the list that profile advertised.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,19 +17,26 @@ pub enum Profile {
     Legacy,
 }
 
-/// What a mechanism may know about the stream it runs on.
-#[derive(Debug, Clone)]
+/// What a mechanism may know about the stream it runs on and the attempt it serves.
+#[derive(Clone)]
 pub struct MechanismContext {
     /// Our domain, to build and compare JIDs.
     pub domain: String,
-    /// TLS facts (channel-binding data); `None` on a plaintext stream.
-    pub tls: Option<TlsInfo>,
+    /// Channel-binding data of the TLS session; `None` on a plaintext stream.
+    pub tls: Option<ChannelBindings>,
     /// The mechanism names advertised on the profile in use, in wire order (XEP-0474 `h=` input).
     pub advertised: Vec<String>,
     /// Channel-binding type names advertised via XEP-0440, in wire order (XEP-0474 `h=` input).
     pub cb_types: Vec<String>,
     /// Which profile carries the exchange.
     pub profile: Profile,
+    /// The SASL2 `<user-agent id>` (validated UUID v4, lower-case); FAST binds tokens to it.
+    pub user_agent_id: Option<String>,
+    /// The SASL2 inline requests of this attempt (processed only after success, SASL2-26); a
+    /// mechanism may inspect them (FAST's `<fast/>` marks a token-authentication attempt).
+    pub inline_requests: Vec<Element>,
+    /// Clock and RNG: nonces come from here, never from the OS directly.
+    pub env: Env,
 }
 
 /// One successful step of a mechanism.
@@ -85,7 +93,21 @@ pub trait ServerMechanism: Send {
 pub trait MechanismProvider: Send + Sync {
     /// Mechanisms offered on a stream with these TLS facts, in a stable order (SASL2-7). Must not
     /// depend on the claimed identity (SASL2-34).
-    fn offered(&self, tls: Option<&TlsInfo>, profile: Profile) -> Vec<Mechanism>;
+    fn offered(&self, tls: Option<&ChannelBindings>, profile: Profile) -> Vec<Mechanism>;
     /// Starts `mechanism` (already checked to be offered).
     fn start(&self, mechanism: Mechanism, ctx: &MechanismContext) -> Box<dyn ServerMechanism>;
+}
+
+/// The channel-binding types a connection advertises (XEP-0440), in the server's wire order:
+/// `tls-server-end-point`, `tls-exporter`, then `tls-unique` (which rustls never provides). The
+/// order feeds XEP-0474's downgrade hash, so it must not change between streams.
+pub fn advertised_bindings(tls: &ChannelBindings) -> Vec<ChannelBindingType> {
+    [
+        ChannelBindingType::TlsServerEndPoint,
+        ChannelBindingType::TlsExporter,
+        ChannelBindingType::TlsUnique,
+    ]
+    .into_iter()
+    .filter(|&t| tls.data(t).is_some())
+    .collect()
 }

@@ -1,19 +1,17 @@
-//! The server's mechanism policy: which SASL mechanisms a stream offers, and the factory that
-//! assembles the default c2s core from the configuration and the store.
+//! The server's mechanism policy: which SASL mechanisms a stream offers, and how each starts.
 
 use std::sync::Arc;
 
-use gatecheck_proto::sasl::Mechanism;
+use gatecheck_proto::sasl::{ChannelBindings, Mechanism};
 
-use super::inline::InlineRegistry;
-use super::mechanism::{MechanismContext, MechanismProvider, Profile, ServerMechanism};
-use super::plain_mech::PlainMechanism;
-use super::scram_mech::{ScramMechanism, ScramShared};
-use super::services::{C2sSettings, Services};
-use super::session::C2sFactory;
-use crate::modules::bind2::Bind2;
+use super::mechanism::{
+    MechanismContext, MechanismFailure, MechanismProvider, MechanismStep, Profile, ServerMechanism,
+    advertised_bindings,
+};
+use super::plain::PlainMechanism;
+use super::scram::{ScramMechanism, ScramShared};
+use crate::env::Rng;
 use crate::store::{Store, StoreError};
-use crate::tls::TlsInfo;
 
 /// kv namespace and key of the persisted secret behind unknown users' fake SCRAM salts; persisted
 /// so a probe sees the same salt before and after a restart.
@@ -35,15 +33,15 @@ pub struct DefaultMechanisms {
 }
 
 impl DefaultMechanisms {
-    /// A provider over `store`, presenting `iterations` for unknown users.
-    pub fn new(store: Arc<dyn Store>, iterations: u32) -> Result<Self, StoreError> {
+    /// A provider over `store`, presenting `iterations` for unknown users; a missing fake-salt
+    /// secret is drawn from `rng` and persisted.
+    pub fn new(store: Arc<dyn Store>, iterations: u32, rng: &dyn Rng) -> Result<Self, StoreError> {
         let (ns, key) = FAKE_SECRET_KEY;
         let secret = match store.kv_get(ns, key, 0)? {
             Some(s) => s,
             None => {
                 let mut s = vec![0u8; 32];
-                getrandom::fill(&mut s)
-                    .map_err(|e| StoreError::Io(std::io::Error::other(e.to_string())))?;
+                rng.fill(&mut s);
                 store.kv_put(ns, key, &s, None)?;
                 s
             }
@@ -61,8 +59,8 @@ impl DefaultMechanisms {
 }
 
 impl MechanismProvider for DefaultMechanisms {
-    fn offered(&self, tls: Option<&TlsInfo>, profile: Profile) -> Vec<Mechanism> {
-        let cb = tls.is_some_and(|t| !t.binding_types().is_empty());
+    fn offered(&self, tls: Option<&ChannelBindings>, profile: Profile) -> Vec<Mechanism> {
+        let cb = tls.is_some_and(|t| !advertised_bindings(t).is_empty());
         let plain = match profile {
             Profile::Sasl2 => self.sasl2_offer_plain && tls.is_some(),
             Profile::Legacy => tls.is_some() || self.allow_unencrypted_plain,
@@ -92,50 +90,24 @@ impl MechanismProvider for DefaultMechanisms {
 struct Refuse;
 
 impl ServerMechanism for Refuse {
-    fn step(
-        &mut self,
-        _: Option<&[u8]>,
-    ) -> Result<super::mechanism::MechanismStep, super::mechanism::MechanismFailure> {
-        Err(super::mechanism::MechanismFailure::new(
+    fn step(&mut self, _: Option<&[u8]>) -> Result<MechanismStep, MechanismFailure> {
+        Err(MechanismFailure::new(
             gatecheck_proto::sasl::SaslCondition::InvalidMechanism,
         ))
     }
 }
 
-/// The default c2s core factory for `config` over `store`: SCRAM mechanisms and Bind 2.
-pub fn default_factory(
-    config: &crate::Config,
-    store: Arc<dyn Store>,
-) -> Result<C2sFactory, StoreError> {
-    let mechanisms = Arc::new(DefaultMechanisms::new(
-        store.clone(),
-        config.scram_iteration_count,
-    )?);
-    let mut inline = InlineRegistry::new();
-    inline.register(Arc::new(Bind2));
-    Ok(C2sFactory::new(Services {
-        settings: C2sSettings::from_config(config),
-        store,
-        mechanisms,
-        inline,
-    }))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::env::SeededRng;
     use crate::store::MemoryStore;
-    use crate::tls::TlsVersion;
-    use gatecheck_proto::sasl::ScramHash;
+    use gatecheck_proto::sasl::{ScramHash, TlsVersion};
 
-    fn tls(cb: bool) -> TlsInfo {
-        TlsInfo {
-            version: TlsVersion::Tls13,
-            tls_exporter: cb.then_some([1; 32]),
-            tls_server_end_point: None,
-            tls_unique_available: false,
-            server_name: None,
-        }
+    fn tls(cb: bool) -> ChannelBindings {
+        let mut t = ChannelBindings::none(TlsVersion::Tls13);
+        t.tls_exporter = cb.then(|| vec![1; 32]);
+        t
     }
 
     fn names(v: Vec<Mechanism>) -> Vec<&'static str> {
@@ -145,7 +117,7 @@ mod tests {
     #[test]
     fn plain_and_plus_policy() {
         let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
-        let mut p = DefaultMechanisms::new(store.clone(), 4096).unwrap();
+        let mut p = DefaultMechanisms::new(store.clone(), 4096, &SeededRng::new(1)).unwrap();
         assert_eq!(
             names(p.offered(Some(&tls(true)), Profile::Sasl2)),
             [
@@ -170,7 +142,7 @@ mod tests {
         assert!(names(p.offered(None, Profile::Legacy)).contains(&"PLAIN"));
         assert!(!names(p.offered(None, Profile::Sasl2)).contains(&"PLAIN"));
         // The fake-salt secret persists, so unknown users see the same salt after a restart.
-        let again = DefaultMechanisms::new(store, 4096).unwrap();
+        let again = DefaultMechanisms::new(store, 4096, &SeededRng::new(2)).unwrap();
         let a = p.scram.fake_seed(ScramHash::Sha256, "ghost");
         assert_eq!(a, again.scram.fake_seed(ScramHash::Sha256, "ghost"));
         assert_ne!(a, p.scram.fake_seed(ScramHash::Sha256, "ghost2"));

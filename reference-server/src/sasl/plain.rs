@@ -8,7 +8,7 @@ use gatecheck_proto::sasl::scram::ScramCredentials;
 use gatecheck_proto::sasl::{MechanismError, SaslCondition, ScramHash, plain};
 
 use super::mechanism::{MechanismFailure, MechanismStep, ServerMechanism};
-use super::scram_mech::failure_of;
+use super::scram::failure_of;
 use crate::store::{self, Store};
 
 /// One PLAIN attempt.

@@ -3,7 +3,7 @@
 
 use gatecheck_proto::xml::{Element, JABBER_CLIENT_NS};
 
-use crate::c2s::ns;
+use gatecheck_proto::ns;
 
 /// RFC 6120 §8.3.3 conditions this server uses, with their §8.3.2 error type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,8 +112,11 @@ mod tests {
         );
         assert_eq!(
             e.to_xml_in(JABBER_CLIENT_NS),
-            "<iq id='1' from='d' to='u@d/r' type='error'><error type='cancel'>\
-             <service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>"
+            format!(
+                "<iq id='1' from='d' to='u@d/r' type='error'><error type='cancel'>\
+                 <service-unavailable xmlns='{}'/></error></iq>",
+                ns::STANZAS
+            )
         );
         let r = iq_result(&req, None, "u@d/r", None);
         assert_eq!(

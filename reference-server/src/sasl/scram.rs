@@ -13,6 +13,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
 use super::mechanism::{MechanismContext, MechanismFailure, MechanismStep, ServerMechanism};
+use crate::env::Env;
 use crate::store::Store;
 
 /// Per-server inputs shared by every SCRAM attempt.
@@ -58,11 +59,11 @@ pub fn failure_of(e: &MechanismError) -> MechanismFailure {
     }
 }
 
-fn fresh_nonce() -> Result<String, MechanismFailure> {
+/// 24 bytes from the injected RNG, base64: the server's half of the SCRAM nonce.
+fn fresh_nonce(env: &Env) -> String {
     let mut b = [0u8; 24];
-    getrandom::fill(&mut b)
-        .map_err(|_| MechanismFailure::new(SaslCondition::TemporaryAuthFailure))?;
-    Ok(gatecheck_proto::sasl::base64::encode(&b))
+    env.rng.fill(&mut b);
+    gatecheck_proto::sasl::base64::encode(&b)
 }
 
 enum Phase {
@@ -77,6 +78,7 @@ pub struct ScramMechanism {
     hash: ScramHash,
     server: ScramServer,
     phase: Phase,
+    env: Env,
 }
 
 impl ScramMechanism {
@@ -87,15 +89,16 @@ impl ScramMechanism {
         plus: bool,
         ctx: &MechanismContext,
     ) -> Self {
-        let mut channel_bindings = Vec::new();
-        if let Some(t) = &ctx.tls {
-            if let Some(e) = t.tls_exporter {
-                channel_bindings.push((ChannelBindingType::TlsExporter, e.to_vec()));
-            }
-            if let Some(ep) = &t.tls_server_end_point {
-                channel_bindings.push((ChannelBindingType::TlsServerEndPoint, ep.clone()));
-            }
-        }
+        let channel_bindings = ctx
+            .tls
+            .as_ref()
+            .map(|t| {
+                ChannelBindingType::ALL
+                    .into_iter()
+                    .filter_map(|cb| t.data(cb).map(|d| (cb, d.to_vec())))
+                    .collect()
+            })
+            .unwrap_or_default();
         let config = ScramServerConfig {
             plus,
             supports_channel_binding: !ctx.cb_types.is_empty(),
@@ -108,6 +111,7 @@ impl ScramMechanism {
             hash,
             server: ScramServer::new(hash, config),
             phase: Phase::First,
+            env: ctx.env.clone(),
         }
     }
 
@@ -146,7 +150,7 @@ impl ServerMechanism for ScramMechanism {
                 let fake = self.shared.fake_seed(self.hash, &username);
                 let msg = self
                     .server
-                    .server_first(creds.as_ref(), fake, &fresh_nonce()?)
+                    .server_first(creds.as_ref(), fake, &fresh_nonce(&self.env))
                     .map_err(|e| failure_of(&e))?;
                 self.phase = Phase::Final;
                 Ok(MechanismStep::Challenge(msg))

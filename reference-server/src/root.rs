@@ -1,0 +1,115 @@
+//! The composition root: the one place the server is assembled from its configuration — the
+//! module list, the mechanism policy, the shared services, the clock and RNG, and the listener
+//! list. `main.rs`, the integration tests' support code and the conformance suite's embedded
+//! target all start the server through here, so they cannot drift apart.
+//!
+//! Adding a module is one line in [`modules`].
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use crate::c2s::core::ListenerKind;
+use crate::c2s::services::{C2sSettings, Services};
+use crate::c2s::session::C2sFactory;
+use crate::config::Config;
+use crate::env::Env;
+use crate::module::{ModuleRegistry, RegistryError};
+use crate::modules::{bind, bind2, disco, legacy_auth, ping, presence, roster, sasl2};
+use crate::sasl::provider::DefaultMechanisms;
+use crate::store::{Store, StoreError};
+
+/// Why the server could not be assembled.
+#[derive(Debug, thiserror::Error)]
+pub enum AssemblyError {
+    /// The store failed while preparing shared state (the SCRAM fake-salt secret).
+    #[error("preparing the c2s core: {0}")]
+    Store(#[from] StoreError),
+    /// Two modules claim the same IQ namespace.
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
+}
+
+/// Every module the server runs, in registration order: the order of stream features, of SASL2
+/// inline processing (XEP-0388 §1.8: bind before FAST) and of stanza hooks.
+pub fn modules() -> Result<ModuleRegistry, RegistryError> {
+    let mut r = ModuleRegistry::new();
+    r.register(sasl2::Sasl2)?
+        .register(legacy_auth::LegacyAuth)?
+        .register(bind2::Bind2)?
+        .register(bind::ResourceBinding)?
+        .register(roster::Roster)?
+        .register(presence::Presence)?
+        .register(disco::Disco)?
+        .register(ping::Ping)?;
+    Ok(r)
+}
+
+/// The shared state of every c2s session for `config` over `store`, with time and randomness
+/// from `env` ([`Env::system`] in the server, [`Env::deterministic`] in tests and fuzz targets).
+pub fn services(
+    config: &Config,
+    store: Arc<dyn Store>,
+    env: Env,
+) -> Result<Services, AssemblyError> {
+    // `sasl2_offer_plain` and `allow_unencrypted_plain_auth` keep their defaults (off) here, as
+    // before this root existed; wiring them from `config` is a behaviour change left for later.
+    let mechanisms = DefaultMechanisms::new(
+        store.clone(),
+        config.scram_iteration_count,
+        env.rng.as_ref(),
+    )?;
+    Ok(Services {
+        settings: C2sSettings::from_config(config),
+        store,
+        mechanisms: Arc::new(mechanisms),
+        modules: modules()?,
+        env,
+    })
+}
+
+/// The default c2s core factory (see [`services`]).
+pub fn c2s_factory(
+    config: &Config,
+    store: Arc<dyn Store>,
+    env: Env,
+) -> Result<C2sFactory, AssemblyError> {
+    services(config, store, env).map(C2sFactory::new)
+}
+
+/// One listening socket the server opens. Only c2s kinds exist today; the OAuth2 HTTP listener
+/// (an `http/` core plus an axum shell mirroring `c2s/`) becomes a second variant here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listener {
+    /// A c2s listener of the given kind.
+    C2s {
+        /// STARTTLS or direct TLS.
+        kind: ListenerKind,
+        /// Where to listen (port 0: ephemeral).
+        address: SocketAddr,
+    },
+}
+
+/// The listeners `config` asks for.
+pub fn listeners(config: &Config) -> Vec<Listener> {
+    vec![
+        Listener::C2s {
+            kind: ListenerKind::StartTls,
+            address: config.c2s_address,
+        },
+        Listener::C2s {
+            kind: ListenerKind::DirectTls,
+            address: config.c2s_tls_address,
+        },
+    ]
+}
+
+/// Assembles and starts the whole server for `config` over `store`, with the system clock and
+/// the OS RNG.
+#[cfg(feature = "shell")]
+pub async fn start(
+    config: &Config,
+    store: Arc<dyn Store>,
+) -> Result<crate::server::RunningServer, crate::server::ServerError> {
+    let factory = c2s_factory(config, store, Env::system())?;
+    crate::server::Server::start(config, &listeners(config), Arc::new(factory)).await
+}
