@@ -3,6 +3,7 @@
 //! Parsers enforce the ABNF (attribute order, nonce alphabet, saslname escaping, strict base64) and a size
 //! limit; builders take arbitrary values so the conformance suite can craft deliberately wrong messages.
 
+use super::lax::ScramLax;
 use crate::sasl::MechanismError;
 use crate::sasl::base64::{decode_strict, encode};
 
@@ -54,6 +55,10 @@ pub fn escape_saslname(s: &str) -> String {
 
 /// Reverses [`escape_saslname`]; any other `=` sequence is `invalid-username-encoding` (RFC 5802 §5.1).
 pub fn unescape_saslname(s: &str) -> Result<String, MechanismError> {
+    unescape_saslname_with(s, &ScramLax::default())
+}
+
+fn unescape_saslname_with(s: &str, lax: &ScramLax) -> Result<String, MechanismError> {
     if s.is_empty() {
         return Err(MechanismError::Syntax("empty saslname"));
     }
@@ -66,6 +71,12 @@ pub fn unescape_saslname(s: &str) -> Result<String, MechanismError> {
             out.push(',');
         } else if tail.starts_with("=3D") {
             out.push('=');
+        } else if let Some(c) = lax
+            .hex_escapes
+            .then(|| tail.get(1..3).and_then(|h| u8::from_str_radix(h, 16).ok()))
+            .flatten()
+        {
+            out.push(char::from(c));
         } else {
             return Err(MechanismError::InvalidUsernameEncoding);
         }
@@ -199,6 +210,13 @@ pub struct ClientFirstMessage {
 
 /// Parses a client-first message; `m=` anywhere before `n=` is [`MechanismError::ReservedMext`].
 pub fn parse_client_first(msg: &[u8]) -> Result<ClientFirstMessage, MechanismError> {
+    parse_client_first_with(msg, &ScramLax::default())
+}
+
+pub(super) fn parse_client_first_with(
+    msg: &[u8],
+    lax: &ScramLax,
+) -> Result<ClientFirstMessage, MechanismError> {
     let s = message_str(msg)?;
     let mut parts = s.splitn(3, ',');
     let (flag, authz, bare) = match (parts.next(), parts.next(), parts.next()) {
@@ -226,15 +244,18 @@ pub fn parse_client_first(msg: &[u8]) -> Result<ClientFirstMessage, MechanismErr
         let a = authz
             .strip_prefix("a=")
             .ok_or(MechanismError::Syntax("bad gs2 authzid"))?;
-        Some(unescape_saslname(a)?)
+        Some(unescape_saslname_with(a, lax)?)
     };
     let gs2_raw = s.get(..s.len() - bare.len()).unwrap_or_default().to_owned();
-    let list = attrs(bare)?;
+    let mut list = attrs(bare)?;
     if list.first().is_some_and(|(k, _)| *k == 'm') {
-        return Err(MechanismError::ReservedMext);
+        if !lax.accept_m {
+            return Err(MechanismError::ReservedMext);
+        }
+        list.remove(0);
     }
     let mut it = list.into_iter();
-    let username = unescape_saslname(expect(&mut it, 'n', "expected n=")?)?;
+    let username = unescape_saslname_with(expect(&mut it, 'n', "expected n=")?, lax)?;
     let nonce = expect(&mut it, 'r', "expected r=")?;
     check_nonce(nonce)?;
     Ok(ClientFirstMessage {
@@ -312,6 +333,13 @@ pub struct ClientFinalMessage {
 
 /// Parses a client-final message; `p=` must be the last attribute.
 pub fn parse_client_final(msg: &[u8]) -> Result<ClientFinalMessage, MechanismError> {
+    parse_client_final_with(msg, &ScramLax::default())
+}
+
+pub(super) fn parse_client_final_with(
+    msg: &[u8],
+    lax: &ScramLax,
+) -> Result<ClientFinalMessage, MechanismError> {
     let s = message_str(msg)?;
     let (without_proof, proof) = s
         .rsplit_once(",p=")
@@ -323,10 +351,14 @@ pub fn parse_client_final(msg: &[u8]) -> Result<ClientFinalMessage, MechanismErr
     let c = expect(&mut it, 'c', "expected c=")?;
     let nonce = expect(&mut it, 'r', "expected r=")?;
     check_nonce(nonce)?;
+    let extensions = extensions(it);
+    if lax.reject_unknown_extensions && !extensions.is_empty() {
+        return Err(MechanismError::Syntax("unknown extension"));
+    }
     Ok(ClientFinalMessage {
         cbind_input: decode_strict(c.as_bytes())?,
         nonce: nonce.to_owned(),
-        extensions: extensions(it),
+        extensions,
         proof: decode_strict(proof.as_bytes())?,
         without_proof: without_proof.to_owned(),
     })

@@ -6,6 +6,7 @@
 
 use subtle::ConstantTimeEq;
 
+use super::lax::ScramLax;
 use super::messages::{self, ClientFirstMessage, Gs2Flag, Gs2Header};
 use super::primitives::{self, ScramCredentials};
 use crate::sasl::base64::encode;
@@ -84,6 +85,8 @@ pub struct ScramServer {
     hash: ScramHash,
     config: ScramServerConfig,
     state: State,
+    /// Deliberately broken checks; always all-off without the `break-builds` feature.
+    lax: ScramLax,
 }
 
 impl ScramServer {
@@ -93,7 +96,14 @@ impl ScramServer {
             hash,
             config,
             state: State::Initial,
+            lax: ScramLax::default(),
         }
+    }
+
+    /// Breaks the checks `lax` names (gatecheck-server's broken builds only).
+    #[cfg(feature = "break-builds")]
+    pub fn set_lax(&mut self, lax: ScramLax) {
+        self.lax = lax;
     }
 
     /// Parses client-first and applies the channel-binding policy.
@@ -102,9 +112,13 @@ impl ScramServer {
             return Err(MechanismError::OutOfOrder);
         }
         self.state = State::Done;
-        let first = messages::parse_client_first(msg)?;
+        let first = messages::parse_client_first_with(msg, &self.lax)?;
         let cb_data = self.check_flag(&first.gs2.flag)?;
-        let username = saslprep(&first.username, PrepMode::Query)?.into_owned();
+        let username = if self.lax.skip_saslprep {
+            first.username.clone()
+        } else {
+            saslprep(&first.username, PrepMode::Query)?.into_owned()
+        };
         let out = ClientFirst {
             username: username.clone(),
             authzid: first.gs2.authzid.clone(),
@@ -124,7 +138,9 @@ impl ScramServer {
                 Err(MechanismError::ChannelBindingFlagMismatch)
             }
             Gs2Flag::NotSupported => Ok(None),
-            Gs2Flag::ClientSupports if self.config.supports_channel_binding => {
+            Gs2Flag::ClientSupports
+                if self.config.supports_channel_binding && !self.lax.accept_flag_y =>
+            {
                 Err(MechanismError::ServerDoesSupportChannelBinding)
             }
             Gs2Flag::ClientSupports => Ok(None),
@@ -133,7 +149,14 @@ impl ScramServer {
             }
             Gs2Flag::Binding(name) => {
                 let unsupported = || MechanismError::UnsupportedChannelBindingType(name.clone());
-                let ty = ChannelBindingType::from_name(name).ok_or_else(unsupported)?;
+                let ty = match ChannelBindingType::from_name(name) {
+                    Some(ty) => ty,
+                    None if self.lax.unknown_cb_uses_first => {
+                        let first = self.config.channel_bindings.first();
+                        return first.map(|(_, d)| Some(d.clone())).ok_or_else(unsupported);
+                    }
+                    None => return Err(unsupported()),
+                };
                 self.config
                     .channel_bindings
                     .iter()
@@ -215,12 +238,14 @@ impl ScramServer {
         else {
             return Err(MechanismError::OutOfOrder);
         };
-        let fin = messages::parse_client_final(msg)?;
-        if fin.nonce != nonce {
+        let fin = messages::parse_client_final_with(msg, &self.lax)?;
+        if fin.nonce != nonce && !self.lax_nonce_ok(&fin.nonce, &first.nonce) {
             return Err(MechanismError::NonceMismatch);
         }
         let expected_cb = messages::cbind_input(&first.gs2_raw, cb_data.as_deref());
-        if !bool::from(expected_cb.ct_eq(&fin.cbind_input)) {
+        if !bool::from(expected_cb.ct_eq(&fin.cbind_input))
+            && !self.lax_cbind_ok(&first, &fin.cbind_input)
+        {
             return Err(MechanismError::ChannelBindingMismatch);
         }
         let auth = primitives::auth_message(&first.bare, &server_first, &fin.without_proof);
@@ -232,10 +257,11 @@ impl ScramServer {
             .map_or(zero.as_slice(), |c| c.stored_key.as_slice());
         let signature = primitives::client_signature(h, stored, auth.as_bytes());
         let client_key = primitives::xor(&fin.proof, &signature);
-        let ok = fin.proof.len() == h.output_len()
+        let ok = (fin.proof.len() == h.output_len()
             && creds
                 .as_ref()
-                .is_some_and(|c| c.verify_client_key(&client_key));
+                .is_some_and(|c| c.verify_client_key(&client_key)))
+            || (self.lax.skip_proof && creds.is_some());
         let Some(c) = creds.filter(|_| ok) else {
             return Err(MechanismError::InvalidProof);
         };
@@ -245,5 +271,28 @@ impl ScramServer {
             username,
             authzid: first.gs2.authzid,
         })
+    }
+
+    /// A nonce the broken builds accept although it differs from the combined nonce.
+    fn lax_nonce_ok(&self, got: &str, client_nonce: &str) -> bool {
+        self.lax.skip_nonce_check
+            || (self.lax.nonce_client_part_only && got.starts_with(client_nonce))
+    }
+
+    /// A `c=` the broken builds accept although it differs from the expected one.
+    fn lax_cbind_ok(&self, first: &ClientFirstMessage, got: &[u8]) -> bool {
+        if self.lax.skip_cbind_compare {
+            return true;
+        }
+        let end_point = matches!(&first.gs2.flag, Gs2Flag::Binding(n) if n == ChannelBindingType::TlsServerEndPoint.name());
+        if self.lax.skip_end_point_data_check && end_point {
+            return true;
+        }
+        self.lax.any_known_binding
+            && self
+                .config
+                .channel_bindings
+                .iter()
+                .any(|(_, d)| messages::cbind_input(&first.gs2_raw, Some(d)) == got)
     }
 }
