@@ -227,6 +227,90 @@ impl BreakSet {
     }
 }
 
+/// Element and payload rewrites used at the injection points, kept here so the protocol code
+/// stays one `if` long. Reached only when a break is on.
+pub mod inject {
+    use gatecheck_proto::ns;
+    use gatecheck_proto::xml::{Element, Node};
+    use sha2::{Digest, Sha256};
+
+    /// Base64 text of `e` and of its `<additional-data/>` child wrapped every 19 characters.
+    pub fn wrap_base64(e: &mut Element) {
+        fn wrap(el: &mut Element) {
+            for n in &mut el.children {
+                if let Node::Text(t) = n {
+                    let chars: Vec<char> = t.chars().collect();
+                    *t = chars
+                        .chunks(19)
+                        .map(|c| c.iter().collect::<String>())
+                        .collect::<Vec<_>>()
+                        .join("\n");
+                }
+            }
+        }
+        wrap(e);
+        for n in &mut e.children {
+            if let Node::Element(c) = n
+                && c.name == "additional-data"
+            {
+                wrap(c);
+            }
+        }
+    }
+
+    /// The `<failure/>` condition moved into the wrapper's namespace.
+    pub fn condition_in_wrapper_ns(e: &mut Element) {
+        let wrapper = e.ns.clone();
+        for n in &mut e.children {
+            if let Node::Element(c) = n
+                && c.ns == ns::SASL
+            {
+                c.ns = wrapper;
+                return;
+            }
+        }
+    }
+
+    /// A second condition (`<temporary-auth-failure/>`) added to a `<failure/>`.
+    pub fn second_condition(e: &mut Element) {
+        let extra = Element::new("temporary-auth-failure", ns::SASL);
+        e.children
+            .insert(1.min(e.children.len()), Node::Element(extra));
+    }
+
+    /// SCRAM server-final `v=...` with one bit of the signature flipped.
+    pub fn flip_server_signature(msg: &mut [u8]) {
+        if let Some(c) = msg.get_mut(2) {
+            *c = if *c == b'A' { b'B' } else { b'A' };
+        }
+    }
+
+    /// Whether any text in `el` or its children is longer than `limit` bytes.
+    pub fn oversized(el: &Element, limit: usize) -> bool {
+        el.text().len() > limit || el.elements().any(|c| c.text().len() > limit)
+    }
+
+    /// The SASL2 `<user-agent><software/>` text.
+    pub fn software(el: &Element) -> Option<String> {
+        let ua = el.child("user-agent", ns::SASL2)?;
+        Some(ua.child("software", ns::SASL2)?.text())
+    }
+
+    /// The first 8 hex digits of a user-agent id.
+    pub fn ua_prefix(id: &str) -> String {
+        id.chars().filter(char::is_ascii_hexdigit).take(8).collect()
+    }
+
+    /// 16 hex digits of SHA-256 over a user-agent id.
+    pub fn ua_hash(id: &str) -> String {
+        Sha256::digest(id.as_bytes())
+            .iter()
+            .take(8)
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -27,6 +27,13 @@ pub enum Command {
         #[command(subcommand)]
         action: UserAction,
     },
+    /// List the deliberately broken builds `serve --break` offers (break-builds feature only).
+    #[cfg(feature = "break-builds")]
+    Breaks {
+        /// One JSON array of {name, requirement, level, description}.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Options shared by every command that reads the config.
@@ -41,6 +48,11 @@ pub struct Common {
     /// XMPP domain.
     #[arg(long)]
     pub domain: Option<String>,
+    /// Deliberately injected bugs, NAME[,NAME] (see `breaks`); `user add` honours the ones that
+    /// need a special account (low SCRAM iterations).
+    #[cfg(feature = "break-builds")]
+    #[arg(long = "break", value_name = "NAME[,NAME]", value_parser = gatecheck_server::breaks::BreakSet::parse)]
+    pub breaks: Option<gatecheck_server::breaks::BreakSet>,
 }
 
 /// `serve` options.

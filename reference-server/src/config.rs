@@ -13,8 +13,8 @@ use serde::Deserialize;
 const DAY: u64 = 86_400;
 
 /// RFC 6120 §6.4.5: a server SHOULD allow a configurable but reasonable number of retries (at least 2
-/// and no more than 5).
-pub const AUTH_ATTEMPTS_RANGE: std::ops::RangeInclusive<u32> = 2..=5;
+/// and no more than 5). Retries, not attempts: the first attempt is not a retry.
+pub const AUTH_RETRIES_RANGE: std::ops::RangeInclusive<u32> = 2..=5;
 
 /// RFC 7677 §4: the iteration count SHOULD be at least 4096.
 pub const MIN_SCRAM_ITERATIONS: u32 = 4096;
@@ -88,9 +88,10 @@ pub struct Config {
     pub c2s_max_connections: usize,
     /// (gatecheck) Maximum simultaneous c2s connections from one IP address. Default 32.
     pub c2s_max_connections_per_ip: usize,
-    /// (gatecheck) Authentication attempts allowed per stream before the stream is closed;
-    /// RFC 6120 §6.4.5 requires 2..=5. Default 3.
-    pub c2s_max_auth_attempts: u32,
+    /// (gatecheck; Prosody has no such option) Failed authentication attempts a client may retry
+    /// on one stream: after the first attempt and this many retries have all failed, the stream is
+    /// closed. RFC 6120 §6.4.5: at least 2 and no more than 5. Default 2 (three attempts).
+    pub c2s_max_auth_retries: u32,
     /// (gatecheck) PBKDF2 iteration count for stored SCRAM credentials. Default 4096 (RFC 7677 minimum).
     pub scram_iteration_count: u32,
 
@@ -106,6 +107,10 @@ pub struct Config {
     pub key: Option<PathBuf>,
     /// (gatecheck) Directory holding the SQLite database. Default `./gatecheck-data`.
     pub data_dir: PathBuf,
+    /// Deliberately injected bugs (`serve --break`, feature `break-builds` only); never read from
+    /// the file, always empty in a normal build.
+    #[serde(skip)]
+    pub breaks: crate::breaks::BreakSet,
 }
 
 impl Default for Config {
@@ -127,7 +132,7 @@ impl Default for Config {
             c2s_read_size: 8192,
             c2s_max_connections: 1024,
             c2s_max_connections_per_ip: 32,
-            c2s_max_auth_attempts: 3,
+            c2s_max_auth_retries: 2,
             scram_iteration_count: MIN_SCRAM_ITERATIONS,
             c2s_address: SocketAddr::from(([127, 0, 0, 1], 5222)),
             c2s_tls_address: SocketAddr::from(([127, 0, 0, 1], 5223)),
@@ -135,6 +140,7 @@ impl Default for Config {
             certificate: None,
             key: None,
             data_dir: PathBuf::from("./gatecheck-data"),
+            breaks: crate::breaks::BreakSet::NONE,
         }
     }
 }
@@ -216,10 +222,10 @@ impl Config {
                 "must be a non-empty DNS name or IP literal of at most 1023 bytes",
             );
         }
-        if !AUTH_ATTEMPTS_RANGE.contains(&self.c2s_max_auth_attempts) {
+        if !AUTH_RETRIES_RANGE.contains(&self.c2s_max_auth_retries) {
             return bad(
-                "c2s_max_auth_attempts",
-                "RFC 6120 §6.4.5 requires between 2 and 5",
+                "c2s_max_auth_retries",
+                "RFC 6120 §6.4.5 allows between 2 and 5 retries",
             );
         }
         if !(MIN_SCRAM_ITERATIONS..=MAX_SCRAM_ITERATIONS).contains(&self.scram_iteration_count) {
@@ -314,7 +320,7 @@ mod tests {
         assert_eq!(c.c2s_timeout, 300);
         assert_eq!(c.ssl_handshake_timeout, 60);
         assert_eq!(c.c2s_read_size, 8192);
-        assert!(AUTH_ATTEMPTS_RANGE.contains(&c.c2s_max_auth_attempts));
+        assert_eq!(c.c2s_max_auth_retries, 2);
         assert_eq!(c.c2s_address.to_string(), "127.0.0.1:5222");
         assert_eq!(c.c2s_tls_address.to_string(), "127.0.0.1:5223");
         assert_eq!(c.http_address.to_string(), "127.0.0.1:5280");
@@ -343,9 +349,9 @@ mod tests {
     }
 
     #[test]
-    fn auth_attempts_bounded_by_rfc6120() {
+    fn auth_retries_bounded_by_rfc6120() {
         for (n, ok) in [(1, false), (2, true), (5, true), (6, false)] {
-            let r = Config::from_toml_str(&format!("c2s_max_auth_attempts = {n}"));
+            let r = Config::from_toml_str(&format!("c2s_max_auth_retries = {n}"));
             assert_eq!(r.is_ok(), ok, "{n}");
         }
     }

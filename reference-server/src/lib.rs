@@ -9,6 +9,7 @@
 //! shell, TLS, the SQLite store and the server start-up. [`root`] is the one composition root.
 
 pub mod action;
+pub mod breaks;
 pub mod c2s;
 pub mod config;
 pub mod credentials;

@@ -29,7 +29,51 @@ fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Serve(args) => serve(args),
         Command::User { action } => user(action),
+        #[cfg(feature = "break-builds")]
+        Command::Breaks { json } => {
+            list_breaks(json);
+            Ok(())
+        }
     }
+}
+
+#[cfg(feature = "break-builds")]
+fn list_breaks(json: bool) {
+    use gatecheck_server::breaks::Break;
+    let rows = Break::ALL.iter().map(|b| b.info());
+    if json {
+        let v: Vec<_> = rows
+            .map(|i| {
+                serde_json::json!({
+                    "name": i.name,
+                    "requirement": i.requirement,
+                    "level": i.level.as_str(),
+                    "description": i.description,
+                })
+            })
+            .collect();
+        println!("{}", serde_json::Value::Array(v));
+    } else {
+        for i in rows {
+            println!(
+                "{:<45} {:<10} {:<5} {}",
+                i.name,
+                i.requirement,
+                i.level.as_str(),
+                i.description
+            );
+        }
+    }
+}
+
+/// The `--break` set of a command line (always empty without the feature).
+fn breaks(common: &Common) -> gatecheck_server::breaks::BreakSet {
+    #[cfg(feature = "break-builds")]
+    if let Some(b) = common.breaks {
+        return b;
+    }
+    let _ = common;
+    gatecheck_server::breaks::BreakSet::NONE
 }
 
 fn load_config(common: &Common, overrides: gatecheck_server::Overrides) -> anyhow::Result<Config> {
@@ -41,7 +85,11 @@ fn load_config(common: &Common, overrides: gatecheck_server::Overrides) -> anyho
 }
 
 fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let config = load_config(&args.common, args.overrides())?;
+    let mut config = load_config(&args.common, args.overrides())?;
+    config.breaks = breaks(&args.common);
+    if !config.breaks.is_empty() {
+        tracing::warn!("deliberately broken build: {:?}", config.breaks);
+    }
     // Open the store now so a bad data directory fails at start, not at first login.
     let store = SqliteStore::open(&config.database_path())
         .with_context(|| format!("opening {}", config.database_path().display()))?;
@@ -145,7 +193,14 @@ fn add_or_passwd(args: UserArgs, create: bool) -> anyhow::Result<()> {
     let config = load_config(&args.common, args.common.overrides())?;
     let name = username(&args.jid, &config.domain)?;
     let pw = password(args.password)?;
-    let creds = credentials::derive_all(&pw, config.scram_iteration_count)?;
+    let iterations = if breaks(&args.common).has(gatecheck_server::breaks::Break::R107LowIterations)
+    {
+        // SASL2-107's broken build needs an account below RFC 7677's 4096.
+        1024
+    } else {
+        config.scram_iteration_count
+    };
+    let creds = credentials::derive_all(&pw, iterations)?;
     let store = open_store(&config)?;
     if create {
         let now = SystemTime::now()

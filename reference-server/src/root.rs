@@ -58,11 +58,13 @@ pub fn services(
         config.scram_iteration_count,
         env.rng.as_ref(),
     )?;
+    let mut modules = modules()?;
+    modules.set_breaks(config.breaks);
     Ok(Services {
         settings: C2sSettings::from_config(config),
         store,
         mechanisms: Arc::new(mechanisms),
-        modules: modules()?,
+        modules,
         env,
     })
 }

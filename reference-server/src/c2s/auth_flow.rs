@@ -3,13 +3,15 @@
 //! shapes come from the module that provides it ([`crate::sasl::profile::SaslProfile`]).
 
 use gatecheck_proto::jid::Jid;
-use gatecheck_proto::sasl::SaslCondition;
+use gatecheck_proto::sasl::{Mechanism, SaslCondition};
 use gatecheck_proto::xml::{Element, StreamErrorCondition};
 
 use super::core::Action;
 use super::features;
 use super::session::{AuthState, C2sSession};
+use crate::breaks::{Break, inject};
 use crate::module::SuccessContext;
+use crate::modules::payload::MAX_PAYLOAD;
 use crate::sasl::mechanism::{MechanismContext, MechanismFailure, MechanismStep, Profile};
 
 /// The RFC 7622-normalised bare form of `jid` (SASL2-11); `None` when it is not a valid JID.
@@ -19,44 +21,89 @@ fn normalise_bare(jid: &str) -> Option<String> {
 
 impl C2sSession {
     /// A start element of the profile provided by registry entry `profile`, while unauthenticated.
-    pub(super) fn on_auth_start(&mut self, profile: usize, el: Element) {
+    pub(super) fn on_auth_start(&mut self, profile: usize, mut el: Element) {
         let svc = self.svc.clone();
         let Some(p) = svc.modules.sasl_profile(profile) else {
             return;
         };
         let kind = p.kind();
+        let brk = self.breaks();
+        let sasl2 = kind == Profile::Sasl2;
+        if brk.has(Break::R126ExitOnMalformed) && sasl2 && el.attr("mechanism").is_none() {
+            std::process::exit(70);
+        }
+        if brk.has(Break::R125TaskPanicOnOversized) && inject::oversized(&el, MAX_PAYLOAD) {
+            panic!("oversized SASL payload");
+        }
+        if brk.has(Break::R9MechanismCaseInsensitive) {
+            for a in el.attrs.iter_mut().filter(|a| a.name == "mechanism") {
+                a.value = a.value.to_ascii_uppercase();
+            }
+        }
         let advertised = match kind {
             Profile::Sasl2 => &self.sasl2_offered,
             Profile::Legacy => &self.legacy_offered,
         };
-        let start = match p.parse_start(&el, advertised) {
+        let every: Vec<Mechanism>;
+        let acceptable = if brk.has(Break::R9UnadvertisedMechanismAccepted) {
+            every = Mechanism::ALL.into_iter().filter(|m| !m.is_ht()).collect();
+            &every
+        } else {
+            advertised
+        };
+        let mut start = match p.parse_start(&el, acceptable) {
             Ok(s) => s,
+            Err(_) if brk.has(Break::R125MalformedDropped) && sasl2 => return,
             Err(f) => return self.fail(profile, f),
+        };
+        if start.initial_response.as_deref() == Some(&[])
+            && ((brk.has(Break::R15EmptyIrAsAbsent) && sasl2)
+                || (brk.has(Break::R204LegacyEmptyIrAsAbsent) && !sasl2))
+        {
+            start.initial_response = None;
+        }
+        if brk.has(Break::R26InlineCarriedOver) {
+            start.inline_requests.append(&mut self.carried_inline);
+        }
+        let hashed = if brk.has(Break::R122SsdpSasl2ListOnLegacy) {
+            &self.sasl2_offered
+        } else {
+            advertised
         };
         let ctx = MechanismContext {
             domain: svc.settings.domain.clone(),
             tls: self.tls.clone(),
-            advertised: advertised.iter().map(|m| m.name().to_owned()).collect(),
+            advertised: hashed.iter().map(|m| m.name().to_owned()).collect(),
             cb_types: self.cb_types.iter().map(|t| t.name().to_owned()).collect(),
             profile: kind,
             user_agent_id: start.user_agent_id.clone(),
             inline_requests: start.inline_requests.clone(),
             env: svc.env.clone(),
+            breaks: brk,
         };
-        let mut mechanism = svc.mechanisms.start(start.mechanism, &ctx);
+        let mut mechanism = svc
+            .modules
+            .start_mechanism(start.mechanism, &ctx)
+            .unwrap_or_else(|| svc.mechanisms.start(start.mechanism, &ctx));
         let step = mechanism.step(start.initial_response.as_deref());
         self.auth = AuthState::InProgress {
             profile,
             mechanism,
             inline_requests: start.inline_requests,
             user_agent_id: start.user_agent_id,
+            software: brk
+                .has(Break::R12ResourceRevealsSoftware)
+                .then(|| inject::software(&el))
+                .flatten(),
         };
         self.after_step(profile, step);
     }
 
-    /// Any element while an exchange is running: only `<response/>` and `<abort/>` of the same
-    /// profile are allowed; anything else ends the stream (XEP-0388 §2.4, SASL2-16). We apply the
-    /// same rule to legacy SASL, where RFC 6120 §6.4.2 also allows only responses and abort.
+    /// Any element while an exchange is running: `<response/>` and `<abort/>` of the same
+    /// profile; in legacy SASL also a new `<auth/>`, which discards the running handshake and
+    /// starts the new one (RFC 6120 §6.4.2). Anything else ends the stream: XEP-0388 §2.4
+    /// (SASL2-16) for SASL2, and for legacy SASL, where RFC 6120 §6.4 defines no other element
+    /// during a handshake, the same rule.
     pub(super) fn on_auth_element(&mut self, el: Element) {
         let AuthState::InProgress { profile, .. } = &self.auth else {
             return;
@@ -66,15 +113,40 @@ impl C2sSession {
         let Some(p) = svc.modules.sasl_profile(profile) else {
             return;
         };
+        let brk = self.breaks();
+        let legacy = p.kind() == Profile::Legacy;
         if el.is("abort", p.namespace()) {
             self.auth = AuthState::Idle;
-            return self.fail(profile, MechanismFailure::new(SaslCondition::Aborted));
+            if brk.has(Break::R31AbortIgnored) {
+                return;
+            }
+            let cond = if brk.has(Break::R202LegacyAbortWrongCondition) && legacy {
+                SaslCondition::MalformedRequest
+            } else {
+                SaslCondition::Aborted
+            };
+            return self.fail(profile, MechanismFailure::new(cond));
+        }
+        if legacy && el.is(p.start_name(), p.namespace()) {
+            // RFC 6120 §6.4.2: the old handshake is discarded without a failure (so it does not
+            // count against the retries) and the new one is processed.
+            self.auth = AuthState::Idle;
+            return self.on_auth_start(profile, el);
         }
         if !el.is("response", p.namespace()) {
+            if brk.has(Break::R16StanzaMidAuthIgnored) {
+                return;
+            }
+            if brk.has(Break::R127CloseWithoutStreamError) {
+                return self.close_silently();
+            }
             return self.stream_error(
                 StreamErrorCondition::PolicyViolation,
                 Some("only response or abort is allowed during authentication"),
             );
+        }
+        if brk.has(Break::R125TaskPanicOnOversized) && inject::oversized(&el, MAX_PAYLOAD) {
+            panic!("oversized SASL payload");
         }
         let step = match p.decode_response(&el.text()) {
             Ok(d) => match &mut self.auth {
@@ -92,8 +164,16 @@ impl C2sSession {
         match step {
             Ok(MechanismStep::Challenge(c)) => {
                 let svc = self.svc.clone();
+                let brk = self.breaks();
                 if let Some(p) = svc.modules.sasl_profile(profile) {
-                    self.send_el(&p.challenge(&c));
+                    let mut ch = p.challenge(&c);
+                    if brk.has(Break::R14Base64LineBreaks) && p.kind() == Profile::Sasl2 {
+                        inject::wrap_base64(&mut ch);
+                    }
+                    if brk.has(Break::R17WhitespaceDuringAuth) {
+                        self.send(" ");
+                    }
+                    self.send_el(&ch);
                 }
             }
             Ok(MechanismStep::Success {
@@ -102,7 +182,14 @@ impl C2sSession {
                 additional_data,
             }) => self.succeed(profile, username, authzid, additional_data),
             Err(f) => {
-                self.auth = AuthState::Idle;
+                let state = std::mem::replace(&mut self.auth, AuthState::Idle);
+                if let AuthState::InProgress {
+                    inline_requests, ..
+                } = state
+                    && self.breaks().has(Break::R26InlineCarriedOver)
+                {
+                    self.carried_inline = inline_requests;
+                }
                 self.fail(profile, f);
             }
         }
@@ -113,11 +200,28 @@ impl C2sSession {
     pub(super) fn fail(&mut self, profile: usize, f: MechanismFailure) {
         self.auth = AuthState::Idle;
         let svc = self.svc.clone();
+        let brk = self.breaks();
         if let Some(p) = svc.modules.sasl_profile(profile) {
-            self.send_el(&p.failure(&f));
+            let mut failure = p.failure(&f);
+            if brk.has(Break::R24ConditionInWrongNamespace) {
+                inject::condition_in_wrapper_ns(&mut failure);
+            }
+            if brk.has(Break::R24TwoConditions) {
+                inject::second_condition(&mut failure);
+            }
+            self.send_el(&failure);
         }
         self.failures += 1;
-        if self.failures >= svc.settings.max_auth_attempts {
+        let limit = if brk.has(Break::R27NoRetry) {
+            1
+        } else if brk.has(Break::R27OneRetryOnly) {
+            2
+        } else if brk.has(Break::R131UnlimitedRetries) {
+            u32::MAX
+        } else {
+            svc.settings.max_auth_attempts
+        };
+        if self.failures >= limit {
             self.stream_error(
                 StreamErrorCondition::PolicyViolation,
                 Some("too many failed authentication attempts"),
@@ -137,12 +241,20 @@ impl C2sSession {
             return;
         };
         let domain = svc.settings.domain.clone();
-        let own = normalise_bare(&format!("{username}@{domain}"));
-        let authz_ok = authzid.as_deref().is_none_or(|a| normalise_bare(a) == own)
-            && self
-                .from_hint
-                .as_deref()
-                .is_none_or(|f| authzid.is_none() || normalise_bare(f) == own);
+        let brk = self.breaks();
+        let normalise: fn(&str) -> Option<String> = if brk.has(Break::R11AuthzidNotNormalised) {
+            |j| Some(j.to_owned())
+        } else {
+            normalise_bare
+        };
+        let own = normalise(&format!("{username}@{domain}"));
+        let authz_ok = brk.has(Break::R10AuthzidIgnored)
+            || (authzid.as_deref().is_none_or(|a| normalise(a) == own)
+                && (brk.has(Break::R10FromNotCompared)
+                    || self
+                        .from_hint
+                        .as_deref()
+                        .is_none_or(|f| authzid.is_none() || normalise(f) == own)));
         if !authz_ok {
             // SASL2-10/11: we do not support acting for another entity, so a non-empty authzid
             // must name the authenticated account itself and agree with the stream `from`.
@@ -152,13 +264,14 @@ impl C2sSession {
             );
         }
         let state = std::mem::replace(&mut self.auth, AuthState::Done);
-        let (inline_requests, user_agent_id) = match state {
+        let (inline_requests, user_agent_id, software) = match state {
             AuthState::InProgress {
                 inline_requests,
                 user_agent_id,
+                software,
                 ..
-            } => (inline_requests, user_agent_id),
-            _ => (Vec::new(), None),
+            } => (inline_requests, user_agent_id, software),
+            _ => (Vec::new(), None, None),
         };
         self.out.push(Action::Authenticated);
         self.identity.username = Some(username.clone());
@@ -171,18 +284,26 @@ impl C2sSession {
                     resource: None,
                     env: &svc.env,
                     store: svc.store.as_ref(),
+                    software,
+                    breaks: brk,
                 };
                 let results = svc.modules.process_inline(&inline_requests, &mut cx);
                 let authzid = cx.authorization_identifier();
                 let resource = cx.resource.take();
-                self.send_el(&p.success(additional.as_deref(), &authzid, results));
+                let mut success = p.success(additional.as_deref(), &authzid, results);
+                if brk.has(Break::R14Base64LineBreaks) {
+                    inject::wrap_base64(&mut success);
+                }
+                self.send_el(&success);
                 if resource.is_some() {
                     self.out.push(Action::Bind(authzid));
                 }
                 self.identity.resource = resource;
                 // SASL2-22: features immediately, no restart.
-                let feats = self.current_features();
-                self.send(features::features_xml(&feats));
+                if !brk.has(Break::R22NoFeaturesAfterSuccess) {
+                    let feats = self.current_features();
+                    self.send(features::features_xml(&feats));
+                }
             }
             Profile::Legacy => {
                 self.send_el(&p.success(additional.as_deref(), "", Vec::new()));

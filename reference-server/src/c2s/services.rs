@@ -18,7 +18,9 @@ pub struct C2sSettings {
     pub domain: String,
     /// `c2s_require_encryption`: nothing but STARTTLS before TLS.
     pub require_encryption: bool,
-    /// Authentication attempts per stream (RFC 6120 §6.4.5: 2..=5).
+    /// Authentication attempts per stream: the first plus `c2s_max_auth_retries` retries
+    /// (RFC 6120 §6.4.5 allows 2..=5 retries, so 3..=6 attempts). The stream closes once this many
+    /// attempts have failed.
     pub max_auth_attempts: u32,
     /// Framer limits; `max_element_bytes` is `c2s_stanza_size_limit`.
     pub limits: Limits,
@@ -30,7 +32,7 @@ impl C2sSettings {
         Self {
             domain: c.domain.to_ascii_lowercase(),
             require_encryption: c.c2s_require_encryption,
-            max_auth_attempts: c.c2s_max_auth_attempts,
+            max_auth_attempts: c.c2s_max_auth_retries + 1,
             limits: Limits {
                 max_element_bytes: c.c2s_stanza_size_limit,
                 ..Limits::default()

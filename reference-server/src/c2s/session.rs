@@ -5,9 +5,12 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use gatecheck_proto::ns;
-use gatecheck_proto::sasl::{ChannelBindingType, ChannelBindings, Mechanism};
+use gatecheck_proto::sasl::{
+    ChannelBindingType, ChannelBindings, Mechanism, ScramHash, TlsVersion,
+};
 use gatecheck_proto::xml::{
     Element, STREAM_CLOSE, StreamErrorCondition, StreamEvent, StreamHeader, StreamParser,
 };
@@ -15,7 +18,10 @@ use gatecheck_proto::xml::{
 use super::core::{Action, ConnectionContext, CoreFactory, SessionCore};
 use super::features;
 use super::services::Services;
-use super::stream::{new_stream_id, response_header, stream_error_bytes, validate_header};
+use super::stream::{
+    HeaderError, new_stream_id, response_header, stream_error_bytes, validate_header,
+};
+use crate::breaks::{Break, BreakSet};
 use crate::module::{
     FeatureContext, Handled, Identity, IqPhase, ModuleContext, ModuleRegistry, StreamPhase,
 };
@@ -34,6 +40,8 @@ pub(crate) enum AuthState {
         /// SASL2 inline requests, processed only if this attempt succeeds (SASL2-26).
         inline_requests: Vec<Element>,
         user_agent_id: Option<String>,
+        /// `<user-agent><software/>`, captured only for the SASL2-12 broken build.
+        software: Option<String>,
     },
     /// Authenticated; the account and resource are in [`C2sSession::identity`].
     Done,
@@ -60,6 +68,8 @@ pub struct C2sSession {
     pub(super) legacy_offered: Vec<Mechanism>,
     /// XEP-0440 channel-binding types advertised.
     pub(super) cb_types: Vec<ChannelBindingType>,
+    /// Inline requests of a failed attempt, kept only by the SASL2-26 broken build.
+    pub(super) carried_inline: Vec<Element>,
 }
 
 /// Factory for [`C2sSession`]: the server's default core.
@@ -104,7 +114,57 @@ impl C2sSession {
             sasl2_offered: Vec::new(),
             legacy_offered: Vec::new(),
             cb_types: Vec::new(),
+            carried_inline: Vec::new(),
         }
+    }
+
+    /// The deliberately injected bugs (always empty in a normal build).
+    pub(super) fn breaks(&self) -> BreakSet {
+        self.svc.modules.breaks()
+    }
+
+    /// Ends the connection without a stream error (only the SASL2-127 broken build does this).
+    pub(super) fn close_silently(&mut self) {
+        self.out.push(Action::Close);
+        self.closed = true;
+    }
+
+    /// The mechanisms `profile` offers on this stream: the built-in provider's (SCRAM, PLAIN) and
+    /// every module's, in [`Mechanism::ALL`] order.
+    fn offered(&self, profile: Profile) -> Vec<Mechanism> {
+        let tls = self.tls.as_ref();
+        let mut v = self.svc.mechanisms.offered(tls, profile);
+        v.extend(self.svc.modules.mechanisms(tls, profile));
+        let brk = self.breaks();
+        if profile == Profile::Sasl2 {
+            if brk.has(Break::R33PlainOffered) && tls.is_some() {
+                v.push(Mechanism::Plain);
+            }
+            static CONNECTIONS: AtomicUsize = AtomicUsize::new(0);
+            if brk.has(Break::R7UnstableFeatures)
+                && CONNECTIONS.fetch_add(1, Ordering::Relaxed) % 2 == 1
+            {
+                v.retain(|m| {
+                    !matches!(
+                        m,
+                        Mechanism::Scram {
+                            hash: ScramHash::Sha1,
+                            ..
+                        }
+                    )
+                });
+            }
+        }
+        if brk.has(Break::R115MissingPlusVariant) {
+            let plus = Mechanism::Scram {
+                hash: ScramHash::Sha256,
+                plus: true,
+            };
+            v.retain(|m| *m != plus);
+        }
+        v.sort_by_key(|m| Mechanism::ALL.iter().position(|a| a == m));
+        v.dedup();
+        v
     }
 
     pub(super) fn send(&mut self, s: impl Into<Vec<u8>>) {
@@ -162,6 +222,9 @@ impl C2sSession {
     fn on_header(&mut self, h: StreamHeader) {
         let from = match validate_header(&h, &self.svc.settings.domain) {
             Ok(f) => f,
+            Err(HeaderError::InvalidFrom(_)) if self.breaks().has(Break::R6ForeignFromAccepted) => {
+                None
+            }
             Err(e) => return self.stream_error(e.condition(), Some(&e.to_string())),
         };
         self.from_hint = from;
@@ -188,11 +251,12 @@ impl C2sSession {
     /// every module's, in registration order.
     pub(super) fn current_features(&mut self) -> Vec<Element> {
         let phase = self.phase();
+        let brk = self.breaks();
         let s = &self.svc.settings;
         let mut v = Vec::new();
         if phase == StreamPhase::PreTls {
             v.push(features::starttls(s.require_encryption));
-            if s.require_encryption {
+            if s.require_encryption && !brk.has(Break::R1OfferedBeforeTls) {
                 // RFC 6120 §5.3.1: nothing else is negotiable before TLS.
                 self.sasl2_offered.clear();
                 self.legacy_offered.clear();
@@ -202,13 +266,25 @@ impl C2sSession {
         if !matches!(phase, StreamPhase::PostAuth { .. }) {
             let tls = self.tls.as_ref();
             self.cb_types = tls.map(advertised_bindings).unwrap_or_default();
+            let tls13 = tls.is_some_and(|t| t.version == TlsVersion::Tls13);
+            if brk.has(Break::R119EndPointNotAdvertised) {
+                self.cb_types
+                    .retain(|t| *t != ChannelBindingType::TlsServerEndPoint);
+            }
+            if brk.has(Break::R128TlsUniqueAdvertisedOnTls13) && tls13 {
+                self.cb_types.push(ChannelBindingType::TlsUnique);
+            }
+            if brk.has(Break::R130TlsExporterRefusedOnTls13) && tls13 {
+                self.cb_types
+                    .retain(|t| *t != ChannelBindingType::TlsExporter);
+            }
             // SASL2 only on TLS-protected streams (SASL2-1).
-            self.sasl2_offered = if tls.is_some() {
-                self.svc.mechanisms.offered(tls, Profile::Sasl2)
+            self.sasl2_offered = if tls.is_some() || brk.has(Break::R1OfferedBeforeTls) {
+                self.offered(Profile::Sasl2)
             } else {
                 Vec::new()
             };
-            self.legacy_offered = self.svc.mechanisms.offered(tls, Profile::Legacy);
+            self.legacy_offered = self.offered(Profile::Legacy);
         }
         let inline = self.svc.modules.inline_advertisements();
         let cx = FeatureContext {
@@ -218,8 +294,12 @@ impl C2sSession {
             legacy_mechanisms: &self.legacy_offered,
             cb_types: &self.cb_types,
             inline: &inline,
+            breaks: brk,
         };
         v.extend(self.svc.modules.stream_features(&cx));
+        if brk.has(Break::R37Bind2TopLevel) && phase == StreamPhase::PreAuth {
+            v.push(Element::new("bind", ns::BIND2));
+        }
         v
     }
 
@@ -228,6 +308,11 @@ impl C2sSession {
             return self.on_auth_element(el);
         }
         if let AuthState::Done = self.auth {
+            if let Some(profile) = self.svc.modules.sasl_profile_for(&el)
+                && self.breaks().has(Break::R30SecondAuthenticateAccepted)
+            {
+                return self.on_auth_start(profile, el);
+            }
             if self.svc.modules.is_sasl_start(&el) {
                 // SASL2-30 / RFC 6120 §6.4.6: no second authentication on a stream.
                 return self.stream_error(

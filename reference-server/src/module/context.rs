@@ -2,6 +2,7 @@
 //! [`SuccessContext`] for SASL2 inline processing. They lend exactly the stream's identity, the
 //! clock and RNG, the store, the router and the output sink, not the session.
 
+use crate::breaks::{Break, BreakSet};
 use gatecheck_proto::ns;
 use gatecheck_proto::sasl::ChannelBindings;
 use gatecheck_proto::xml::Element;
@@ -153,6 +154,11 @@ pub struct SuccessContext<'a> {
     pub env: &'a Env,
     /// Accounts and key-value state (FAST tokens).
     pub store: &'a dyn Store,
+    /// The `<user-agent><software/>` text, only captured for the `break-builds` bug that leaks
+    /// it (SASL2-12); always `None` in the correct server.
+    pub software: Option<String>,
+    /// Deliberately injected bugs (empty except in `break-builds` test runs).
+    pub breaks: BreakSet,
 }
 
 impl SuccessContext<'_> {
@@ -164,6 +170,7 @@ impl SuccessContext<'_> {
     /// The authorization identifier to report (SASL2-19): full JID once bound, else bare.
     pub fn authorization_identifier(&self) -> String {
         match &self.resource {
+            Some(_) if self.breaks.has(Break::R19BareJidAfterBind) => self.bare_jid(),
             Some(r) => format!("{}/{r}", self.bare_jid()),
             None => self.bare_jid(),
         }

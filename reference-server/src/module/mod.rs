@@ -17,6 +17,8 @@ use gatecheck_proto::xml::Element;
 pub use context::{Identity, ModuleContext, SuccessContext, domain_of};
 pub use registry::{ModuleRegistry, RegistryError};
 
+use crate::breaks::BreakSet;
+use crate::sasl::mechanism::{MechanismContext, Profile, ServerMechanism};
 use crate::sasl::profile::SaslProfile;
 
 /// Where a stream stands, for choosing features and which handlers may run.
@@ -68,6 +70,8 @@ pub struct FeatureContext<'a> {
     pub cb_types: &'a [ChannelBindingType],
     /// Every module's SASL2 inline advertisement, in registration order.
     pub inline: &'a [Element],
+    /// Deliberately injected bugs (empty except in `break-builds` test runs).
+    pub breaks: BreakSet,
 }
 
 /// One protocol module. Every hook has a do-nothing default, so a module implements only what it
@@ -84,6 +88,25 @@ pub trait Module: Send + Sync {
 
     /// The SASL profile this module provides (SASL2, legacy SASL), if any.
     fn sasl_profile(&self) -> Option<&dyn SaslProfile> {
+        None
+    }
+
+    /// SASL mechanisms this module provides (FAST's HT-* family, for example), as offered on a
+    /// stream with these TLS facts in `profile`. SCRAM and PLAIN come from the server's built-in
+    /// [`crate::sasl::mechanism::MechanismProvider`]; the session merges both lists into
+    /// [`gatecheck_proto::sasl::Mechanism::ALL`] order. Must depend only on the stream's state,
+    /// never on a claimed identity (SASL2-7, SASL2-34).
+    fn mechanisms(&self, _tls: Option<&ChannelBindings>, _profile: Profile) -> Vec<Mechanism> {
+        Vec::new()
+    }
+
+    /// Starts one attempt of `mechanism` if it is one of this module's (already checked to be
+    /// offered on this stream); `None` leaves it to the next module or the built-in provider.
+    fn start_mechanism(
+        &self,
+        _mechanism: Mechanism,
+        _cx: &MechanismContext,
+    ) -> Option<Box<dyn ServerMechanism>> {
         None
     }
 

@@ -8,7 +8,10 @@ use std::sync::Arc;
 use gatecheck_proto::xml::Element;
 
 use super::{FeatureContext, Handled, IqPhase, Module, ModuleContext, SuccessContext};
+use crate::breaks::BreakSet;
+use crate::sasl::mechanism::{MechanismContext, Profile, ServerMechanism};
 use crate::sasl::profile::SaslProfile;
+use gatecheck_proto::sasl::{ChannelBindings, Mechanism};
 
 /// Why a module could not be registered.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -31,6 +34,7 @@ pub struct ModuleRegistry {
     modules: Vec<Arc<dyn Module>>,
     iq: HashMap<&'static str, usize>,
     disco: Vec<&'static str>,
+    breaks: BreakSet,
 }
 
 impl ModuleRegistry {
@@ -59,6 +63,36 @@ impl ModuleRegistry {
         self.disco.dedup();
         self.modules.push(Arc::new(m));
         Ok(self)
+    }
+
+    /// Switches on deliberately injected bugs for every session (`break-builds` only).
+    pub fn set_breaks(&mut self, breaks: BreakSet) {
+        self.breaks = breaks;
+    }
+
+    /// The injected bugs (always empty in a normal build).
+    pub fn breaks(&self) -> BreakSet {
+        self.breaks
+    }
+
+    /// Every module's mechanisms offered on a stream with these TLS facts in `profile`, in
+    /// registration order.
+    pub fn mechanisms(&self, tls: Option<&ChannelBindings>, profile: Profile) -> Vec<Mechanism> {
+        self.modules
+            .iter()
+            .flat_map(|m| m.mechanisms(tls, profile))
+            .collect()
+    }
+
+    /// Starts `mechanism` with the first module that provides it.
+    pub fn start_mechanism(
+        &self,
+        mechanism: Mechanism,
+        cx: &MechanismContext,
+    ) -> Option<Box<dyn ServerMechanism>> {
+        self.modules
+            .iter()
+            .find_map(|m| m.start_mechanism(mechanism, cx))
     }
 
     /// Every module's stream features for `cx`, in registration order.

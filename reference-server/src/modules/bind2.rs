@@ -6,6 +6,7 @@ use gatecheck_proto::ns;
 use gatecheck_proto::xml::Element;
 
 use super::resource;
+use crate::breaks::{Break, inject};
 use crate::module::{Module, SuccessContext};
 
 /// The Bind 2 inline feature. It advertises no per-session sub-features yet (no XEP-0198,
@@ -28,7 +29,25 @@ impl Module for Bind2 {
 
     fn on_inline_success(&self, request: &Element, cx: &mut SuccessContext<'_>) -> Vec<Element> {
         let tag = request.child("tag", ns::BIND2).map(|t| t.text());
-        cx.resource = Some(resource::generate(tag.as_deref(), cx.env));
+        let mut res = resource::generate(tag.as_deref(), cx.env);
+        let brk = cx.breaks;
+        let ua = cx.user_agent_id.as_deref().unwrap_or_default();
+        let leak = if brk.has(Break::R39ResourceHasUaPrefix) {
+            Some(inject::ua_prefix(ua))
+        } else if brk.has(Break::R39ResourceIsUaHash) {
+            Some(inject::ua_hash(ua))
+        } else if brk.has(Break::R12ResourceRevealsSoftware) {
+            cx.software.clone()
+        } else {
+            None
+        };
+        if let Some(leak) = leak {
+            res = format!("{}.{leak}", tag.as_deref().unwrap_or("r"));
+        }
+        cx.resource = Some(res);
+        if brk.has(Break::R21BoundMissing) {
+            return Vec::new();
+        }
         vec![Element::new("bound", ns::BIND2)]
     }
 
@@ -58,6 +77,8 @@ mod tests {
             resource: None,
             env: &env,
             store: &store,
+            software: None,
+            breaks: Default::default(),
         };
         let out = Bind2.on_inline_success(&req, &mut ctx);
         assert_eq!(out, vec![Element::new("bound", ns::BIND2)]);

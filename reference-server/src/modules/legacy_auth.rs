@@ -114,13 +114,16 @@ pub fn parse_auth(el: &Element, advertised: &[Mechanism]) -> Result<AuthRequest,
     })
 }
 
-/// `<challenge/>`; a zero-length challenge is written as `=`.
+/// `<challenge/>`; a zero-length challenge is the empty element. RFC 6120 defines `=` only for a
+/// zero-length initial response (§6.4.2) and zero-length success data (§6.4.6), not for
+/// challenges (§6.4.3), so we do not write it there.
 pub fn challenge(data: &[u8]) -> Element {
-    Element::new("challenge", ns::SASL).with_text(if data.is_empty() {
-        "=".to_owned()
+    let e = Element::new("challenge", ns::SASL);
+    if data.is_empty() {
+        e
     } else {
-        payload::encode(data)
-    })
+        e.with_text(payload::encode(data))
+    }
 }
 
 /// `<success/>` with the additional data, if any (RFC 6120 §6.4.6).
@@ -194,7 +197,11 @@ mod tests {
     fn renders() {
         assert_eq!(
             challenge(b"").to_xml(),
-            format!("<challenge xmlns='{}'>=</challenge>", ns::SASL)
+            format!("<challenge xmlns='{}'/>", ns::SASL)
+        );
+        assert_eq!(
+            success(Some(b"")).to_xml(),
+            format!("<success xmlns='{}'>=</success>", ns::SASL)
         );
         assert_eq!(
             success(None).to_xml(),

@@ -8,9 +8,11 @@ use gatecheck_proto::sasl::{ChannelBindingType, Mechanism, SaslCondition};
 use gatecheck_proto::xml::Element;
 
 use super::{payload, sasl_common};
+use crate::breaks::Break;
 use crate::module::{FeatureContext, Module, StreamPhase};
 use crate::sasl::mechanism::{MechanismFailure, Profile};
 use crate::sasl::profile::{AuthStart, SaslProfile};
+use gatecheck_proto::sasl::TlsVersion;
 
 /// The SASL2 module.
 #[derive(Debug, Default, Clone, Copy)]
@@ -25,11 +27,25 @@ impl Module for Sasl2 {
         if matches!(cx.phase, StreamPhase::PostAuth { .. }) {
             return Vec::new();
         }
-        let mut v: Vec<Element> = authentication(cx.sasl2_mechanisms, cx.inline)
-            .into_iter()
-            .collect();
-        if cx.tls.is_some() {
-            v.extend(channel_binding(cx.cb_types));
+        let brk = cx.breaks;
+        let mut auth = authentication(cx.sasl2_mechanisms, cx.inline);
+        if brk.has(Break::R2EmptyAuthentication) {
+            auth = Some(Element::new("authentication", ns::SASL2));
+        }
+        if brk.has(Break::R3MechanismNameTooLong) {
+            let long = Element::new("mechanism", ns::SASL2).with_text("X-OAUTH2-BEARER-TOKEN");
+            auth = auth.map(|a| a.with_child(long));
+        }
+        let mut v: Vec<Element> = auth.into_iter().collect();
+        let tls12 = cx.tls.is_some_and(|t| t.version == TlsVersion::Tls12);
+        let drop_cb = brk.has(Break::R8PlusWithoutCbFeature)
+            || (brk.has(Break::R8PlusWithoutCbFeatureTls12) && tls12);
+        if cx.tls.is_some() && !drop_cb {
+            let mut cb = channel_binding(cx.cb_types);
+            if brk.has(Break::R120CbTypeWithoutAttr) {
+                cb = cb.map(|e| e.with_child(Element::new("channel-binding", ns::SASL_CB)));
+            }
+            v.extend(cb);
         }
         v
     }

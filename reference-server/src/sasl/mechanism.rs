@@ -6,6 +6,7 @@
 use gatecheck_proto::sasl::{ChannelBindingType, ChannelBindings, Mechanism, SaslCondition};
 use gatecheck_proto::xml::Element;
 
+use crate::breaks::BreakSet;
 use crate::env::Env;
 
 /// Which SASL profile carries the exchange; XEP-0474 hashes the list that profile advertised.
@@ -37,6 +38,8 @@ pub struct MechanismContext {
     pub inline_requests: Vec<Element>,
     /// Clock and RNG: nonces come from here, never from the OS directly.
     pub env: Env,
+    /// Deliberately injected bugs (empty except in `break-builds` test runs).
+    pub breaks: BreakSet,
 }
 
 /// One successful step of a mechanism.

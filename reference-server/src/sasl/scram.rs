@@ -8,11 +8,14 @@ use std::sync::Arc;
 use gatecheck_proto::sasl::scram::{
     FakeCredentialSeed, ScramCredentials, ScramServer, ScramServerConfig,
 };
-use gatecheck_proto::sasl::{ChannelBindingType, MechanismError, SaslCondition, ScramHash, ssdp};
+use gatecheck_proto::sasl::{
+    ChannelBindingType, MechanismError, SaslCondition, ScramHash, TlsVersion, ssdp,
+};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
 use super::mechanism::{MechanismContext, MechanismFailure, MechanismStep, ServerMechanism};
+use crate::breaks::{Break, BreakSet, inject};
 use crate::env::Env;
 use crate::store::Store;
 
@@ -60,7 +63,10 @@ pub fn failure_of(e: &MechanismError) -> MechanismFailure {
 }
 
 /// 24 bytes from the injected RNG, base64: the server's half of the SCRAM nonce.
-fn fresh_nonce(env: &Env) -> String {
+fn fresh_nonce(env: &Env, breaks: BreakSet) -> String {
+    if breaks.has(Break::R104StaticServerNonce) {
+        return "c3RhdGljLXNlcnZlci1ub25jZQ".to_owned();
+    }
     let mut b = [0u8; 24];
     env.rng.fill(&mut b);
     gatecheck_proto::sasl::base64::encode(&b)
@@ -79,6 +85,7 @@ pub struct ScramMechanism {
     server: ScramServer,
     phase: Phase,
     env: Env,
+    breaks: BreakSet,
 }
 
 impl ScramMechanism {
@@ -89,7 +96,8 @@ impl ScramMechanism {
         plus: bool,
         ctx: &MechanismContext,
     ) -> Self {
-        let channel_bindings = ctx
+        let brk = ctx.breaks;
+        let mut channel_bindings: Vec<_> = ctx
             .tls
             .as_ref()
             .map(|t| {
@@ -99,19 +107,47 @@ impl ScramMechanism {
                     .collect()
             })
             .unwrap_or_default();
+        let tls13 = ctx
+            .tls
+            .as_ref()
+            .is_some_and(|t| t.version == TlsVersion::Tls13);
+        if brk.has(Break::R121AdvertisedCbTypeRefused) {
+            channel_bindings.clear();
+        }
+        if brk.has(Break::R110TlsUniqueAcceptedOnTls13) && tls13 {
+            let exporter = ctx.tls.as_ref().and_then(|t| t.tls_exporter.clone());
+            channel_bindings.extend(exporter.map(|d| (ChannelBindingType::TlsUnique, d)));
+        }
+        if brk.has(Break::R130TlsExporterRefusedOnTls13) && tls13 {
+            channel_bindings.retain(|(t, _)| *t != ChannelBindingType::TlsExporter);
+        }
+        let hashed_cb: &[String] = if brk.has(Break::R122SsdpWithoutCbTypes) {
+            &[]
+        } else {
+            &ctx.cb_types
+        };
         let config = ScramServerConfig {
             plus,
             supports_channel_binding: !ctx.cb_types.is_empty(),
             channel_bindings,
-            ssdp_h: Some(ssdp::downgrade_hash(hash, &ctx.advertised, &ctx.cb_types)),
-            min_iterations: crate::config::MIN_SCRAM_ITERATIONS,
+            ssdp_h: Some(ssdp::downgrade_hash(hash, &ctx.advertised, hashed_cb)),
+            min_iterations: if brk.has(Break::R107LowIterations) {
+                0
+            } else {
+                crate::config::MIN_SCRAM_ITERATIONS
+            },
         };
+        #[allow(unused_mut)]
+        let mut server = ScramServer::new(hash, config);
+        #[cfg(feature = "break-builds")]
+        server.set_lax(brk.scram_lax(hash, ctx.profile));
         Self {
             shared,
             hash,
-            server: ScramServer::new(hash, config),
+            server,
             phase: Phase::First,
             env: ctx.env.clone(),
+            breaks: brk,
         }
     }
 
@@ -150,17 +186,20 @@ impl ServerMechanism for ScramMechanism {
                 let fake = self.shared.fake_seed(self.hash, &username);
                 let msg = self
                     .server
-                    .server_first(creds.as_ref(), fake, &fresh_nonce(&self.env))
+                    .server_first(creds.as_ref(), fake, &fresh_nonce(&self.env, self.breaks))
                     .map_err(|e| failure_of(&e))?;
                 self.phase = Phase::Final;
                 Ok(MechanismStep::Challenge(msg))
             }
             Phase::Final => {
                 self.phase = Phase::Done;
-                let fin = self
+                let mut fin = self
                     .server
                     .client_final(input.unwrap_or_default())
                     .map_err(|e| failure_of(&e))?;
+                if self.breaks.has(Break::R113WrongServerSignature) {
+                    inject::flip_server_signature(&mut fin.message);
+                }
                 Ok(MechanismStep::Success {
                     username: fin.username.to_lowercase(),
                     authzid: fin.authzid.filter(|a| !a.is_empty()),
