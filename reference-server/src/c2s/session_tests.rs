@@ -65,6 +65,10 @@ fn tls() -> ChannelBindings {
 }
 
 fn core(require_encryption: bool) -> C2sSession {
+    core_with(require_encryption, crate::root::modules().unwrap())
+}
+
+fn core_with(require_encryption: bool, modules: crate::module::ModuleRegistry) -> C2sSession {
     let svc = Services {
         settings: C2sSettings {
             domain: "example.org".into(),
@@ -74,7 +78,7 @@ fn core(require_encryption: bool) -> C2sSession {
         },
         store: Arc::new(MemoryStore::new()),
         mechanisms: Arc::new(ScriptedProvider),
-        modules: crate::root::modules().unwrap(),
+        modules,
         env: Env::deterministic(SystemTime::UNIX_EPOCH, 1),
     };
     C2sSession::new(Arc::new(svc), Arc::new(NullRouter))
@@ -391,5 +395,174 @@ proptest! {
             }
         }
         assert_parses(&all);
+    }
+}
+
+/// A module contributing a mechanism through the `Module::mechanisms` hook (the seam FAST's HT-*
+/// mechanisms use): HT-SHA-256-NONE, whose script answers an absent initial response with an
+/// empty challenge and accepts the response `tok`.
+struct TokenModule;
+
+struct TokenMechanism;
+
+impl ServerMechanism for TokenMechanism {
+    fn step(&mut self, input: Option<&[u8]>) -> Result<MechanismStep, MechanismFailure> {
+        match input {
+            None => Ok(MechanismStep::Challenge(Vec::new())),
+            Some(b"tok") => Ok(MechanismStep::Success {
+                username: "alice".into(),
+                authzid: None,
+                additional_data: None,
+            }),
+            Some(_) => Err(MechanismFailure::new(SaslCondition::NotAuthorized)),
+        }
+    }
+}
+
+const HT: Mechanism = Mechanism::HtSha256(None);
+
+impl crate::module::Module for TokenModule {
+    fn name(&self) -> &'static str {
+        "token"
+    }
+    fn mechanisms(&self, tls: Option<&ChannelBindings>, _: Profile) -> Vec<Mechanism> {
+        if tls.is_some() { vec![HT] } else { Vec::new() }
+    }
+    fn start_mechanism(
+        &self,
+        m: Mechanism,
+        cx: &MechanismContext,
+    ) -> Option<Box<dyn ServerMechanism>> {
+        assert_eq!(cx.domain, "example.org");
+        (m == HT).then(|| Box::new(TokenMechanism) as Box<dyn ServerMechanism>)
+    }
+}
+
+fn opened_with_token_module() -> (C2sSession, String) {
+    let mut modules = crate::root::modules().unwrap();
+    modules.register(TokenModule).unwrap();
+    let mut c = core_with(true, modules);
+    c.on_connect("127.0.0.1:1".parse().unwrap(), Some(&tls()));
+    let (out, _) = feed(&mut c, HEADER);
+    (c, out)
+}
+
+#[test]
+fn module_contributes_mechanisms() {
+    let (mut c, out) = opened_with_token_module();
+    // Merged with the built-in provider's list, in Mechanism::ALL order, in both profiles.
+    assert!(
+        out.contains("<authentication xmlns='urn:xmpp:sasl:2'><mechanism>PLAIN</mechanism><mechanism>HT-SHA-256-NONE</mechanism>"),
+        "{out}"
+    );
+    assert!(
+        out.contains("<mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism><mechanism>HT-SHA-256-NONE</mechanism></mechanisms>"),
+        "{out}"
+    );
+    let (out, actions) = feed(
+        &mut c,
+        &format!(
+            "<authenticate xmlns='urn:xmpp:sasl:2' mechanism='HT-SHA-256-NONE'><initial-response>{}</initial-response></authenticate>",
+            b64(b"tok")
+        ),
+    );
+    assert!(
+        out.starts_with("<success xmlns='urn:xmpp:sasl:2'>"),
+        "{out}"
+    );
+    assert!(actions.contains(&Action::Authenticated));
+    // Without the module the name is not offered, so it is refused.
+    let mut c = opened();
+    let (out, _) = feed(
+        &mut c,
+        "<authenticate xmlns='urn:xmpp:sasl:2' mechanism='HT-SHA-256-NONE'/>",
+    );
+    assert!(out.contains("<invalid-mechanism"), "{out}");
+}
+
+#[test]
+fn legacy_empty_challenge_is_an_empty_element() {
+    // RFC 6120 §6.4.3 defines no `=` for challenges (only §6.4.2 for the initial response and
+    // §6.4.6 for success data).
+    let (mut c, _) = opened_with_token_module();
+    let (out, _) = feed(
+        &mut c,
+        "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='HT-SHA-256-NONE'/>",
+    );
+    assert_eq!(out, "<challenge xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>");
+    let (out, _) = feed(
+        &mut c,
+        &format!(
+            "<response xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>{}</response>",
+            b64(b"tok")
+        ),
+    );
+    assert_eq!(out, "<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>");
+}
+
+#[test]
+fn legacy_auth_mid_handshake_restarts_it() {
+    // RFC 6120 §6.4.2: a new <auth/> during a handshake discards the old one and starts anew;
+    // the discarded handshake is not a failure, so it does not use up a retry.
+    let mut c = opened();
+    let auth = |ir: &[u8]| {
+        format!(
+            "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>{}</auth>",
+            b64(ir)
+        )
+    };
+    for _ in 0..5 {
+        let (out, actions) = feed(&mut c, &auth(b"\0alice\0more"));
+        assert_eq!(
+            out,
+            format!(
+                "<challenge xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>{}</challenge>",
+                b64(b"more?")
+            )
+        );
+        assert!(!actions.contains(&Action::Close));
+    }
+    let (out, actions) = feed(&mut c, &auth(b"\0alice\0good"));
+    assert!(
+        out.starts_with("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>"),
+        "{out}"
+    );
+    assert!(actions.contains(&Action::Authenticated));
+    // SASL2 keeps XEP-0388 §2.4: a second <authenticate/> mid-exchange ends the stream.
+    let mut c = opened();
+    feed(&mut c, &auth2(&b64(b"\0alice\0more"), ""));
+    let (out, actions) = feed(&mut c, &auth2(&b64(b"\0alice\0good"), ""));
+    assert!(out.contains("<policy-violation"), "{out}");
+    assert_eq!(actions.last(), Some(&Action::Close));
+}
+
+#[test]
+fn retries_option_allows_that_many_retries() {
+    // RFC 6120 §6.4.5: c2s_max_auth_retries = 2 means the first attempt plus two retries.
+    let config = crate::Config {
+        domain: "example.org".into(),
+        c2s_max_auth_retries: 2,
+        ..crate::Config::default()
+    };
+    let settings = C2sSettings::from_config(&config);
+    assert_eq!(settings.max_auth_attempts, 3);
+    let svc = Services {
+        settings,
+        store: Arc::new(MemoryStore::new()),
+        mechanisms: Arc::new(ScriptedProvider),
+        modules: crate::root::modules().unwrap(),
+        env: Env::deterministic(SystemTime::UNIX_EPOCH, 1),
+    };
+    let mut c = C2sSession::new(Arc::new(svc), Arc::new(NullRouter));
+    c.on_connect("127.0.0.1:1".parse().unwrap(), Some(&tls()));
+    feed(&mut c, HEADER);
+    for attempt in 1..=3 {
+        let (out, actions) = feed(&mut c, &auth2(&b64(b"\0alice\0bad"), ""));
+        assert!(out.contains("<not-authorized"), "{out}");
+        assert_eq!(
+            actions.contains(&Action::Close),
+            attempt == 3,
+            "attempt {attempt}: {out}"
+        );
     }
 }

@@ -87,6 +87,10 @@ pub struct Client {
     parser: StreamParser,
     /// tls-exporter bytes once TLS is up.
     pub exporter: Option<Vec<u8>>,
+    /// tls-server-end-point bytes (RFC 5929 §4.1) once TLS is up.
+    pub end_point: Option<Vec<u8>>,
+    /// The negotiated TLS version once TLS is up.
+    pub version: Option<rustls::ProtocolVersion>,
 }
 
 impl Client {
@@ -97,27 +101,47 @@ impl Client {
             io: Io::Plain(tcp),
             parser: StreamParser::new(Limits::default()),
             exporter: None,
+            end_point: None,
+            version: None,
         }
     }
 
     /// Direct TLS (XEP-0368).
     pub async fn connect_tls(s: &RunningServer) -> Client {
-        let tcp = TcpStream::connect(s.c2s_tls_addr).await.unwrap();
-        let mut c = Client {
-            io: Io::Plain(tcp),
-            parser: StreamParser::new(Limits::default()),
-            exporter: None,
-        };
-        c.upgrade().await;
+        Self::connect_tls_versions(s, rustls::DEFAULT_VERSIONS).await
+    }
+
+    /// Direct TLS offering only `versions`.
+    pub async fn connect_tls_versions(
+        s: &RunningServer,
+        versions: &[&'static rustls::SupportedProtocolVersion],
+    ) -> Client {
+        let mut c = Self::connect_to(s.c2s_tls_addr).await;
+        c.upgrade_with(tls::accept_all_connector(versions)).await;
         c
     }
 
+    async fn connect_to(addr: std::net::SocketAddr) -> Client {
+        let tcp = TcpStream::connect(addr).await.unwrap();
+        Client {
+            io: Io::Plain(tcp),
+            parser: StreamParser::new(Limits::default()),
+            exporter: None,
+            end_point: None,
+            version: None,
+        }
+    }
+
     async fn upgrade(&mut self) {
+        self.upgrade_with(connector()).await;
+    }
+
+    async fn upgrade_with(&mut self, connector: TlsConnector) {
         let Io::Plain(tcp) = std::mem::replace(&mut self.io, Io::Gone) else {
             panic!("not plain")
         };
         let name = ServerName::try_from("localhost").unwrap();
-        let tls = tokio::time::timeout(STEP, connector().connect(name, tcp))
+        let tls = tokio::time::timeout(STEP, connector.connect(name, tcp))
             .await
             .unwrap()
             .unwrap();
@@ -129,6 +153,12 @@ impl Client {
             .unwrap()
             .to_vec();
         self.exporter = Some(out);
+        let conn = tls.get_ref().1;
+        self.version = conn.protocol_version();
+        self.end_point = conn
+            .peer_certificates()
+            .and_then(|c| c.first())
+            .and_then(|leaf| gatecheck_server::tls::end_point_hash_for(leaf.as_ref()));
         self.io = Io::Tls(Box::new(tls));
         self.parser = StreamParser::new(Limits::default());
     }
