@@ -1,16 +1,19 @@
 //! SASL2 SCRAM-SHA-256 logins per second through the sans-IO c2s core: no sockets, fixed TLS
 //! facts, an in-memory store. Each iteration opens a stream, authenticates with proto's SCRAM
 //! client (whose PBKDF2 at 4096 iterations is included), verifies the server signature, and
-//! reads the post-auth features.
+//! reads the post-auth features. The client's elements come from the client kit's builders, the
+//! same ones the conformance suite sends.
 
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::SystemTime;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use gatecheck_client::build;
+use gatecheck_proto::ns;
 use gatecheck_proto::sasl::scram::{ClientBinding, ScramClient};
 use gatecheck_proto::sasl::{ScramHash, base64};
-use gatecheck_proto::xml::{Element, JABBER_CLIENT_NS, Limits, StreamParser};
+use gatecheck_proto::xml::{Element, Limits, StreamHeader, StreamParser};
 use gatecheck_server::c2s::inline::InlineRegistry;
 use gatecheck_server::c2s::provider::DefaultMechanisms;
 use gatecheck_server::c2s::router::Router;
@@ -19,7 +22,12 @@ use gatecheck_server::c2s::session::C2sSession;
 use gatecheck_server::store::{Account, MemoryStore, Store};
 use gatecheck_server::{Action, SessionCore, TlsInfo, TlsVersion, credentials};
 
-const HEADER: &[u8] = b"<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='example.org' version='1.0'>";
+/// The client's opening stream header, as the kit's connection writes it.
+fn header() -> Vec<u8> {
+    let mut h = StreamHeader::new(ns::CLIENT);
+    h.to = Some("example.org".into());
+    h.to_opening_xml(false).into_bytes()
+}
 
 fn services() -> Arc<Services> {
     let store = Arc::new(MemoryStore::new());
@@ -45,7 +53,7 @@ fn services() -> Arc<Services> {
 
 /// The last element in the core's output.
 fn last_element(actions: Vec<Action>) -> Element {
-    let mut p = StreamParser::for_fragments(Limits::default(), JABBER_CLIENT_NS);
+    let mut p = StreamParser::for_fragments(Limits::default(), ns::CLIENT);
     for a in actions {
         if let Action::Send(b) = a {
             p.feed(&b);
@@ -58,11 +66,11 @@ fn last_element(actions: Vec<Action>) -> Element {
     last.expect("core answered")
 }
 
-fn login(svc: &Arc<Services>, tls: &TlsInfo) {
+fn login(svc: &Arc<Services>, tls: &TlsInfo, header: &[u8]) {
     let now = SystemTime::UNIX_EPOCH;
     let mut core = C2sSession::new(svc.clone(), Arc::new(Router::new()));
     core.on_connect("127.0.0.1:1".parse().expect("addr"), Some(tls), now);
-    black_box(core.on_bytes(HEADER, now));
+    black_box(core.on_bytes(header, now));
     let mut client = ScramClient::new(
         ScramHash::Sha256,
         "alice",
@@ -72,16 +80,16 @@ fn login(svc: &Arc<Services>, tls: &TlsInfo) {
         "fyko+d2lbbFgONRv9qkxdawL",
     )
     .expect("client");
-    let first = base64::encode(&client.client_first().expect("first"));
-    let auth = format!(
-        "<authenticate xmlns='urn:xmpp:sasl:2' mechanism='SCRAM-SHA-256'><initial-response>{first}</initial-response></authenticate>"
-    );
-    let ch = last_element(core.on_bytes(auth.as_bytes(), now));
+    let first = client.client_first().expect("first");
+    let auth: Element = build::authenticate("SCRAM-SHA-256")
+        .initial_response(&first)
+        .without_user_agent()
+        .into();
+    let ch = last_element(core.on_bytes(auth.to_xml().as_bytes(), now));
     let ch = base64::decode_strict(ch.text().as_bytes()).expect("challenge");
-    let fin = base64::encode(&client.server_first(&ch).expect("server-first"));
-    let resp = format!("<response xmlns='urn:xmpp:sasl:2'>{fin}</response>");
-    let actions = core.on_bytes(resp.as_bytes(), now);
-    let mut p = StreamParser::for_fragments(Limits::default(), JABBER_CLIENT_NS);
+    let fin = client.server_first(&ch).expect("server-first");
+    let actions = core.on_bytes(build::response(&fin).to_xml().as_bytes(), now);
+    let mut p = StreamParser::for_fragments(Limits::default(), ns::CLIENT);
     for a in &actions {
         if let Action::Send(b) = a {
             p.feed(b);
@@ -91,7 +99,7 @@ fn login(svc: &Arc<Services>, tls: &TlsInfo) {
         panic!("no success");
     };
     let v = success
-        .child("additional-data", "urn:xmpp:sasl:2")
+        .child("additional-data", ns::SASL2)
         .expect("additional-data");
     client
         .server_final(&base64::decode_strict(v.text().as_bytes()).expect("b64"))
@@ -109,7 +117,10 @@ fn bench(c: &mut Criterion) {
     };
     let mut g = c.benchmark_group("sasl2_login");
     g.throughput(Throughput::Elements(1));
-    g.bench_function("scram_sha256_4096", |b| b.iter(|| login(&svc, &tls)));
+    let header = header();
+    g.bench_function("scram_sha256_4096", |b| {
+        b.iter(|| login(&svc, &tls, &header))
+    });
     g.finish();
 }
 
