@@ -3,9 +3,19 @@
 //! reads like the line of the transcript it produces. Every builder converts into an [`Element`],
 //! so it can be sent with [`crate::Conn::send`] or expected with [`crate::Conn::expect`].
 
-use crate::sasl2::{USER_AGENT_ID, encode_b64};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use gatecheck_proto::ns;
 use gatecheck_proto::xml::Element;
+
+/// The user-agent id the kit sends: a fixed UUID v4, so tests can check it never leaks into a
+/// resource.
+pub const USER_AGENT_ID: &str = "5f3c1e9a-7b2d-4c8e-9a61-3d2f4b8c0e17";
+
+/// SASL data as XEP-0388 carries it: standard base64 with padding.
+fn encode_b64(data: &[u8]) -> String {
+    STANDARD.encode(data)
+}
 
 /// `<authenticate xmlns='urn:xmpp:sasl:2' mechanism='…'/>` being built.
 #[derive(Debug, Clone)]

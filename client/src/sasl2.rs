@@ -9,8 +9,7 @@ use base64::engine::general_purpose::STANDARD;
 use gatecheck_proto::ns;
 use gatecheck_proto::xml::Element;
 
-/// The user-agent id the suite sends: a fixed UUID v4, so cases can check it never leaks into a resource.
-pub const USER_AGENT_ID: &str = "5f3c1e9a-7b2d-4c8e-9a61-3d2f4b8c0e17";
+pub use crate::build::USER_AGENT_ID;
 
 /// A server reply during SASL2 authentication.
 #[derive(Debug, Clone, PartialEq, Eq)]
