@@ -1,5 +1,5 @@
-//! One scripted connection: TCP, then STARTTLS or direct TLS, stream headers, and element-level send
-//! and receive with every byte recorded in the case transcript under the connection's label.
+//! One scripted connection: TCP, then STARTTLS or direct TLS, stream headers, and element-level
+//! send and receive with every byte recorded in the case transcript under the connection's label.
 
 use crate::error::{ClientError, stream_error_of};
 use crate::features::Features;
@@ -183,7 +183,8 @@ pub struct Conn {
     tls: Option<ChannelBindings>,
     /// The server's most recent stream header.
     pub server_header: Option<StreamHeader>,
-    /// Whitespace runs received between top-level elements since the last [`Conn::take_whitespace`].
+    /// Whitespace runs received between top-level elements since the last
+    /// [`Conn::take_whitespace`].
     whitespace: usize,
 }
 
@@ -359,7 +360,8 @@ impl Conn {
         }
     }
 
-    /// The next top-level element; a stream error, `</stream:stream>` or a closed socket is an error.
+    /// The next top-level element; a stream error, `</stream:stream>` or a closed socket is an
+    /// error.
     pub async fn recv(&mut self) -> Result<Element, ClientError> {
         loop {
             match self.next_event("an element").await? {

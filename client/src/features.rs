@@ -1,6 +1,6 @@
 //! `<stream:features/>` parsed into what the cases ask about (SASL2 mechanisms and inline features,
-//! legacy SASL, XEP-0440 channel-binding types, STARTTLS), plus order-insensitive comparison, because
-//! child order carries no meaning and order-sensitive matching made other suites flaky.
+//! legacy SASL, XEP-0440 channel-binding types, STARTTLS), plus order-insensitive comparison,
+//! because child order carries no meaning and order-sensitive matching made other suites flaky.
 
 use crate::compare::canonical;
 use gatecheck_proto::ns;

@@ -10,7 +10,8 @@
 //! # async fn f(addr: std::net::SocketAddr) -> Result<(), Box<dyn std::error::Error>> {
 //! use gatecheck_client::{Connect, build, login};
 //! let (mut c, features) = Connect::to(addr).domain("localhost").insecure_tls().session().await?;
-//! let ok = login(&mut c, &features, "alice", "pencil", &[build::bind2().tag("kit").into()]).await?;
+//! let bind = build::bind2().tag("kit").into();
+//! let ok = login(&mut c, &features, "alice", "pencil", &[bind]).await?;
 //! c.post_auth_features().await?;
 //! # let _ = ok; Ok(()) }
 //! ```

@@ -41,7 +41,8 @@ pub fn binding_data(tls: Option<&ChannelBindings>, cb_type: &str) -> Option<Vec<
         .map(<[u8]>::to_vec)
 }
 
-/// The cb type to use: tls-exporter when advertised (the RFC 9266 default), else tls-server-end-point.
+/// The cb type to use: tls-exporter when advertised (the RFC 9266 default), else
+/// tls-server-end-point.
 pub fn preferred_binding(features: &Features) -> Option<&'static str> {
     [
         ChannelBindingType::TlsExporter,

@@ -1,6 +1,6 @@
-//! SASL2 (XEP-0388) steps on a [`Conn`]: send `<authenticate/>`, `<response/>`, `<abort/>`, and read
-//! the server's reply classified as challenge, success, failure or continue, keeping the raw text so
-//! cases can check encoding rules (no whitespace in base64) themselves.
+//! SASL2 (XEP-0388) steps on a [`Conn`]: send `<authenticate/>`, `<response/>`, `<abort/>`, and
+//! read the server's reply classified as challenge, success, failure or continue, keeping the raw
+//! text so cases can check encoding rules (no whitespace in base64) themselves.
 
 use crate::conn::Conn;
 use crate::error::ClientError;
@@ -90,9 +90,9 @@ pub fn classify(e: Element) -> Result<Sasl2Reply, ClientError> {
     }
 }
 
-/// Build `<authenticate/>`: `initial_response` `None` omits the element, `Some(b"")` sends it empty;
-/// the kit's `<user-agent/>` is always included, then `extra` inline requests. The builder form is
-/// [`crate::build::authenticate`].
+/// Build `<authenticate/>`: `initial_response` `None` omits the element, `Some(b"")` sends it
+/// empty; the kit's `<user-agent/>` is always included, then `extra` inline requests. The builder
+/// form is [`crate::build::authenticate`].
 pub fn authenticate_element(
     mechanism: &str,
     initial_response: Option<&[u8]>,
@@ -112,7 +112,8 @@ pub fn authorization_identifier(success: &Element) -> Option<String> {
         .map(|a| a.text().trim().to_owned())
 }
 
-/// The decoded `<additional-data/>` of a success element: `None` if absent, `Some(None)` if not base64.
+/// The decoded `<additional-data/>` of a success element: `None` if absent, `Some(None)` if not
+/// base64.
 pub fn additional_data(success: &Element) -> Option<Option<Vec<u8>>> {
     success
         .child("additional-data", ns::SASL2)

@@ -1,5 +1,5 @@
-//! TLS for the scripted client: rustls with the ring provider, an opt-in accept-anything verifier for
-//! self-signed test servers, and the channel-binding data (RFC 9266 tls-exporter, RFC 5929
+//! TLS for the scripted client: rustls with the ring provider, an opt-in accept-anything verifier
+//! for self-signed test servers, and the channel-binding data (RFC 9266 tls-exporter, RFC 5929
 //! tls-server-end-point) the client computes, described with proto's [`ChannelBindings`] so client
 //! and server answer "which bytes does type T bind to" with the same code.
 

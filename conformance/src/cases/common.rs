@@ -160,9 +160,9 @@ pub fn login_failed(req: &str, e: LoginError) -> Outcome {
     }
 }
 
-/// Judge a `<failure/>` against SASL2-24: exactly one child in the RFC 6120 SASL namespace that is a
-/// defined condition. `expected` is the condition the digest marks as a [note]: another defined one
-/// passes with a note.
+/// Judge a `<failure/>` against SASL2-24: exactly one child in the RFC 6120 SASL namespace that is
+/// a defined condition. `expected` is the condition the digest marks as a [note]: another defined
+/// one passes with a note.
 pub fn judge_failure(
     reply: &Sasl2Reply,
     expected: Option<&str>,

@@ -1,6 +1,6 @@
-//! Failures and stream discipline: invalid mechanism, wrong password, retry, abort, bad base64, empty
-//! vs absent initial response, authzid rules, inline requests of a failed attempt, stanzas during
-//! authentication and a second `<authenticate/>`.
+//! Failures and stream discipline: invalid mechanism, wrong password, retry, abort, bad base64,
+//! empty vs absent initial response, authzid rules, inline requests of a failed attempt, stanzas
+//! during authentication and a second `<authenticate/>`.
 
 use super::SASL2;
 use crate::cases::prelude::*;

@@ -1,6 +1,6 @@
-//! SASL2 (XEP-0388) cases with SCRAM, channel binding (XEP-0440), SSDP (XEP-0474) and Bind 2 inline,
-//! one file per area. Each case is a `const` [`Spec`] above one `async fn`; the shared steps are in
-//! [`super::common`].
+//! SASL2 (XEP-0388) cases with SCRAM, channel binding (XEP-0440), SSDP (XEP-0474) and Bind 2
+//! inline, one file per area. Each case is a `const` [`Spec`] above one `async fn`; the shared
+//! steps are in [`super::common`].
 
 mod bind2;
 mod failure;

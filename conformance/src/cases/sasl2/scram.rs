@@ -1,5 +1,5 @@
-//! SCRAM over SASL2: each offered mechanism logs in and the server signature verifies, -PLUS with each
-//! advertised channel-binding type, SSDP `h=`, nonce rules, iteration count, encoding, and the
+//! SCRAM over SASL2: each offered mechanism logs in and the server signature verifies, -PLUS with
+//! each advertised channel-binding type, SSDP `h=`, nonce rules, iteration count, encoding, and the
 //! malformed or dishonest client messages a server must reject.
 
 use crate::cases::prelude::*;
@@ -28,8 +28,8 @@ fn ssdp_h(mechanism: &str, mechanisms: &[String], cb_types: &[String]) -> Option
 }
 
 /// Run one exchange expected to be rejected: `first` replaces the client-first-message when given,
-/// `tweaks` alter the client-final. Any `<failure/>` with one defined condition passes (the spec names
-/// none for SCRAM errors); a stream error also ends the attempt and passes with a note.
+/// `tweaks` alter the client-final. Any `<failure/>` with one defined condition passes (the spec
+/// names none for SCRAM errors); a stream error also ends the attempt and passes with a note.
 async fn expect_rejected(
     ctx: &CaseCtx,
     req: &'static str,
