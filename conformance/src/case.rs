@@ -155,7 +155,9 @@ impl Case {
 /// A case's registration, written as a `const` right above its body so the id, the requirements
 /// it cites and what it needs are read together with the exchange that checks them:
 ///
-/// ```ignore
+/// ```
+/// # use gatecheck::{Module, Spec};
+/// # const SASL2: Spec = Spec::module(Module::Sasl2);
 /// const NO_PLAIN: Spec = Spec {
 ///     id: "sasl2.features.no-plain",
 ///     title: "PLAIN is not offered over SASL2",
