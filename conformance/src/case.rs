@@ -1,10 +1,10 @@
 //! The case model: a stable id, the requirements it cites, what it needs, and an async body that reads
 //! like a transcript.
 
-use crate::catalog::{Catalog, Level};
+use crate::catalog::Catalog;
 use crate::ctx::CaseCtx;
-use crate::outcome::Outcome;
-use serde::Serialize;
+pub use crate::kinds::{Capability, Level, Module};
+use crate::outcome::{Flow, Outcome};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -14,80 +14,6 @@ pub type CaseFuture = Pin<Box<dyn Future<Output = Outcome> + Send + 'static>>;
 
 /// A case body: given the context, produce an outcome.
 pub type CaseBody = Arc<dyn Fn(CaseCtx) -> CaseFuture + Send + Sync + 'static>;
-
-/// The protocol area a case belongs to; also the JUnit classname and the report grouping.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Module {
-    /// XEP-0388 SASL2 (and SCRAM / channel binding).
-    Sasl2,
-    /// XEP-0484 FAST and HT-* mechanisms.
-    Fast,
-    /// XEP-0401/0445/0077/0379 invitations and registration.
-    Invites,
-    /// OAuth2 metadata, dynamic client registration and token endpoint.
-    Oauth2,
-}
-
-impl Module {
-    /// All modules in report order.
-    pub const ALL: [Module; 4] = [Module::Sasl2, Module::Fast, Module::Invites, Module::Oauth2];
-
-    /// The lowercase name used in ids and on the command line.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Module::Sasl2 => "sasl2",
-            Module::Fast => "fast",
-            Module::Invites => "invites",
-            Module::Oauth2 => "oauth2",
-        }
-    }
-
-    /// Parse a module name as given on the command line.
-    pub fn parse(s: &str) -> Option<Module> {
-        Module::ALL
-            .into_iter()
-            .find(|m| m.as_str().eq_ignore_ascii_case(s))
-    }
-}
-
-impl std::fmt::Display for Module {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Something a case needs from the target or the user; missing ones turn the case into `skip`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Capability {
-    /// A TLS-protected stream (STARTTLS or direct TLS).
-    Tls,
-    /// One account given with `--account`.
-    Account,
-    /// A second account (two `--account` options).
-    SecondAccount,
-    /// A way to mint invitations (`--invite-cmd`).
-    InviteMinting,
-    /// Administrator credentials (`--admin`).
-    Admin,
-    /// An HTTP base URL (`--http`).
-    Http,
-}
-
-impl Capability {
-    /// Short name for listings.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Capability::Tls => "tls",
-            Capability::Account => "account",
-            Capability::SecondAccount => "second-account",
-            Capability::InviteMinting => "invite-minting",
-            Capability::Admin => "admin",
-            Capability::Http => "http",
-        }
-    }
-}
 
 /// Whether `id` is a well-formed case id: dotted lowercase segments (`a-z`, `0-9`, `-`), at least two,
 /// the first being the module name.
@@ -191,6 +117,24 @@ impl Case {
         self
     }
 
+    /// A case from its registration and a body that may exit early with `?`.
+    pub fn from_spec<F, Fut>(spec: Spec, body: F) -> Case
+    where
+        F: Fn(CaseCtx) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Flow> + Send + 'static,
+    {
+        let mut case = Case::new(spec.id, spec.module, spec.title)
+            .cites(spec.cites)
+            .requires(spec.requires)
+            .needs(spec.needs);
+        case.accepts = spec.accepts.iter().map(|a| (*a).to_owned()).collect();
+        case.level_override = spec.level;
+        case.body(move |ctx| {
+            let run = body(ctx);
+            async move { run.await.unwrap_or_else(|early| early) }
+        })
+    }
+
     /// The case's level: stated, else the strongest cited requirement known to the catalogue, else MAY.
     pub fn level_in(&self, catalog: &Catalog) -> Level {
         self.level_override.unwrap_or_else(|| {
@@ -205,5 +149,67 @@ impl Case {
     /// The level against the embedded catalogue.
     pub fn level(&self) -> Level {
         self.level_in(Catalog::global())
+    }
+}
+
+/// A case's registration, written as a `const` right above its body so the id, the requirements
+/// it cites and what it needs are read together with the exchange that checks them:
+///
+/// ```
+/// # use gatecheck::{Module, Spec};
+/// # const SASL2: Spec = Spec::module(Module::Sasl2);
+/// const NO_PLAIN: Spec = Spec {
+///     id: "sasl2.features.no-plain",
+///     title: "PLAIN is not offered over SASL2",
+///     cites: &["SASL2-33"],
+///     requires: "servers SHOULD NOT offer PLAIN (RFC 6120 §13.8.3)",
+///     ..SASL2
+/// };
+/// ```
+///
+/// `..SASL2` fills the module and leaves `accepts`, `needs` and `level` empty; the module file
+/// turns each spec and its body into a [`Case`] with [`Spec::with`].
+#[derive(Debug, Clone, Copy)]
+pub struct Spec {
+    /// Stable dotted id, starting with the module name.
+    pub id: &'static str,
+    /// The protocol area.
+    pub module: Module,
+    /// Human title.
+    pub title: &'static str,
+    /// Requirement ids cited.
+    pub cites: &'static [&'static str],
+    /// What the spec requires, in one sentence of our words.
+    pub requires: &'static str,
+    /// Alternative behaviours accepted as conforming.
+    pub accepts: &'static [&'static str],
+    /// What the case needs to run.
+    pub needs: &'static [Capability],
+    /// The level, when not derived from the cited requirements.
+    pub level: Option<Level>,
+}
+
+impl Spec {
+    /// An empty registration for `module`: the base every case of the module spreads with `..`.
+    pub const fn module(module: Module) -> Spec {
+        Spec {
+            id: "",
+            module,
+            title: "",
+            cites: &[],
+            requires: "",
+            accepts: &[],
+            needs: &[],
+            level: None,
+        }
+    }
+
+    /// The case: this registration with `body`.
+    pub fn with<F, Fut>(self, body: F) -> Case
+    where
+        F: Fn(CaseCtx) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Flow> + Send + 'static,
+    {
+        Case::from_spec(self, body)
     }
 }

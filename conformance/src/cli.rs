@@ -2,8 +2,9 @@
 
 use crate::baseline::{Baseline, BaselineError};
 use crate::case::{Case, Module};
-use crate::catalog::{Catalog, Level, coverage};
+use crate::catalog::{Catalog, Level};
 use crate::config::{Account, RunConfig, Target};
+use crate::coverage::coverage;
 use crate::event::Event;
 use crate::report::{FileReport, ReportSpec, terminal::Terminal};
 use clap::{Parser, Subcommand, ValueEnum};

@@ -1,6 +1,6 @@
 //! The run configuration: where the target is, what the user supplied, and how to run.
 
-use crate::report::ReportSpec;
+use crate::kinds::ReportSpec;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -20,15 +20,8 @@ pub enum ConfigError {
     Account(String),
 }
 
-/// How TLS is established with the target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum TlsMode {
-    /// Plain TCP then STARTTLS (`xmpp://`, default port 5222).
-    StartTls,
-    /// TLS from the first byte (`xmpps://`, default port 5223).
-    Direct,
-}
+/// How TLS is established with the target (the kit's type: a target URL picks one).
+pub use gatecheck_client::TlsMode;
 
 /// The server under test.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

@@ -1,8 +1,7 @@
 //! The event stream every report is built from: run started, case started, case finished, run finished.
 
 use crate::baseline::Known;
-use crate::case::Module;
-use crate::catalog::Level;
+use crate::kinds::{Level, Module};
 use crate::outcome::Outcome;
 use crate::status::Status;
 use crate::transcript::RenderedEntry;

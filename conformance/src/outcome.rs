@@ -71,6 +71,12 @@ impl Outcome {
     }
 }
 
+/// What a case body (and every helper a body calls) returns: `Ok` is the verdict reached at the
+/// end, `Err` a verdict reached early, so helpers end the case with `?` (an `unsupported` when a
+/// feature is missing, an `error` when a setup step failed, a `fail` found on the way). Both
+/// sides are outcomes; the engine takes whichever arrives.
+pub type Flow<T = Outcome> = Result<T, Outcome>;
+
 /// The target behaved as required.
 pub fn pass() -> Outcome {
     Outcome::bare(Verdict::Pass)

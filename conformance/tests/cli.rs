@@ -19,24 +19,25 @@ fn listening() -> (std::net::TcpListener, String) {
     (l, format!("xmpp://127.0.0.1:{port}"))
 }
 
-/// README's main command: no `--target` starts the embedded reference server, runs every case, and
-/// exits 0 because the reference server passes them all; the JSON report says the same.
+/// README's main command: no `--target` starts the embedded reference server, runs the selected
+/// cases against it and exits 0; the JSON report says the same. One case is enough to prove the
+/// wiring: the full embedded run (every case, every verdict) is `tests/snapshots.rs`, run once.
 #[test]
 fn run_without_target_uses_the_embedded_server_and_passes() {
     let dir = tempfile::tempdir().expect("tempdir");
     let json = dir.path().join("run.json");
     let report = format!("json={}", json.display());
-    let o = gatecheck(&["run", "--jobs", "4", "--report", &report]);
+    let only = "sasl2.scram.login-each";
+    let o = gatecheck(&["run", "--only", only, "--report", &report]);
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert_eq!(o.status.code(), Some(0), "{stdout}\n{}", stderr(&o));
     assert!(stdout.contains("OK (exit 0)"), "{stdout}");
     let run: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&json).expect("report written")).expect("json");
     let cases = run["cases"].as_array().expect("cases");
-    assert!(!cases.is_empty());
-    for c in cases {
-        assert_eq!(c["status"], "pass", "{c}");
-    }
+    let ran: Vec<&serde_json::Value> = cases.iter().filter(|c| c["id"] == only).collect();
+    assert_eq!(ran.len(), 1, "{run}");
+    assert_eq!(ran[0]["status"], "pass", "{run}");
 }
 
 #[test]

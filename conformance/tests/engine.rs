@@ -4,7 +4,8 @@ mod support;
 
 use gatecheck::baseline::{Baseline, BaselineError};
 use gatecheck::case::{Case, Module};
-use gatecheck::catalog::{Catalog, uncovered_musts};
+use gatecheck::catalog::Catalog;
+use gatecheck::coverage::uncovered_musts;
 use gatecheck::status::Status;
 use support::*;
 

@@ -12,14 +12,14 @@ NOTES = {
     "Utf8Iri": "Raw non-ASCII UTF-8 in the node (IRI form, RFC 5122 section 2.8).",
     "PlusLiteral": "'+' in a value is a literal plus (RFC 3986), not a space.",
     "ExtraParameter": "An additional, unknown key=value parameter that consumers ignore.",
-    "NoPreauth": "The querytype is an invite querytype but preauth is missing or empty. Invalid as an invitation by XEP-0379 section 3.2 and XEP-0401 sections 5.1/5.4: an invitation URI carries the token in preauth, and without one there is nothing to redeem (the URI may still be an ordinary XEP-0147 action).",
+    "NoPreauth": "The querytype is an invite querytype but preauth is missing or empty. Invalid as an invitation, by definition rather than by a MUST: XEP-0379 section 3.2 makes an invitation link the roster action plus a preauth parameter carrying the token, and XEP-0401 sections 5.1/5.4 give the uri formats (SHOULD) with preauth=TOKEN; without a token there is nothing to redeem (the URI may still be an ordinary XEP-0147 action, which is not what this family parses).",
     "BadPercentEscape": "'%' not followed by two hex digits, or the escapes do not decode to UTF-8. Invalid by RFC 3986 section 2.1 (pct-encoded = \"%\" HEXDIG HEXDIG) and RFC 5122 sections 2.7/2.8 (the octets of an XMPP URI are UTF-8).",
     "EmptyHost": "The domain part is empty (or the node is empty before '@'). Invalid by RFC 5122 section 2.2 with RFC 6122 section 2.2 (a domainpart MUST NOT be zero bytes) and section 2.3 (a localpart, if present, MUST NOT be zero bytes).",
-    "UnknownQuerytype": "A querytype other than register / roster. Invalid as an invitation: XEP-0379 section 3.2 defines preauth for ?roster and XEP-0401 sections 5.1/5.4 for ?register; no other querytype carries an invitation.",
+    "UnknownQuerytype": "A querytype other than register / roster. Invalid as an invitation, by definition rather than by a MUST: XEP-0379 section 3.2 defines preauth for ?roster and XEP-0401 sections 5.1/5.4 (with XEP-0445) for ?register; no other querytype carries an invitation.",
     "NotXmppUri": "Not an xmpp: URI (another scheme). Invalid by RFC 5122 section 2.2 (the scheme is xmpp) and XEP-0401/XEP-0379, whose invitations are xmpp: URIs.",
     "AuthorityForm": "The RFC 5122 section 2.3 authority form xmpp://account/target?query. A choice where the specifications are silent: it is a well-formed XMPP URI (the authority names the account to act as), and XEP-0379 and XEP-0401 show invitations only in the path form without saying whether an authority may appear, so a consumer may reject it (gatecheck does, with not-xmpp-uri) or read the invitation for the target JID, which must then give exactly `expected`.",
     "DuplicateKey": "preauth given twice. A choice where the specifications are silent: RFC 5122 and XEP-0147 do not say what a repeated key means, so a consumer may reject the URI (gatecheck does, with duplicate-key) or pick one value; neither is required.",
-    "BadParameter": "A parameter is not key=value. Invalid by RFC 5122 section 2.2 (iquery = querytype *( \";\" pair ), pair = key \"=\" value).",
+    "BadParameter": "A parameter is not key=value. Invalid by the RFC 5122 section 2.2 ABNF (querycomp = querytype [ *pair ], pair = \";\" key \"=\" value): a pair without '=' does not match.",
 }
 
 VALID = [

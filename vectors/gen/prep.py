@@ -12,7 +12,7 @@ NOTES = {
     "Prohibited": "Output contains a prohibited code point. Invalid by RFC 3454 section 5 (prohibited output MUST NOT appear) with the profile's tables: RFC 4013 section 2.3 for SASLprep (C.1.2, C.2.1, C.2.2, C.3-C.9) and RFC 6122 appendix A.5 for Nodeprep (C.1.1, C.1.2, C.2.1, C.2.2, C.3-C.9 plus \" & ' / : < > @).",
     "Bidi": "RFC 3454 section 6 bidi rule violated (RandALCat mixed with LCat, or a RandALCat string that does not start and end with RandALCat). Invalid by RFC 3454 section 6 (such strings MUST be rejected), applied by RFC 4013 section 2.4 (SASLprep) and RFC 6122 appendix A.6 (Nodeprep).",
     "BidiOk": "RTL string that satisfies the bidi rule.",
-    "Unassigned": "Code point unassigned in Unicode 3.2 (table A.1). Invalid for stored strings by RFC 3454 section 7 (stored strings MUST NOT contain unassigned code points), applied by RFC 4013 section 2.5 and RFC 6122 appendix A.7; allowed in queries.",
+    "Unassigned": "Code point unassigned in Unicode 3.2 (table A.1). Invalid for stored strings by RFC 3454 section 7 (stored strings MUST NOT contain unassigned code points), applied by RFC 4013 section 2.5 and RFC 6122 appendix A.2 (Nodeprep's repertoire is Unicode 3.2 with table A.1 as its unassigned code points); allowed in queries.",
     "EmptyOutput": "Nodeprep output is empty. Invalid by RFC 6122 section 2.3 (a localpart MUST NOT be zero bytes; if present after preparation it is one or more characters).",
     "ZeroWidthSpaceOverlap": "U+200B is in both RFC 3454 table B.1 (map to nothing) and table C.1.2 (which RFC 4013"
     " section 2.1 maps to SPACE); RFC 4013 section 2.1 gives no precedence between its two mapping rules and the"

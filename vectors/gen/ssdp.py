@@ -7,12 +7,12 @@ from common import FileBuilder
 NOTES = {
     "DigestTable": "Row of gatecheck's protocol digest section 3.4 table; row 1 equals XEP-0474's own example.",
     "Derived": "Computed by gatecheck's generator; not published elsewhere.",
-    "LegacyD": "XEP-0474 <= 0.3.1 'd=' form: items joined by ',' and the two lists by '|' (still emitted by Prosody's mod_sasl_ssdp). Current servers MUST use h=.",
+    "LegacyD": "XEP-0474 <= 0.3.1 'd=' form: items joined by ',' and the two lists by '|' (still emitted by Prosody's mod_sasl_ssdp). 0.4.0 replaced it with h= (0x1E / 0x1F delimiters); 0.5.0 section 6.1 defines only h=.",
     "NoCbTypes": "No XEP-0440 channel-binding types advertised: the 0x1F separator and second list are omitted.",
-    "Unsorted": "Invalid: the lists were hashed in advertisement order instead of i;octet (byte) order. XEP-0474 0.5.0 section 6.1 defines the hash input over the sorted lists, so this value differs from the one a conforming peer computes and MUST NOT verify.",
-    "WrongDelimiter": "Invalid: h= computed with the legacy ',' / '|' delimiters instead of 0x1E / 0x1F. XEP-0474 0.5.0 section 6.1 defines h= with 0x1E between items and 0x1F between the lists, so this value MUST NOT verify as h=.",
-    "WrongHash": "Invalid: hashed with another function than the SCRAM mechanism's hash. XEP-0474 0.5.0 section 6.1 uses the hash of the SCRAM mechanism in use, so this value MUST NOT verify.",
-    "MissingCbTypes": "Invalid: the advertised channel-binding types were left out of the hash input. XEP-0474 0.5.0 section 6.1 includes the advertised channel-binding types (XEP-0440) after 0x1F whenever any are advertised, so this value MUST NOT verify.",
+    "Unsorted": "Invalid: the lists were hashed in advertisement order instead of i;octet (byte) order. XEP-0474 0.5.0 section 6.1 says all sorting MUST use i;octet (RFC 4790 section 9.3), so this value differs from the one a conforming peer computes, and a client MUST fail the authentication on it (section 6.2).",
+    "WrongDelimiter": "Invalid: h= computed with the legacy ',' / '|' delimiters instead of 0x1E / 0x1F. XEP-0474 0.5.0 section 6.1 defines h= with 0x1E between items and 0x1F between the lists, so this value MUST NOT verify as h= (the client MUST fail the authentication, section 6.2).",
+    "WrongHash": "Invalid: hashed with another function than the SCRAM mechanism's hash. XEP-0474 0.5.0 section 6.1 uses the hash of the SCRAM mechanism in use, so this value MUST NOT verify (the client MUST fail the authentication, section 6.2).",
+    "MissingCbTypes": "Invalid: the advertised channel-binding types were left out of the hash input. XEP-0474 0.5.0 section 6.1 appends 0x1F and the sorted channel-binding types whenever the server advertised them with XEP-0440, so this value MUST NOT verify (the client MUST fail the authentication, section 6.2).",
 }
 HN = {"SHA-1": "sha1", "SHA-256": "sha256", "SHA-512": "sha512"}
 

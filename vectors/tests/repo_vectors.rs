@@ -71,16 +71,17 @@ fn embedded_vectors_are_the_checkout() {
 }
 
 #[test]
-fn acceptable_leap_second_passes_though_proto_rejects_it() {
-    // xep-0082.json tcId 21 is `acceptable`; proto rejects second 60 and that must still pass.
-    assert!(gatecheck_proto::datetime::parse_datetime("2016-12-31T23:59:60Z").is_err());
+fn acceptable_end_of_day_passes_though_proto_rejects_it() {
+    // xep-0082.json tcId 21 (24:00:00) is `acceptable`; proto rejects hour 24 and that must still pass.
+    assert!(gatecheck_proto::datetime::parse_datetime("1969-07-21T24:00:00Z").is_err());
     let (_, doc) = common::files()
         .into_iter()
         .find(|(n, _)| n == "xep-0082.json")
         .expect("xep-0082.json");
-    let leap = &doc["testGroups"][0]["tests"][20];
-    assert_eq!(leap["tcId"], 21);
-    assert_eq!(leap["result"], "acceptable");
+    let end_of_day = &doc["testGroups"][0]["tests"][20];
+    assert_eq!(end_of_day["tcId"], 21);
+    assert_eq!(end_of_day["result"], "acceptable");
+    assert_eq!(end_of_day["input"], "1969-07-21T24:00:00Z");
     let report = gatecheck_vectors::check_str("xep-0082.json", &doc.to_string());
     assert!(report.failed.is_empty(), "{:?}", report.failed);
     assert_eq!(Some(report.passed as u64), doc["numberOfTests"].as_u64());

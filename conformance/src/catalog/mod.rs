@@ -1,11 +1,7 @@
 //! The requirement catalogue as data: one TOML file per requirement set, embedded at build time,
 //! so a case can cite `FAST-15` and a report can say what FAST-15 demands and at which level.
 
-mod coverage;
-mod level;
-
-pub use coverage::{CoverageRow, coverage, uncovered_musts};
-pub use level::{Level, Testability};
+pub use crate::kinds::{Level, Testability};
 
 use serde::Deserialize;
 use std::sync::OnceLock;
@@ -139,8 +135,8 @@ impl Catalog {
 }
 
 /// Which case module tests a requirement set: invites covers INV, IBR and PARS; oauth2 covers DCR.
-pub fn module_of_set(set: &str) -> Option<crate::case::Module> {
-    use crate::case::Module;
+pub fn module_of_set(set: &str) -> Option<crate::kinds::Module> {
+    use crate::kinds::Module;
     match set {
         "SASL2" => Some(Module::Sasl2),
         "FAST" => Some(Module::Fast),
@@ -188,7 +184,7 @@ mod tests {
     #[test]
     fn set_prefix_and_module() {
         assert_eq!(set_of("SASL2-101"), "SASL2");
-        assert_eq!(module_of_set("PARS"), Some(crate::case::Module::Invites));
+        assert_eq!(module_of_set("PARS"), Some(crate::kinds::Module::Invites));
         assert_eq!(module_of_set("X"), None);
     }
 }

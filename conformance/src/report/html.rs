@@ -264,7 +264,7 @@ pub fn render(rec: &RunRecord) -> String {
         let _ = write!(h, "<option>{}</option>", st.as_str());
     }
     h.push_str("</select><select id=fmodule><option value=\"\">all modules</option>");
-    for m in crate::case::Module::ALL {
+    for m in crate::kinds::Module::ALL {
         let _ = write!(h, "<option>{}</option>", m.as_str());
     }
     h.push_str(

@@ -2,8 +2,8 @@
 //! transcript as system-out. Validated against `conformance/schema/junit.xsd` in the tests.
 
 use super::ReportError;
-use crate::case::Module;
 use crate::event::{CaseResult, RunRecord};
+use crate::kinds::Module;
 use crate::status::Status;
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 use std::time::Duration;

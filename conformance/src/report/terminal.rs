@@ -1,8 +1,8 @@
 //! The terminal view: a progress bar on a TTY, then a summary grouped by module and level that lists
 //! every non-pass with its requirement, expected and actual, and says what did not run and why.
 
-use crate::case::Module;
 use crate::event::{Collector, Event, RunRecord};
+use crate::kinds::Module;
 use crate::status::Status;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::fmt::Write as _;

@@ -5,6 +5,9 @@ use gatecheck::case::{Capability, Case, Module};
 use gatecheck::config::RunConfig;
 use gatecheck::event::{Collector, Event, RunRecord};
 use gatecheck::{SecretKind, fail, pass, skip, warn};
+use gatecheck_client::build;
+use gatecheck_proto::ns;
+use gatecheck_proto::xml::Element;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,14 +20,12 @@ pub fn synthetic_cases() -> Vec<Case> {
             .requires("failure holds exactly one defined condition")
             .body(|ctx| async move {
                 ctx.step("authenticate");
-                ctx.transcript.sent(
-                    "c1",
-                    b"<authenticate xmlns='urn:xmpp:sasl:2' mechanism='PLAIN'/>",
-                );
-                ctx.transcript.received(
-                    "c1",
-                    b"<failure xmlns='urn:xmpp:sasl:2'><not-authorized/></failure>",
-                );
+                let auth = build::authenticate("PLAIN").without_user_agent();
+                let auth: Element = auth.into();
+                ctx.transcript.sent("c1", auth.to_xml().as_bytes());
+                let failure = Element::new("failure", ns::SASL2)
+                    .with_child(Element::new("not-authorized", ns::SASL2));
+                ctx.transcript.received("c1", failure.to_xml().as_bytes());
                 pass()
             }),
         Case::new("sasl2.synthetic.fail", Module::Sasl2, "A failing case")

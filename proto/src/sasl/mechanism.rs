@@ -173,6 +173,23 @@ impl Mechanism {
         Self::ALL.into_iter().find(|m| m.name() == name)
     }
 
+    /// The SCRAM hash of a `SCRAM-*` mechanism (either variant), `None` for every other family; with
+    /// [`Mechanism::uses_channel_binding`] this replaces parsing `SCRAM-…[-PLUS]` names by hand.
+    pub fn scram_hash(self) -> Option<ScramHash> {
+        match self {
+            Self::Scram { hash, .. } => Some(hash),
+            _ => None,
+        }
+    }
+
+    /// Every SCRAM mechanism without channel binding, strongest hash first (the order a client
+    /// prefers them in).
+    pub fn scram_unbound() -> impl Iterator<Item = Mechanism> {
+        Self::ALL
+            .into_iter()
+            .filter(|m| matches!(m, Self::Scram { plus: false, .. }))
+    }
+
     /// Whether this is a FAST token mechanism (listed only inside `<fast/>`, never as a top-level mechanism).
     pub fn is_ht(self) -> bool {
         matches!(self, Self::HtSha256(_))
@@ -214,6 +231,17 @@ mod tests {
         for t in ChannelBindingType::ALL {
             assert_eq!(ChannelBindingType::from_name(t.name()), Some(t));
         }
+    }
+
+    #[test]
+    fn scram_helpers() {
+        let m = Mechanism::from_name("SCRAM-SHA-256-PLUS").expect("known");
+        assert_eq!(m.scram_hash(), Some(ScramHash::Sha256));
+        assert!(m.uses_channel_binding());
+        assert_eq!(Mechanism::Plain.scram_hash(), None);
+        assert_eq!(Mechanism::HtSha256(None).scram_hash(), None);
+        let names: Vec<&str> = Mechanism::scram_unbound().map(Mechanism::name).collect();
+        assert_eq!(names, ["SCRAM-SHA-512", "SCRAM-SHA-256", "SCRAM-SHA-1"]);
     }
 
     #[test]

@@ -1,10 +1,36 @@
 //! Client SCRAM messages the server must reject (RFC 5802 §5.1, §6, §7) and the one deviation it
-//! must tolerate (an unknown extension attribute).
+//! must tolerate (an unknown extension attribute). Each rejected deviation is one case whose body
+//! names its [`Deviation`]; [`deviate`] runs them all the same way.
 
-use super::prelude::*;
-use crate::client::login::{preferred_binding, scram_hash};
-use crate::client::sasl2::encode_b64;
-use crate::ctx::CaseCtx;
+use super::super::SASL2;
+use super::{expect_rejected, hash_of};
+use crate::cases::prelude::*;
+
+/// The negative SCRAM cases, in registry order.
+pub fn cases() -> Vec<Case> {
+    vec![
+        RESERVED_M.with(reserved_m),
+        BAD_ESCAPE.with(bad_escape),
+        WRONG_NONCE.with(wrong_nonce),
+        C_MISMATCH.with(c_mismatch),
+        FLAG_Y.with(flag_y),
+        BOGUS_CB_TYPE.with(bogus_cb_type),
+        WRONG_CB_DATA.with(wrong_cb_data),
+        PROHIBITED_USERNAME.with(prohibited_username),
+        WRONG_PROOF.with(wrong_proof),
+        UNKNOWN_EXTENSION.with(unknown_extension),
+    ]
+}
+
+/// What every rejected-deviation case accepts.
+const REJECTED: Spec = Spec {
+    accepts: &[
+        "any single RFC 6120 condition (the spec maps no SCRAM error to a condition)",
+        "a stream error instead of <failure/> (the attempt still fails), pass with note",
+    ],
+    needs: &[Capability::Account],
+    ..SASL2
+};
 
 /// How one negative case deviates from a correct exchange.
 #[derive(Clone, Copy)]
@@ -29,15 +55,146 @@ enum Deviation {
     ProhibitedUsername,
 }
 
-async fn run(ctx: CaseCtx, req: &'static str, dev: Deviation) -> Outcome {
-    let (user, _) = match creds(&ctx) {
-        Ok(v) => v,
-        Err(o) => return o,
+const RESERVED_M: Spec = Spec {
+    id: "sasl2.scram.reserved-m",
+    title: "m= in client-first is rejected",
+    cites: &["SASL2-103"],
+    requires: "the presence of the reserved m= attribute MUST cause authentication failure",
+    ..REJECTED
+};
+
+async fn reserved_m(ctx: CaseCtx) -> Flow {
+    deviate(ctx, "SASL2-103", Deviation::ReservedM).await
+}
+
+const BAD_ESCAPE: Spec = Spec {
+    id: "sasl2.scram.bad-escape",
+    title: "Bad = escape in the username is rejected",
+    cites: &["SASL2-101"],
+    requires: "an = in the username not followed by 2C or 3D MUST fail",
+    ..REJECTED
+};
+
+async fn bad_escape(ctx: CaseCtx) -> Flow {
+    deviate(ctx, "SASL2-101", Deviation::BadEscape).await
+}
+
+const WRONG_NONCE: Spec = Spec {
+    id: "sasl2.scram.wrong-nonce",
+    title: "client-final with a wrong nonce is rejected",
+    cites: &["SASL2-105"],
+    requires: "the server MUST check that the client-final nonce equals the combined nonce",
+    ..REJECTED
+};
+
+async fn wrong_nonce(ctx: CaseCtx) -> Flow {
+    deviate(ctx, "SASL2-105", Deviation::WrongNonce).await
+}
+
+const C_MISMATCH: Spec = Spec {
+    id: "sasl2.scram.c-mismatch",
+    title: "c= not matching the GS2 header is rejected",
+    cites: &["SASL2-108"],
+    requires: "the server MUST rebuild c= from the GS2 header and fail on mismatch",
+    ..REJECTED
+};
+
+async fn c_mismatch(ctx: CaseCtx) -> Flow {
+    deviate(ctx, "SASL2-108", Deviation::CMismatch).await
+}
+
+const FLAG_Y: Spec = Spec {
+    id: "sasl2.scram.flag-y",
+    title: "Flag y while channel binding is supported is rejected",
+    cites: &["SASL2-109"],
+    requires: "flag y while the server supports channel binding MUST fail (possible downgrade)",
+    ..REJECTED
+};
+
+async fn flag_y(ctx: CaseCtx) -> Flow {
+    deviate(ctx, "SASL2-109", Deviation::FlagY).await
+}
+
+const BOGUS_CB_TYPE: Spec = Spec {
+    id: "sasl2.scram.bogus-cb-type",
+    title: "p= with an unknown cb type is rejected",
+    cites: &["SASL2-110"],
+    requires: "p=<type> for an unsupported type MUST fail",
+    ..REJECTED
+};
+
+async fn bogus_cb_type(ctx: CaseCtx) -> Flow {
+    deviate(ctx, "SASL2-110", Deviation::BogusType).await
+}
+
+const WRONG_CB_DATA: Spec = Spec {
+    id: "sasl2.scram.wrong-cb-data",
+    title: "Wrong channel-binding data is rejected",
+    cites: &["SASL2-111"],
+    requires: "correct flag and type with wrong cb-data MUST fail",
+    ..REJECTED
+};
+
+async fn wrong_cb_data(ctx: CaseCtx) -> Flow {
+    deviate(ctx, "SASL2-111", Deviation::WrongCbData).await
+}
+
+const PROHIBITED_USERNAME: Spec = Spec {
+    id: "sasl2.scram.prohibited-username",
+    title: "A username SASLprep prohibits is rejected",
+    cites: &["SASL2-102"],
+    requires: "the server SASLpreps the username and aborts when that fails (U+0007 is \
+               prohibited)",
+    ..REJECTED
+};
+
+async fn prohibited_username(ctx: CaseCtx) -> Flow {
+    deviate(ctx, "SASL2-102", Deviation::ProhibitedUsername).await
+}
+
+const WRONG_PROOF: Spec = Spec {
+    id: "sasl2.scram.wrong-proof",
+    title: "A wrong proof (wrong password) is rejected",
+    cites: &["SASL2-112"],
+    requires: "the server MUST verify ClientProof against StoredKey and fail on mismatch",
+    ..REJECTED
+};
+
+async fn wrong_proof(ctx: CaseCtx) -> Flow {
+    deviate(ctx, "SASL2-112", Deviation::WrongProof).await
+}
+
+const UNKNOWN_EXTENSION: Spec = Spec {
+    id: "sasl2.scram.unknown-extension",
+    title: "An unknown client extension attribute is ignored",
+    cites: &["SASL2-114"],
+    requires: "unrecognised optional extension attributes in client-final MUST be ignored (and \
+               are part of AuthMessage)",
+    needs: &[Capability::Account],
+    ..SASL2
+};
+
+async fn unknown_extension(ctx: CaseCtx) -> Flow {
+    let (user, password) = creds(&ctx)?;
+    let (mut c, _, mech) = scram_session(&ctx).await?;
+    let script = script_for(&c, mech, &user, None).map_err(|_| setup("script", mech))?;
+    let tweaks = FinalTweaks {
+        extension: Some(format!("x={}", encode_b64(b"gatecheck"))),
+        ..FinalTweaks::default()
     };
-    let (mut c, f, mut mech) = match scram_session(&ctx).await {
-        Ok(v) => v,
-        Err(o) => return o,
-    };
+    Ok(
+        match scram_exchange(&mut c, mech, &script, &password, &tweaks, &[]).await {
+            Ok(_) => pass(),
+            Err(e) => login_failed("SASL2-114", e),
+        },
+    )
+}
+
+/// Run the exchange with `dev` applied and expect the server to reject it (`req` is failed when
+/// it does not).
+async fn deviate(ctx: CaseCtx, req: &'static str, dev: Deviation) -> Flow {
+    let (user, _) = creds(&ctx)?;
+    let (mut c, f, mut mech) = scram_session(&ctx).await?;
     let plus_needed = matches!(
         dev,
         Deviation::FlagY | Deviation::BogusType | Deviation::WrongCbData
@@ -48,12 +205,11 @@ async fn run(ctx: CaseCtx, req: &'static str, dev: Deviation) -> Outcome {
         .find(|m| m.starts_with("SCRAM-") && m.ends_with("-PLUS"))
         .cloned();
     if plus_needed && plus.is_none() {
-        return unsupported(
+        return Ok(unsupported(
             "no SCRAM -PLUS mechanism offered (the server does not do channel binding)",
-        );
+        ));
     }
-    let hash = |m: &str| scram_hash(m).map_or(gatecheck_proto::sasl::ScramHash::Sha256, |(h, _)| h);
-    let mut script = ScramScript::new(hash(mech), &user);
+    let mut script = ScramScript::new(hash_of(mech), &user);
     let mut first = None;
     let mut tweaks = FinalTweaks::default();
     let plus_mech = plus.unwrap_or_default();
@@ -69,17 +225,16 @@ async fn run(ctx: CaseCtx, req: &'static str, dev: Deviation) -> Outcome {
         Deviation::FlagY => script.gs2_header = "y,,".into(),
         Deviation::BogusType => {
             mech = "";
-            script = ScramScript::new(hash(&plus_mech), &user)
+            script = ScramScript::new(hash_of(&plus_mech), &user)
                 .with_binding("gatecheck-bogus", vec![0; 32]);
         }
         Deviation::WrongCbData => {
             mech = "";
-            let Some(t) = preferred_binding(&f) else {
-                return unsupported("no computable cb type advertised");
-            };
+            let t = preferred_binding(&f)
+                .ok_or_else(|| unsupported("no computable cb type advertised"))?;
             let mut junk = [0u8; 32];
             rand::fill(&mut junk);
-            script = ScramScript::new(hash(&plus_mech), &user).with_binding(t, junk.to_vec());
+            script = ScramScript::new(hash_of(&plus_mech), &user).with_binding(t, junk.to_vec());
         }
         Deviation::WrongProof => tweaks.corrupt_proof = true,
         Deviation::ProhibitedUsername => {
@@ -92,49 +247,45 @@ async fn run(ctx: CaseCtx, req: &'static str, dev: Deviation) -> Outcome {
         mech
     };
     if let Deviation::WrongNonce = dev {
-        return wrong_nonce(&ctx, req, mech, script, &mut c).await;
+        return altered_nonce(&ctx, req, mech, script, &mut c).await;
     }
     expect_rejected(&ctx, req, mech, script, first, tweaks, &mut c).await
 }
 
 /// The nonce must be known before it can be altered: run the first step, then send the combined
 /// nonce with its last character changed.
-async fn wrong_nonce(
+async fn altered_nonce(
     ctx: &CaseCtx,
     req: &'static str,
     mech: &str,
     script: ScramScript,
-    c: &mut crate::client::Conn,
-) -> Outcome {
+    c: &mut Conn,
+) -> Flow {
     let sf = match c
         .authenticate(mech, Some(&script.client_first()), &[])
         .await
     {
         Ok(Sasl2Reply::Challenge { data: Some(d), .. }) => {
-            match ServerFirst::parse(&d, &script.client_nonce) {
-                Ok(sf) => sf,
-                Err(e) => return fail("SASL2-106", "a valid server-first-message", e.to_string()),
-            }
+            ServerFirst::parse(&d, &script.client_nonce)
+                .map_err(|e| fail("SASL2-106", "a valid server-first-message", e.to_string()))?
         }
-        Ok(other) => return setup("authenticate", other.describe()),
-        Err(e) => return setup("authenticate", e),
+        Ok(other) => return Err(setup("authenticate", other.describe())),
+        Err(e) => return Err(setup("authenticate", e)),
     };
     let mut nonce = sf.nonce.clone();
     let last = nonce
         .pop()
         .map_or('A', |ch| if ch == 'A' { 'B' } else { 'A' });
     nonce.push(last);
-    let Some((_, password)) = creds(ctx).ok() else {
-        return crate::outcome::skip("needs --account");
-    };
+    let (_, password) = creds(ctx)?;
     let tweaks = FinalTweaks {
         nonce: Some(nonce),
         ..FinalTweaks::default()
     };
-    let Ok((msg, _)) = script.client_final(&sf, &password, &tweaks) else {
-        return setup("client-final", "derivation");
-    };
-    match c.respond(&msg).await {
+    let (msg, _) = script
+        .client_final(&sf, &password, &tweaks)
+        .map_err(|_| setup("client-final", "derivation"))?;
+    Ok(match c.respond(&msg).await {
         Ok(Sasl2Reply::Failure { conditions, .. }) if conditions.len() == 1 => {
             pass().with_message(format!("rejected with {conditions:?}"))
         }
@@ -144,55 +295,7 @@ async fn wrong_nonce(
             format!("{conditions:?}"),
         ),
         Ok(other) => fail(req, "<failure/>", other.describe()),
-        Err(e) if e.is_termination() => pass().with_message(format!("ended with {e}")),
+        Err(e) if e.is_termination() => ended(&e),
         Err(e) => setup("response", e),
-    }
-}
-
-fn case(id: &str, title: &str, req: &'static str, requires: &str, dev: Deviation) -> Case {
-    Case::new(id, Module::Sasl2, title)
-        .cites(&[req])
-        .requires(requires)
-        .accepts("any single RFC 6120 condition (the spec maps no SCRAM error to a condition)")
-        .accepts("a stream error instead of <failure/> (the attempt still fails), pass with note")
-        .needs(&[Capability::Account])
-        .body(move |ctx| run(ctx, req, dev))
-}
-
-/// The negative SCRAM cases.
-pub fn cases() -> Vec<Case> {
-    vec![
-        case("sasl2.scram.reserved-m", "m= in client-first is rejected", "SASL2-103",
-            "the presence of the reserved m= attribute MUST cause authentication failure", Deviation::ReservedM),
-        case("sasl2.scram.bad-escape", "Bad = escape in the username is rejected", "SASL2-101",
-            "an = in the username not followed by 2C or 3D MUST fail", Deviation::BadEscape),
-        case("sasl2.scram.wrong-nonce", "client-final with a wrong nonce is rejected", "SASL2-105",
-            "the server MUST check that the client-final nonce equals the combined nonce", Deviation::WrongNonce),
-        case("sasl2.scram.c-mismatch", "c= not matching the GS2 header is rejected", "SASL2-108",
-            "the server MUST rebuild c= from the GS2 header and fail on mismatch", Deviation::CMismatch),
-        case("sasl2.scram.flag-y", "Flag y while channel binding is supported is rejected", "SASL2-109",
-            "flag y while the server supports channel binding MUST fail (possible downgrade)", Deviation::FlagY),
-        case("sasl2.scram.bogus-cb-type", "p= with an unknown cb type is rejected", "SASL2-110",
-            "p=<type> for an unsupported type MUST fail", Deviation::BogusType),
-        case("sasl2.scram.wrong-cb-data", "Wrong channel-binding data is rejected", "SASL2-111",
-            "correct flag and type with wrong cb-data MUST fail", Deviation::WrongCbData),
-        case("sasl2.scram.prohibited-username", "A username SASLprep prohibits is rejected", "SASL2-102",
-            "the server SASLpreps the username and aborts when that fails (U+0007 is prohibited)", Deviation::ProhibitedUsername),
-        case("sasl2.scram.wrong-proof", "A wrong proof (wrong password) is rejected", "SASL2-112",
-            "the server MUST verify ClientProof against StoredKey and fail on mismatch", Deviation::WrongProof),
-        Case::new("sasl2.scram.unknown-extension", Module::Sasl2, "An unknown client extension attribute is ignored")
-            .cites(&["SASL2-114"])
-            .requires("unrecognised optional extension attributes in client-final MUST be ignored (and are part of AuthMessage)")
-            .needs(&[Capability::Account])
-            .body(|ctx| async move {
-                let (user, password) = match creds(&ctx) { Ok(v) => v, Err(o) => return o };
-                let (mut c, _, mech) = match scram_session(&ctx).await { Ok(v) => v, Err(o) => return o };
-                let Ok(script) = script_for(&c, mech, &user, None) else { return setup("script", mech) };
-                let tweaks = FinalTweaks { extension: Some(format!("x={}", encode_b64(b"gatecheck"))), ..FinalTweaks::default() };
-                match scram_exchange(&mut c, mech, &script, &password, &tweaks, &[]).await {
-                    Ok(_) => pass(),
-                    Err(e) => login_failed("SASL2-114", e),
-                }
-            }),
-    ]
+    })
 }

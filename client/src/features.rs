@@ -1,21 +1,10 @@
 //! `<stream:features/>` parsed into what the cases ask about (SASL2 mechanisms and inline features,
-//! legacy SASL, XEP-0440 channel-binding types, STARTTLS), plus order-insensitive comparison, because
-//! child order carries no meaning and order-sensitive matching made other suites flaky.
+//! legacy SASL, XEP-0440 channel-binding types, STARTTLS), plus order-insensitive comparison,
+//! because child order carries no meaning and order-sensitive matching made other suites flaky.
 
-use gatecheck_proto::xml::{Element, Node};
-
-/// SASL2 namespace (XEP-0388).
-pub const SASL2_NS: &str = "urn:xmpp:sasl:2";
-/// RFC 6120 SASL namespace (legacy mechanisms and failure conditions).
-pub const SASL_NS: &str = "urn:ietf:params:xml:ns:xmpp-sasl";
-/// XEP-0440 channel-binding capability namespace.
-pub const SASL_CB_NS: &str = "urn:xmpp:sasl-cb:0";
-/// XEP-0386 Bind 2 namespace.
-pub const BIND2_NS: &str = "urn:xmpp:bind:0";
-/// XEP-0484 FAST namespace.
-pub const FAST_NS: &str = "urn:xmpp:fast:0";
-/// XEP-0198 stream management namespace.
-pub const SM_NS: &str = "urn:xmpp:sm:3";
+use crate::compare::canonical;
+use gatecheck_proto::ns;
+use gatecheck_proto::xml::Element;
 
 /// The SASL2 `<authentication/>` feature.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,16 +23,16 @@ impl Sasl2Offer {
 
     /// The inline Bind 2 offer, if any.
     pub fn bind2(&self) -> Option<&Element> {
-        self.inline.iter().find(|e| e.is("bind", BIND2_NS))
+        self.inline.iter().find(|e| e.is("bind", ns::BIND2))
     }
 
     /// Mechanisms offered inside the inline FAST feature (empty if FAST is not offered).
     pub fn fast_mechanisms(&self) -> Vec<String> {
         self.inline
             .iter()
-            .find(|e| e.is("fast", FAST_NS))
+            .find(|e| e.is("fast", ns::FAST))
             .map(|f| {
-                f.children_named("mechanism", FAST_NS)
+                f.children_named("mechanism", ns::FAST)
                     .map(Element::text)
                     .collect()
             })
@@ -52,7 +41,7 @@ impl Sasl2Offer {
 
     /// Whether inline SM resumption is offered.
     pub fn inline_sm(&self) -> bool {
-        self.inline.iter().any(|e| e.is("sm", SM_NS))
+        self.inline.iter().any(|e| e.is("sm", ns::SM))
     }
 }
 
@@ -75,30 +64,30 @@ impl Features {
     /// Parse a `<stream:features/>` element (never fails: absent parts are `None`).
     pub fn parse(element: &Element) -> Features {
         let sasl2 = element
-            .child("authentication", SASL2_NS)
+            .child("authentication", ns::SASL2)
             .map(|a| Sasl2Offer {
                 mechanisms: a
-                    .children_named("mechanism", SASL2_NS)
+                    .children_named("mechanism", ns::SASL2)
                     .map(Element::text)
                     .collect(),
                 inline: a
-                    .child("inline", SASL2_NS)
+                    .child("inline", ns::SASL2)
                     .map(|i| i.elements().cloned().collect())
                     .unwrap_or_default(),
             });
-        let legacy_mechanisms = element.child("mechanisms", SASL_NS).map(|m| {
-            m.children_named("mechanism", SASL_NS)
+        let legacy_mechanisms = element.child("mechanisms", ns::SASL).map(|m| {
+            m.children_named("mechanism", ns::SASL)
                 .map(Element::text)
                 .collect()
         });
-        let channel_binding = element.child("sasl-channel-binding", SASL_CB_NS).map(|c| {
-            c.children_named("channel-binding", SASL_CB_NS)
+        let channel_binding = element.child("sasl-channel-binding", ns::SASL_CB).map(|c| {
+            c.children_named("channel-binding", ns::SASL_CB)
                 .filter_map(|b| b.attr("type").map(str::to_owned))
                 .collect()
         });
         let starttls = element
-            .child("starttls", super::conn::TLS_NS)
-            .map(|s| s.child("required", super::conn::TLS_NS).is_some());
+            .child("starttls", ns::TLS)
+            .map(|s| s.child("required", ns::TLS).is_some());
         Features {
             element: element.clone(),
             sasl2,
@@ -131,35 +120,6 @@ pub fn valid_mechanism_name(name: &str) -> bool {
             .bytes()
             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
 }
-
-/// An order-insensitive canonical string of an element: attributes and child elements sorted, text
-/// trimmed, so two trees differing only in order (or indentation) compare equal.
-pub fn canonical(el: &Element) -> String {
-    let mut attrs: Vec<String> = el
-        .attrs
-        .iter()
-        .map(|a| format!("{{{}}}{}={:?}", a.ns, a.name, a.value))
-        .collect();
-    attrs.sort();
-    let mut kids: Vec<String> = el
-        .children
-        .iter()
-        .filter_map(|n| match n {
-            Node::Element(e) => Some(canonical(e)),
-            Node::Text(t) if t.trim().is_empty() => None,
-            Node::Text(t) => Some(format!("{:?}", t.trim())),
-        })
-        .collect();
-    kids.sort();
-    format!(
-        "<{{{}}}{} {}>[{}]",
-        el.ns,
-        el.name,
-        attrs.join(" "),
-        kids.join(",")
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

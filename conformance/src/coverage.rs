@@ -1,7 +1,7 @@
 //! Two-way links between requirements and cases, and the rule that no testable MUST goes unchecked.
 
-use super::{Catalog, Requirement, module_of_set, set_of};
 use crate::case::Case;
+use crate::catalog::{Catalog, Requirement, module_of_set, set_of};
 use std::collections::HashSet;
 
 /// A requirement with the ids of the cases citing it.

@@ -1,8 +1,8 @@
-//! A scriptable SCRAM client for the suite: unlike a library client it can be told to send what the
+//! A scriptable SCRAM client: unlike a library client it can be told to send what the
 //! spec forbids (`m=`, bad escapes, wrong nonce, wrong `c=`, tampered proof, extra attributes), so
 //! cases can check that the server rejects each. Key derivation is proto's `scram::primitives`.
 
-use super::sasl2::{decode_b64, encode_b64};
+use crate::sasl2::{decode_b64, encode_b64};
 use gatecheck_proto::sasl::ScramHash;
 use gatecheck_proto::sasl::scram::primitives;
 

@@ -1,10 +1,13 @@
-//! The scripted client against a tiny in-test server (tokio + rustls, rcgen certificate): STARTTLS and
+//! The kit's client against a tiny in-test server (tokio + rustls, rcgen certificate): STARTTLS and
 //! direct TLS work, every byte lands in the transcript under the connection label, and the
 //! channel-binding data the client computes equals the server side's.
 
-use gatecheck::client::{ClientError, Conn, Endpoint, Features, client_config};
-use gatecheck::config::{RunConfig, TlsMode};
-use gatecheck::transcript::{Direction, Transcript};
+use gatecheck_client::{
+    ClientError, Conn, Connect, Endpoint, Features, TlsMode, TlsTrust, client_config,
+};
+use gatecheck_proto::sasl::TlsVersion;
+
+use gatecheck_client::transcript::{Direction, Transcript};
 use sha2::Digest;
 use std::sync::Arc;
 use std::time::Duration;
@@ -95,19 +98,14 @@ async fn run(mode: TlsMode) {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let port = listener.local_addr().expect("addr").port();
     let server = tokio::spawn(serve(listener, f, mode == TlsMode::StartTls));
-    let cfg = RunConfig {
-        insecure_tls: true,
-        ..RunConfig::default()
-    };
-    let ep = Endpoint {
-        host: "127.0.0.1".into(),
-        port,
-        tls: mode,
-        domain: "localhost".into(),
-        tls_config: client_config(&cfg).expect("tls config"),
-    };
     let t = Transcript::new();
-    let mut c = Conn::connect(ep, t.clone(), "c1", Duration::from_secs(5))
+    let mut c = Connect::host("127.0.0.1", port)
+        .domain("localhost")
+        .tls(mode)
+        .insecure_tls()
+        .transcript(t.clone())
+        .wait(Duration::from_secs(5))
+        .connect()
         .await
         .expect("connect");
     c.open_stream(None).await.expect("header");
@@ -121,7 +119,7 @@ async fn run(mode: TlsMode) {
     assert_eq!(feats.mechanisms(), ["SCRAM-SHA-256"]);
     assert_eq!(feats.cb_types(), ["tls-exporter"]);
     let tls = c.tls().cloned().expect("tls info");
-    assert!(tls.is_tls13(), "{}", tls.version);
+    assert_eq!(tls.version, TlsVersion::Tls13);
     assert_eq!(
         tls.tls_server_end_point,
         Some(sha2::Sha256::digest(&cert).to_vec())
@@ -172,11 +170,7 @@ async fn silence_is_a_timeout_and_a_refused_port_an_io_error() {
         port,
         tls: TlsMode::StartTls,
         domain: "localhost".into(),
-        tls_config: client_config(&RunConfig {
-            insecure_tls: true,
-            ..RunConfig::default()
-        })
-        .expect("cfg"),
+        tls_config: client_config(&TlsTrust::insecure()).expect("cfg"),
     };
     let mut c = Conn::connect(
         ep.clone(),

@@ -1,5 +1,5 @@
-//! Every byte each way, with timestamps and connection labels, plus notes; secrets registered here are
-//! redacted when rendered so transcripts can be attached to public bug reports.
+//! Every byte each way, with timestamps and connection labels, plus notes; secrets registered here
+//! are redacted when rendered so transcripts can be attached to public bug reports.
 
 use base64::Engine;
 use serde::Serialize;
@@ -12,7 +12,8 @@ pub const MAX_TRANSCRIPT_BYTES: usize = 8 * 1024 * 1024;
 /// Shortest base64 run examined for embedded secrets (shorter runs cannot hide a useful secret).
 const MIN_B64_RUN: usize = 8;
 
-/// Shortest secret searched for inside decoded base64 runs; shorter ones would match almost any blob.
+/// Shortest secret searched for inside decoded base64 runs; shorter ones would match almost any
+/// blob.
 const MIN_EMBEDDED_SECRET: usize = 4;
 
 /// Which way bytes went, or a note from the case.
@@ -90,7 +91,8 @@ struct Inner {
     step: Option<String>,
 }
 
-/// A shared, cloneable recorder; the runner keeps a handle so a timed-out case still has its transcript.
+/// A shared, cloneable recorder; the runner keeps a handle so a timed-out case still has its
+/// transcript.
 #[derive(Debug, Clone)]
 pub struct Transcript {
     inner: Arc<Mutex<Inner>>,
@@ -186,7 +188,8 @@ impl Transcript {
         }
     }
 
-    /// Redact the registered secrets in any text (used for outcome messages, which may quote tokens).
+    /// Redact the registered secrets in any text (used for outcome messages, which may quote
+    /// tokens).
     pub fn redact(&self, text: &str) -> String {
         redact_text(text, &self.lock().secrets)
     }

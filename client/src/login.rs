@@ -1,15 +1,12 @@
-//! Higher-level steps most cases start with: a TLS-protected stream with its features, and a complete
-//! SCRAM login over SASL2 that verifies the server signature.
+//! A complete SCRAM login over SASL2 that verifies the server signature, in one call, and the
+//! pieces a test that deviates from it needs (mechanism choice, channel-binding data, the script).
 
-use super::conn::Conn;
-use super::error::ClientError;
-use super::features::Features;
-use super::sasl2::{Sasl2Reply, additional_data};
-use super::scram::{FinalTweaks, ScramScript, ScramScriptError, ServerFirst, verify_server_final};
-use super::tls::TlsInfo;
-use crate::config::TlsMode;
-use crate::ctx::CaseCtx;
-use gatecheck_proto::sasl::ScramHash;
+use crate::conn::Conn;
+use crate::error::ClientError;
+use crate::features::Features;
+use crate::sasl2::{Sasl2Reply, additional_data};
+use crate::scram::{FinalTweaks, ScramScript, ScramScriptError, ServerFirst, verify_server_final};
+use gatecheck_proto::sasl::{ChannelBindingType, ChannelBindings, Mechanism, ScramHash};
 use gatecheck_proto::xml::Element;
 
 /// Why a login did not complete.
@@ -32,49 +29,28 @@ pub enum LoginError {
     Mechanism(String),
 }
 
-/// Open a stream, negotiating STARTTLS on `xmpp://` targets, and return the features offered on the
-/// TLS-protected stream.
-pub async fn tls_session(ctx: &CaseCtx, label: &str) -> Result<(Conn, Features), ClientError> {
-    let mut c = Conn::open(ctx, label).await?;
-    c.open_stream(None).await?;
-    let mut f = Features::parse(&c.features_element().await?);
-    if c.tls().is_none() {
-        c.starttls().await?;
-        f = Features::parse(&c.features_element().await?);
-    }
-    Ok((c, f))
-}
-
-/// The hash of a SCRAM mechanism name and whether it is -PLUS.
+/// The hash of a SCRAM mechanism name and whether it is -PLUS (proto's [`Mechanism`] names).
 pub fn scram_hash(mechanism: &str) -> Option<(ScramHash, bool)> {
-    let (base, plus) = match mechanism.strip_suffix("-PLUS") {
-        Some(b) => (b, true),
-        None => (mechanism, false),
-    };
-    let hash = match base {
-        "SCRAM-SHA-1" => ScramHash::Sha1,
-        "SCRAM-SHA-256" => ScramHash::Sha256,
-        "SCRAM-SHA-512" => ScramHash::Sha512,
-        _ => return None,
-    };
-    Some((hash, plus))
+    let m = Mechanism::from_name(mechanism)?;
+    Some((m.scram_hash()?, m.uses_channel_binding()))
 }
 
 /// Channel-binding data the client computed for `cb_type` (`None` if unknown or unavailable).
-pub fn binding_data(tls: Option<&TlsInfo>, cb_type: &str) -> Option<Vec<u8>> {
-    let tls = tls?;
-    match cb_type {
-        "tls-exporter" => tls.tls_exporter.clone(),
-        "tls-server-end-point" => tls.tls_server_end_point.clone(),
-        _ => None,
-    }
+pub fn binding_data(tls: Option<&ChannelBindings>, cb_type: &str) -> Option<Vec<u8>> {
+    tls?.data(ChannelBindingType::from_name(cb_type)?)
+        .map(<[u8]>::to_vec)
 }
 
-/// The cb type to use: tls-exporter when advertised (the RFC 9266 default), else tls-server-end-point.
+/// The cb type to use: tls-exporter when advertised (the RFC 9266 default), else
+/// tls-server-end-point.
 pub fn preferred_binding(features: &Features) -> Option<&'static str> {
-    ["tls-exporter", "tls-server-end-point"]
-        .into_iter()
-        .find(|t| features.cb_types().iter().any(|c| c == t))
+    [
+        ChannelBindingType::TlsExporter,
+        ChannelBindingType::TlsServerEndPoint,
+    ]
+    .map(ChannelBindingType::name)
+    .into_iter()
+    .find(|t| features.cb_types().iter().any(|c| c == t))
 }
 
 /// The localpart the account logs in with (`alice` for `alice@example.org`).
@@ -84,8 +60,8 @@ pub fn username_of(jid: &str) -> &str {
 
 /// The best advertised non-PLUS SCRAM mechanism (SHA-512, SHA-256, then SHA-1).
 pub fn best_scram(features: &Features) -> Option<&'static str> {
-    ["SCRAM-SHA-512", "SCRAM-SHA-256", "SCRAM-SHA-1"]
-        .into_iter()
+    Mechanism::scram_unbound()
+        .map(Mechanism::name)
         .find(|m| features.mechanisms().iter().any(|x| x == m))
 }
 
@@ -155,36 +131,28 @@ pub async fn scram_exchange(
     }
 }
 
-/// Log the first configured account in with the best plain SCRAM mechanism offered.
+/// Log `username` in with the best plain SCRAM mechanism offered in `features`, verifying the
+/// server signature; `extra` are inline requests (Bind 2, FAST). The post-success features are left
+/// for the caller to read.
 pub async fn login(
-    ctx: &CaseCtx,
     conn: &mut Conn,
     features: &Features,
+    username: &str,
+    password: &str,
     extra: &[Element],
 ) -> Result<Login, LoginError> {
-    let account = ctx
-        .account(0)
-        .ok_or_else(|| LoginError::Mechanism("no account".into()))?;
     let mech =
         best_scram(features).ok_or_else(|| LoginError::Mechanism("no SCRAM offered".into()))?;
-    let script = script_for(conn, mech, username_of(&account.jid), None)?;
+    let script = script_for(conn, mech, username, None)?;
     scram_exchange(
         conn,
         mech,
         &script,
-        &account.password,
+        password,
         &FinalTweaks::default(),
         extra,
     )
     .await
-}
-
-/// Whether the run's target speaks direct TLS (features before TLS cannot be seen then).
-pub fn direct_tls(ctx: &CaseCtx) -> bool {
-    ctx.config
-        .target
-        .as_ref()
-        .is_some_and(|t| t.tls == TlsMode::Direct)
 }
 
 #[cfg(test)]
@@ -201,11 +169,8 @@ mod tests {
         assert_eq!(scram_hash("PLAIN"), None);
         assert_eq!(username_of("alice@localhost"), "alice");
         assert_eq!(username_of("alice"), "alice");
-        let tls = TlsInfo {
-            version: "TLSv1_3".into(),
-            tls_exporter: Some(vec![1]),
-            tls_server_end_point: None,
-        };
+        let mut tls = ChannelBindings::none(gatecheck_proto::sasl::TlsVersion::Tls13);
+        tls.tls_exporter = Some(vec![1]);
         assert_eq!(binding_data(Some(&tls), "tls-exporter"), Some(vec![1]));
         assert_eq!(binding_data(Some(&tls), "tls-server-end-point"), None);
         assert_eq!(binding_data(None, "tls-exporter"), None);

@@ -1,28 +1,25 @@
-//! One scripted connection: TCP, then STARTTLS or direct TLS, stream headers, and element-level send
-//! and receive with every byte recorded in the case transcript under the connection's label.
+//! One scripted connection: TCP, then STARTTLS or direct TLS, stream headers, and element-level
+//! send and receive with every byte recorded in the case transcript under the connection's label.
 
-use super::error::{ClientError, stream_error_of};
-use super::tls::{TlsInfo, client_config};
-use crate::config::TlsMode;
-use crate::ctx::CaseCtx;
+use crate::error::{ClientError, stream_error_of};
+use crate::features::Features;
+use crate::tls::{TlsMode, TlsTrust, channel_bindings, client_config, version_name};
 use crate::transcript::Transcript;
-use gatecheck_proto::xml::{
-    Element, JABBER_CLIENT_NS, Limits, STREAMS_NS, StreamEvent, StreamHeader, StreamParser,
-};
+use gatecheck_proto::ns;
+use gatecheck_proto::sasl::ChannelBindings;
+use gatecheck_proto::xml::{Element, Limits, StreamEvent, StreamHeader, StreamParser};
 use rustls::ClientConfig;
 use rustls::pki_types::ServerName;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 
-/// Longest single wait for the server when the case timeout is longer; cases shorten it for
+/// Longest single wait for the server when the caller's timeout is longer; callers shorten it for
 /// "nothing should happen" checks with [`Conn::set_wait`].
 pub const MAX_WAIT: Duration = Duration::from_secs(10);
-
-/// The STARTTLS namespace (RFC 6120 §5).
-pub const TLS_NS: &str = "urn:ietf:params:xml:ns:xmpp-tls";
 
 /// Where to connect and how; built from the run configuration or directly by tests.
 #[derive(Clone)]
@@ -40,24 +37,134 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
-    /// The endpoint the run targets.
-    pub fn from_ctx(ctx: &CaseCtx) -> Result<Endpoint, ClientError> {
-        let target = ctx.config.target.as_ref().ok_or_else(|| {
-            ClientError::Config("no --target given (embedded server not wired)".into())
-        })?;
-        let domain = ctx
-            .config
-            .domain()
-            .ok_or_else(|| ClientError::Config("no domain".into()))?;
-        let tls_config = client_config(&ctx.config).map_err(|e| ClientError::Tls(e.to_string()))?;
-        Ok(Endpoint {
-            host: target.host.clone(),
-            port: target.port,
-            tls: target.tls,
-            domain: domain.to_owned(),
+    /// An endpoint with an explicit TLS configuration.
+    pub fn new(
+        host: impl Into<String>,
+        port: u16,
+        tls: TlsMode,
+        domain: impl Into<String>,
+        tls_config: Arc<ClientConfig>,
+    ) -> Endpoint {
+        Endpoint {
+            host: host.into(),
+            port,
+            tls,
+            domain: domain.into(),
             tls_config,
-        })
+        }
     }
+}
+
+/// Builds a connection the way a test states it: where, which domain, how TLS is reached, which
+/// certificates are trusted, and under which label the bytes are recorded.
+///
+/// ```no_run
+/// # async fn f(addr: std::net::SocketAddr) -> Result<(), gatecheck_client::ClientError> {
+/// use gatecheck_client::Connect;
+/// let (conn, features) = Connect::to(addr).domain("localhost").insecure_tls().session().await?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Connect {
+    host: String,
+    port: u16,
+    domain: String,
+    mode: TlsMode,
+    trust: TlsTrust,
+    transcript: Transcript,
+    label: String,
+    wait: Duration,
+}
+
+impl Connect {
+    /// Connect to `addr` (STARTTLS, domain `localhost`, label `c1`, strict certificate checks).
+    pub fn to(addr: SocketAddr) -> Connect {
+        Connect::host(addr.ip().to_string(), addr.port())
+    }
+
+    /// Connect to `host:port`.
+    pub fn host(host: impl Into<String>, port: u16) -> Connect {
+        Connect {
+            host: host.into(),
+            port,
+            domain: "localhost".to_owned(),
+            mode: TlsMode::StartTls,
+            trust: TlsTrust::default(),
+            transcript: Transcript::new(),
+            label: "c1".to_owned(),
+            wait: MAX_WAIT,
+        }
+    }
+
+    /// The XMPP domain (stream `to`, TLS server name).
+    pub fn domain(mut self, domain: impl Into<String>) -> Connect {
+        self.domain = domain.into();
+        self
+    }
+
+    /// STARTTLS or direct TLS.
+    pub fn tls(mut self, mode: TlsMode) -> Connect {
+        self.mode = mode;
+        self
+    }
+
+    /// TLS from the first byte.
+    pub fn direct_tls(self) -> Connect {
+        self.tls(TlsMode::Direct)
+    }
+
+    /// Which certificates to accept.
+    pub fn trust(mut self, trust: TlsTrust) -> Connect {
+        self.trust = trust;
+        self
+    }
+
+    /// Accept any certificate (self-signed test servers).
+    pub fn insecure_tls(self) -> Connect {
+        self.trust(TlsTrust::insecure())
+    }
+
+    /// Record into `transcript` (shared with the caller) instead of a fresh one.
+    pub fn transcript(mut self, transcript: Transcript) -> Connect {
+        self.transcript = transcript;
+        self
+    }
+
+    /// The connection label in the transcript.
+    pub fn label(mut self, label: impl Into<String>) -> Connect {
+        self.label = label.into();
+        self
+    }
+
+    /// Longest single wait for the server.
+    pub fn wait(mut self, wait: Duration) -> Connect {
+        self.wait = wait;
+        self
+    }
+
+    /// Open the TCP connection (and direct TLS); nothing is sent yet.
+    pub async fn connect(self) -> Result<Conn, ClientError> {
+        let config = client_config(&self.trust).map_err(|e| ClientError::Tls(e.to_string()))?;
+        let ep = Endpoint::new(self.host, self.port, self.mode, self.domain, config);
+        Conn::connect(ep, self.transcript, &self.label, self.wait).await
+    }
+
+    /// Connect, open a stream and reach TLS: the connection and the features offered under TLS.
+    pub async fn session(self) -> Result<(Conn, Features), ClientError> {
+        tls_session(self.connect().await?).await
+    }
+}
+
+/// Open a stream on a fresh connection, negotiating STARTTLS when TLS is not up yet, and return the
+/// features offered on the TLS-protected stream.
+pub async fn tls_session(mut c: Conn) -> Result<(Conn, Features), ClientError> {
+    c.open_stream(None).await?;
+    let mut f = Features::parse(&c.features_element().await?);
+    if c.tls().is_none() {
+        c.starttls().await?;
+        f = Features::parse(&c.features_element().await?);
+    }
+    Ok((c, f))
 }
 
 enum Io {
@@ -73,22 +180,16 @@ pub struct Conn {
     label: String,
     endpoint: Endpoint,
     wait: Duration,
-    tls: Option<TlsInfo>,
+    tls: Option<ChannelBindings>,
     /// The server's most recent stream header.
     pub server_header: Option<StreamHeader>,
-    /// Whitespace runs received between top-level elements since the last [`Conn::take_whitespace`].
+    /// Whitespace runs received between top-level elements since the last
+    /// [`Conn::take_whitespace`].
     whitespace: usize,
 }
 
 impl Conn {
-    /// Connect to the run's target, recording under `label`; direct TLS is negotiated here.
-    pub async fn open(ctx: &CaseCtx, label: &str) -> Result<Conn, ClientError> {
-        let ep = Endpoint::from_ctx(ctx)?;
-        let wait = ctx.timeout().min(MAX_WAIT);
-        Conn::connect(ep, ctx.transcript.clone(), label, wait).await
-    }
-
-    /// Connect to an explicit endpoint (tests, embedded server).
+    /// Connect to an explicit endpoint, recording under `label`; direct TLS is negotiated here.
     pub async fn connect(
         endpoint: Endpoint,
         transcript: Transcript,
@@ -132,8 +233,8 @@ impl Conn {
         &self.endpoint.domain
     }
 
-    /// What the client saw of TLS, once negotiated.
-    pub fn tls(&self) -> Option<&TlsInfo> {
+    /// The channel-binding data of the TLS session, once negotiated.
+    pub fn tls(&self) -> Option<&ChannelBindings> {
         self.tls.as_ref()
     }
 
@@ -153,12 +254,13 @@ impl Conn {
             .await
             .map_err(|_| ClientError::Timeout("TLS handshake".into()))?
             .map_err(|e| ClientError::Tls(e.to_string()))?;
-        let info = TlsInfo::from_connection(tls.get_ref().1);
+        let (_, session) = tls.get_ref();
         self.transcript.note(&format!(
             "{}: TLS established ({})",
-            self.label, info.version
+            self.label,
+            version_name(session)
         ));
-        self.tls = Some(info);
+        self.tls = Some(channel_bindings(session));
         self.io = Some(Io::Tls(Box::new(tls)));
         self.parser.reset();
         Ok(())
@@ -180,13 +282,13 @@ impl Conn {
 
     /// Send one element in the `jabber:client` content namespace.
     pub async fn send(&mut self, el: &Element) -> Result<(), ClientError> {
-        let xml = el.to_xml_in(JABBER_CLIENT_NS);
+        let xml = el.to_xml_in(ns::CLIENT);
         self.send_raw(xml.as_bytes()).await
     }
 
     /// Send a stream header to the domain (`from` optional) and wait for the server's header.
     pub async fn open_stream(&mut self, from: Option<&str>) -> Result<StreamHeader, ClientError> {
-        let mut h = StreamHeader::new(JABBER_CLIENT_NS);
+        let mut h = StreamHeader::new(ns::CLIENT);
         h.to = Some(self.endpoint.domain.clone());
         h.from = from.map(str::to_owned);
         h.lang = Some("en".into());
@@ -199,7 +301,7 @@ impl Conn {
                     self.server_header = Some(h.clone());
                     return Ok(h);
                 }
-                StreamEvent::Element(e) if e.is("error", STREAMS_NS) => {
+                StreamEvent::Element(e) if e.is("error", ns::STREAMS) => {
                     return Err(stream_error_of(&e));
                 }
                 StreamEvent::Element(e) => {
@@ -258,11 +360,12 @@ impl Conn {
         }
     }
 
-    /// The next top-level element; a stream error, `</stream:stream>` or a closed socket is an error.
+    /// The next top-level element; a stream error, `</stream:stream>` or a closed socket is an
+    /// error.
     pub async fn recv(&mut self) -> Result<Element, ClientError> {
         loop {
             match self.next_event("an element").await? {
-                StreamEvent::Element(e) if e.is("error", STREAMS_NS) => {
+                StreamEvent::Element(e) if e.is("error", ns::STREAMS) => {
                     return Err(stream_error_of(&e));
                 }
                 StreamEvent::Element(e) => return Ok(e),
@@ -281,7 +384,7 @@ impl Conn {
     /// Wait for `<stream:features/>`.
     pub async fn features_element(&mut self) -> Result<Element, ClientError> {
         let e = self.recv().await?;
-        if e.is("features", STREAMS_NS) {
+        if e.is("features", ns::STREAMS) {
             Ok(e)
         } else {
             Err(ClientError::unexpected("<stream:features/>", &e))
@@ -297,9 +400,9 @@ impl Conn {
     /// Send `<starttls/>`, expect `<proceed/>` and run the handshake, without opening a new stream
     /// (for cases that need a particular stream header over TLS).
     pub async fn negotiate_tls(&mut self) -> Result<(), ClientError> {
-        self.send(&Element::new("starttls", TLS_NS)).await?;
+        self.send(&Element::new("starttls", ns::TLS)).await?;
         let e = self.recv().await?;
-        if !e.is("proceed", TLS_NS) {
+        if !e.is("proceed", ns::TLS) {
             return Err(ClientError::unexpected("<proceed/>", &e));
         }
         self.handshake().await
@@ -321,6 +424,23 @@ impl Conn {
             Err(ClientError::StreamClosed | ClientError::Closed) => Ok(()),
             Ok(e) => Err(ClientError::unexpected("the stream to close", &e)),
             Err(e) => Err(e),
+        }
+    }
+
+    /// The transcript this connection records into.
+    pub fn transcript(&self) -> &Transcript {
+        &self.transcript
+    }
+
+    /// Expect the next element to equal `expected`, ignoring the order of attributes and children
+    /// (see [`crate::same_element`]); anything else is an `Unexpected` showing both.
+    pub async fn expect(&mut self, expected: impl Into<Element>) -> Result<Element, ClientError> {
+        let expected = expected.into();
+        let got = self.recv().await?;
+        if crate::compare::same_element(&got, &expected) {
+            Ok(got)
+        } else {
+            Err(ClientError::unexpected(&expected.to_xml(), &got))
         }
     }
 

@@ -1,16 +1,15 @@
-//! SASL2 (XEP-0388) steps on a [`Conn`]: send `<authenticate/>`, `<response/>`, `<abort/>`, and read
-//! the server's reply classified as challenge, success, failure or continue, keeping the raw text so
-//! cases can check encoding rules (no whitespace in base64) themselves.
+//! SASL2 (XEP-0388) steps on a [`Conn`]: send `<authenticate/>`, `<response/>`, `<abort/>`, and
+//! read the server's reply classified as challenge, success, failure or continue, keeping the raw
+//! text so cases can check encoding rules (no whitespace in base64) themselves.
 
-use super::conn::Conn;
-use super::error::ClientError;
-use super::features::{SASL_NS, SASL2_NS};
+use crate::conn::Conn;
+use crate::error::ClientError;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use gatecheck_proto::xml::{Element, STREAMS_NS};
+use gatecheck_proto::ns;
+use gatecheck_proto::xml::Element;
 
-/// The user-agent id the suite sends: a fixed UUID v4, so cases can check it never leaks into a resource.
-pub const USER_AGENT_ID: &str = "5f3c1e9a-7b2d-4c8e-9a61-3d2f4b8c0e17";
+pub use crate::build::USER_AGENT_ID;
 
 /// A server reply during SASL2 authentication.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,7 +67,7 @@ pub fn encode_b64(data: &[u8]) -> String {
 
 /// Classify a received element as a SASL2 reply.
 pub fn classify(e: Element) -> Result<Sasl2Reply, ClientError> {
-    if e.ns != SASL2_NS {
+    if e.ns != ns::SASL2 {
         return Err(ClientError::unexpected("a SASL2 reply", &e));
     }
     match e.name.as_str() {
@@ -82,7 +81,7 @@ pub fn classify(e: Element) -> Result<Sasl2Reply, ClientError> {
         "failure" => Ok(Sasl2Reply::Failure {
             conditions: e
                 .elements()
-                .filter(|c| c.ns == SASL_NS)
+                .filter(|c| c.ns == ns::SASL)
                 .map(|c| c.name.to_string())
                 .collect(),
             element: e,
@@ -91,43 +90,33 @@ pub fn classify(e: Element) -> Result<Sasl2Reply, ClientError> {
     }
 }
 
-/// Build `<authenticate/>`: `initial_response` `None` omits the element, `Some(b"")` sends it empty;
-/// the suite's `<user-agent/>` is always included, then `extra` inline requests.
+/// Build `<authenticate/>`: `initial_response` `None` omits the element, `Some(b"")` sends it
+/// empty; the kit's `<user-agent/>` is always included, then `extra` inline requests. The builder
+/// form is [`crate::build::authenticate`].
 pub fn authenticate_element(
     mechanism: &str,
     initial_response: Option<&[u8]>,
     extra: &[Element],
 ) -> Element {
-    let mut el = Element::new("authenticate", SASL2_NS).with_attr("mechanism", mechanism);
+    let mut b = crate::build::authenticate(mechanism);
     if let Some(ir) = initial_response {
-        let mut i = Element::new("initial-response", SASL2_NS);
-        if !ir.is_empty() {
-            i = i.with_text(encode_b64(ir));
-        }
-        el = el.with_child(i);
+        b = b.initial_response(ir);
     }
-    el = el.with_child(
-        Element::new("user-agent", SASL2_NS)
-            .with_attr("id", USER_AGENT_ID)
-            .with_child(Element::new("software", SASL2_NS).with_text("gatecheck")),
-    );
-    for e in extra {
-        el = el.with_child(e.clone());
-    }
-    el
+    b.inline(extra.iter().cloned()).into()
 }
 
 /// The authorization identifier of a success element (trimmed), if present.
 pub fn authorization_identifier(success: &Element) -> Option<String> {
     success
-        .child("authorization-identifier", SASL2_NS)
+        .child("authorization-identifier", ns::SASL2)
         .map(|a| a.text().trim().to_owned())
 }
 
-/// The decoded `<additional-data/>` of a success element: `None` if absent, `Some(None)` if not base64.
+/// The decoded `<additional-data/>` of a success element: `None` if absent, `Some(None)` if not
+/// base64.
 pub fn additional_data(success: &Element) -> Option<Option<Vec<u8>>> {
     success
-        .child("additional-data", SASL2_NS)
+        .child("additional-data", ns::SASL2)
         .map(|a| decode_b64(&a.text()))
 }
 
@@ -146,14 +135,14 @@ impl Conn {
 
     /// Send `<response/>` with `data` and read the next reply.
     pub async fn respond(&mut self, data: &[u8]) -> Result<Sasl2Reply, ClientError> {
-        self.send(&Element::new("response", SASL2_NS).with_text(encode_b64(data)))
+        self.send(&Element::new("response", ns::SASL2).with_text(encode_b64(data)))
             .await?;
         self.sasl2_reply().await
     }
 
     /// Send `<abort/>` and read the reply.
     pub async fn abort(&mut self) -> Result<Sasl2Reply, ClientError> {
-        self.send(&Element::new("abort", SASL2_NS)).await?;
+        self.send(&Element::new("abort", ns::SASL2)).await?;
         self.sasl2_reply().await
     }
 
@@ -165,7 +154,7 @@ impl Conn {
     /// After `<success/>`: the next element must be `<stream:features/>` (no restart).
     pub async fn post_auth_features(&mut self) -> Result<Element, ClientError> {
         let e = self.recv().await?;
-        if e.is("features", STREAMS_NS) {
+        if e.is("features", ns::STREAMS) {
             Ok(e)
         } else {
             Err(ClientError::unexpected(
@@ -207,28 +196,24 @@ mod tests {
     #[test]
     fn builds_authenticate_with_empty_absent_ir() {
         let a = authenticate_element("PLAIN", None, &[]);
-        assert!(a.child("initial-response", SASL2_NS).is_none());
+        assert!(a.child("initial-response", ns::SASL2).is_none());
         let a = authenticate_element("PLAIN", Some(b""), &[]);
         assert_eq!(
-            a.child("initial-response", SASL2_NS)
+            a.child("initial-response", ns::SASL2)
                 .map(Element::text)
                 .as_deref(),
             Some("")
         );
-        let a = authenticate_element(
-            "X",
-            Some(b"n,,"),
-            &[Element::new("bind", "urn:xmpp:bind:0")],
-        );
+        let a = authenticate_element("X", Some(b"n,,"), &[Element::new("bind", ns::BIND2)]);
         assert_eq!(
-            a.child("initial-response", SASL2_NS)
+            a.child("initial-response", ns::SASL2)
                 .map(Element::text)
                 .as_deref(),
             Some("biws")
         );
-        assert!(a.child("bind", "urn:xmpp:bind:0").is_some());
+        assert!(a.child("bind", ns::BIND2).is_some());
         assert_eq!(
-            a.child("user-agent", SASL2_NS).and_then(|u| u.attr("id")),
+            a.child("user-agent", ns::SASL2).and_then(|u| u.attr("id")),
             Some(USER_AGENT_ID)
         );
     }

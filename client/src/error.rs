@@ -1,6 +1,7 @@
 //! The client's error type: cases map each variant to a verdict, so the ways a server can end or
 //! refuse an exchange are kept apart (closed, stream error, silence, malformed output).
 
+use gatecheck_proto::ns;
 use gatecheck_proto::xml::{Element, XmlError};
 
 /// What went wrong on a scripted connection.
@@ -41,7 +42,7 @@ pub enum ClientError {
     /// The TLS configuration could not be built or the handshake failed.
     #[error("TLS: {0}")]
     Tls(String),
-    /// The run has no usable target or domain.
+    /// The caller's configuration is unusable (no target, no domain).
     #[error("configuration: {0}")]
     Config(String),
 }
@@ -74,13 +75,12 @@ impl ClientError {
 
 /// Read the condition and text out of a `<stream:error/>` element.
 pub fn stream_error_of(el: &Element) -> ClientError {
-    use gatecheck_proto::xml::STREAM_ERRORS_NS;
     let condition = el
         .elements()
-        .find(|c| c.ns == STREAM_ERRORS_NS && c.name != "text")
+        .find(|c| c.ns == ns::STREAM_ERRORS && c.name != "text")
         .map(|c| c.name.to_string())
         .unwrap_or_default();
-    let text = el.child("text", STREAM_ERRORS_NS).map(Element::text);
+    let text = el.child("text", ns::STREAM_ERRORS).map(Element::text);
     ClientError::StreamError { condition, text }
 }
 
@@ -102,7 +102,7 @@ mod tests {
         assert!(ClientError::StreamClosed.is_termination());
         assert!(!ClientError::Timeout("x".into()).is_termination());
         assert_eq!(ClientError::Timeout("x".into()).stream_condition(), None);
-        let empty = Element::new("error", gatecheck_proto::xml::STREAMS_NS);
+        let empty = Element::new("error", ns::STREAMS);
         assert_eq!(stream_error_of(&empty).stream_condition(), Some(""));
     }
 }

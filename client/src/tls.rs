@@ -1,13 +1,44 @@
-//! TLS for the scripted client: rustls with the ring provider, an opt-in accept-anything verifier for
-//! self-signed test servers, and the channel-binding data (RFC 9266 tls-exporter, RFC 5929
-//! tls-server-end-point) the client computes, so SCRAM-PLUS cases can compare it with the server's.
+//! TLS for the scripted client: rustls with the ring provider, an opt-in accept-anything verifier
+//! for self-signed test servers, and the channel-binding data (RFC 9266 tls-exporter, RFC 5929
+//! tls-server-end-point) the client computes, described with proto's [`ChannelBindings`] so client
+//! and server answer "which bytes does type T bind to" with the same code.
 
-use crate::config::RunConfig;
+use gatecheck_proto::sasl::bindings::{EXPORTER_LABEL, EXPORTER_LEN};
+use gatecheck_proto::sasl::{ChannelBindings, TlsVersion};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 use std::sync::Arc;
+
+/// How the client reaches TLS on a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TlsMode {
+    /// Plain TCP then STARTTLS (`xmpp://`, default port 5222).
+    StartTls,
+    /// TLS from the first byte (`xmpps://`, default port 5223).
+    Direct,
+}
+
+/// Which server certificates the client accepts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TlsTrust {
+    /// Accept any certificate (handshake signatures are still checked): self-signed test servers.
+    pub insecure: bool,
+    /// A PEM file whose certificates are the only roots (the kit ships no web PKI roots).
+    pub ca: Option<std::path::PathBuf>,
+}
+
+impl TlsTrust {
+    /// Accept any certificate.
+    pub fn insecure() -> TlsTrust {
+        TlsTrust {
+            insecure: true,
+            ca: None,
+        }
+    }
+}
 
 /// Why a TLS configuration could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -78,19 +109,19 @@ impl ServerCertVerifier for AcceptAnyCert {
     }
 }
 
-/// Build the client configuration the run asks for: accept-anything with `--insecure-tls`, else the
-/// `--ca` file's certificates as the only roots (the suite ships no web PKI roots).
-pub fn client_config(cfg: &RunConfig) -> Result<Arc<ClientConfig>, TlsSetupError> {
+/// Build a client configuration: accept-anything when `trust.insecure`, else the CA file's
+/// certificates as the only roots.
+pub fn client_config(trust: &TlsTrust) -> Result<Arc<ClientConfig>, TlsSetupError> {
     let builder =
         ClientConfig::builder_with_provider(provider()).with_safe_default_protocol_versions()?;
-    let config = if cfg.insecure_tls {
+    let config = if trust.insecure {
         builder
             .dangerous()
             .with_custom_certificate_verifier(Arc::new(AcceptAnyCert(provider())))
             .with_no_client_auth()
     } else {
         let mut roots = RootCertStore::empty();
-        if let Some(path) = &cfg.ca {
+        if let Some(path) = &trust.ca {
             let err = |reason: String| TlsSetupError::CaFile {
                 path: path.display().to_string(),
                 reason,
@@ -111,43 +142,33 @@ pub fn client_config(cfg: &RunConfig) -> Result<Arc<ClientConfig>, TlsSetupError
     Ok(Arc::new(config))
 }
 
-/// What the client saw of the TLS session, for channel-binding cases.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TlsInfo {
-    /// Negotiated protocol version, e.g. `TLSv1_3`.
-    pub version: String,
-    /// RFC 9266 tls-exporter data (32 bytes, empty context); `None` if the exporter failed.
-    pub tls_exporter: Option<Vec<u8>>,
-    /// RFC 5929 tls-server-end-point data; `None` when the certificate's signature hash is undefined
-    /// for it (e.g. Ed25519) or the certificate could not be read.
-    pub tls_server_end_point: Option<Vec<u8>>,
+/// The channel-binding data of an established client connection (tls-unique is never computed:
+/// rustls does not expose it, and RFC 9266 leaves it undefined on TLS 1.3).
+pub fn channel_bindings(conn: &rustls::ClientConnection) -> ChannelBindings {
+    let version = match conn.protocol_version() {
+        Some(rustls::ProtocolVersion::TLSv1_2) => TlsVersion::Tls12,
+        _ => TlsVersion::Tls13,
+    };
+    let tls_exporter = conn
+        .export_keying_material([0u8; EXPORTER_LEN], EXPORTER_LABEL, Some(&[]))
+        .ok()
+        .map(|k| k.to_vec());
+    let tls_server_end_point = conn
+        .peer_certificates()
+        .and_then(|c| c.first())
+        .and_then(|leaf| server_end_point(leaf.as_ref()));
+    ChannelBindings {
+        version,
+        tls_exporter,
+        tls_server_end_point,
+        tls_unique: None,
+    }
 }
 
-impl TlsInfo {
-    /// Gather the data from an established client connection.
-    pub fn from_connection(conn: &rustls::ClientConnection) -> TlsInfo {
-        let version = conn
-            .protocol_version()
-            .map_or_else(|| "unknown".to_owned(), |v| format!("{v:?}"));
-        let tls_exporter = conn
-            .export_keying_material([0u8; 32], b"EXPORTER-Channel-Binding", Some(&[]))
-            .ok()
-            .map(|k| k.to_vec());
-        let tls_server_end_point = conn
-            .peer_certificates()
-            .and_then(|c| c.first())
-            .and_then(|leaf| server_end_point(leaf.as_ref()));
-        TlsInfo {
-            version,
-            tls_exporter,
-            tls_server_end_point,
-        }
-    }
-
-    /// Whether TLS 1.3 was negotiated (tls-unique is undefined there, RFC 9266).
-    pub fn is_tls13(&self) -> bool {
-        self.version.contains("1_3")
-    }
+/// The negotiated version as rustls names it (`TLSv1_3`), for transcript notes.
+pub fn version_name(conn: &rustls::ClientConnection) -> String {
+    conn.protocol_version()
+        .map_or_else(|| "unknown".to_owned(), |v| format!("{v:?}"))
 }
 
 /// RFC 5929 §4.1 tls-server-end-point data for a leaf certificate; shared with the reference server
