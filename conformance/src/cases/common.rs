@@ -8,8 +8,7 @@ use crate::ctx::CaseCtx;
 use crate::outcome::{Flow, Outcome, error, fail, pass, skip, unsupported};
 use gatecheck_client::login::{Login, LoginError, best_scram, username_of};
 use gatecheck_client::{
-    ClientError, Conn, Endpoint, Features, MAX_WAIT, Sasl2Offer, Sasl2Reply, TlsTrust,
-    client_config,
+    ClientError, Conn, Endpoint, Features, Sasl2Offer, Sasl2Reply, TlsTrust, client_config_for,
 };
 use gatecheck_proto::sasl::SaslCondition;
 use gatecheck_proto::xml::Element;
@@ -38,7 +37,7 @@ pub fn ended(e: &ClientError) -> Outcome {
     pass().with_message(format!("ended with {e}"))
 }
 
-/// The endpoint the run targets.
+/// The endpoint the run targets, offering only the TLS version this case variant pinned.
 pub fn endpoint(ctx: &CaseCtx) -> Result<Endpoint, ClientError> {
     let target = ctx.config.target.as_ref().ok_or_else(|| {
         ClientError::Config("no --target given (embedded server not wired)".into())
@@ -51,7 +50,8 @@ pub fn endpoint(ctx: &CaseCtx) -> Result<Endpoint, ClientError> {
         insecure: ctx.config.insecure_tls,
         ca: ctx.config.ca.clone(),
     };
-    let tls_config = client_config(&trust).map_err(|e| ClientError::Tls(e.to_string()))?;
+    let tls_config = client_config_for(&trust, ctx.tls_version())
+        .map_err(|e| ClientError::Tls(e.to_string()))?;
     Ok(Endpoint::new(
         target.host.clone(),
         target.port,
@@ -63,8 +63,13 @@ pub fn endpoint(ctx: &CaseCtx) -> Result<Endpoint, ClientError> {
 
 /// Connect to the run's target, recording into the case transcript under `label`.
 pub async fn open(ctx: &CaseCtx, label: &str) -> Result<Conn, ClientError> {
-    let wait = ctx.timeout().min(MAX_WAIT);
-    Conn::connect(endpoint(ctx)?, ctx.transcript.clone(), label, wait).await
+    Conn::connect(
+        endpoint(ctx)?,
+        ctx.transcript.clone(),
+        label,
+        ctx.reply_timeout(),
+    )
+    .await
 }
 
 /// A stream on the run's target with TLS up (STARTTLS on `xmpp://`), and its features.
