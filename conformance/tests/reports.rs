@@ -251,6 +251,6 @@ fn terminal_summary_groups_and_explains() {
         .expect("module row");
     assert_eq!(
         sasl2_row.split_whitespace().collect::<Vec<_>>(),
-        ["sasl2", "1", "1", "1", "0", "0", "0", "0", "0"]
+        ["sasl2", "1", "1", "1", "0", "0", "0", "0", "0", "0"]
     );
 }
