@@ -229,6 +229,10 @@ impl RunArgs {
                 self.reply_timeout
             )));
         }
+        if let Some(h) = &self.http {
+            h.parse::<crate::capabilities::http::HttpBase>()
+                .map_err(StartError::BadArgs)?;
+        }
         if !self.embedded_disable.is_empty() && self.target.is_some() {
             return Err(StartError::BadArgs(
                 "--embedded-disable applies to the embedded server only, not with --target".into(),
