@@ -9,7 +9,6 @@ use gatecheck::embedded::Embedded;
 use gatecheck::event::{Collector, RunRecord};
 use gatecheck::status::Status;
 use gatecheck::{CaseCtx, Offer, Outcome, Profile, error, fail, pass};
-use gatecheck_proto::sasl::TlsVersion;
 use std::sync::Arc;
 
 /// Passes when the TLS session `common::tls_session` opens uses the pinned version (or, with
