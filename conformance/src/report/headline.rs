@@ -17,6 +17,21 @@ pub fn headlines(rec: &RunRecord) -> Vec<String> {
             "TARGET STOPPED SERVING: {why}; {not_run} case(s) not run"
         ));
     }
+    let caps = &rec.meta.capabilities;
+    if !caps.tls.is_empty() && !caps.known() {
+        let why: Vec<String> = caps
+            .tls
+            .iter()
+            .map(|(v, p)| match p {
+                crate::capabilities::TlsProbe::Refused(e) => format!("{}: {e}", v.label()),
+                crate::capabilities::TlsProbe::Offered(_) => format!("{}: ok", v.label()),
+            })
+            .collect();
+        out.push(format!(
+            "DISCOVERY FAILED: no TLS version completed a stream ({}); cases ran without knowing what the target offers",
+            why.join("; ")
+        ));
+    }
     let offered = offered_mechanisms(rec);
     for m in &s.required_missing {
         out.push(format!(
