@@ -34,6 +34,7 @@ pub use features::{Features, Sasl2Offer, valid_mechanism_name};
 pub use login::{Login, LoginError, login};
 pub use sasl2::{Sasl2Reply, USER_AGENT_ID};
 pub use tls::{
-    TlsMode, TlsSetupError, TlsTrust, client_config, client_config_for, server_end_point,
+    TlsMode, TlsSetupError, TlsTrust, client_config, client_config_for, requiring_ems,
+    server_end_point,
 };
 pub use transcript::{SecretKind, Transcript};

@@ -38,15 +38,18 @@ pub fn headlines(rec: &RunRecord) -> Vec<String> {
             "REQUIRED MODULE MISSING: --require {m}, but the target does not offer {m}{offered}"
         ));
     }
-    if s.exercised == 0 && !rec.results.is_empty() {
+    if s.exercised == 0 {
         let also = if rec.meta.required.is_empty() {
             ""
         } else {
             " (fails --require)"
         };
-        out.push(format!(
-            "NOTHING EXERCISED: no case ran to a verdict about the target{also}"
-        ));
+        let what = if rec.results.is_empty() {
+            "no case was selected"
+        } else {
+            "no case ran to a verdict about the target"
+        };
+        out.push(format!("NOTHING EXERCISED: {what}{also}"));
     }
     out
 }
