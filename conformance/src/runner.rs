@@ -309,10 +309,11 @@ pub async fn run(
     }
     let started_at = Instant::now();
     let probe = ProbeTarget::of(&config);
+    let discovery = Transcript::new();
     let caps = match &probe {
         // Nothing to run and nothing required: do not make the target wait for a probe.
         Some(p) if !selected.is_empty() || !config.require.is_empty() => {
-            discover(p, &config.tls.versions(), &Transcript::new()).await
+            discover(p, &config.tls.versions(), &discovery).await
         }
         _ => Capabilities::default(),
     };
@@ -345,6 +346,7 @@ pub async fn run(
             .collect(),
         modules: crate::case::modules_with_cases(cases),
         capabilities: caps.clone(),
+        discovery: discovery.render(config.redact),
     }));
 
     let shared = Shared {
