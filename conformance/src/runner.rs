@@ -204,10 +204,13 @@ impl Emitter<'_> {
         (self.sink)(&ev);
     }
 
+    /// Record a run that did not happen because the target stopped serving. A run decided
+    /// before it would start (unsupported, skip) keeps that verdict: it never needed the target.
     fn not_run(&mut self, shared: &Shared, p: &Planned, why: &str, baseline: Option<&Baseline>) {
+        let outcome = p.decided.clone().unwrap_or_else(|| outcome::not_run(why));
         let r = shared.result(
             p,
-            outcome::not_run(why),
+            outcome,
             &Transcript::new(),
             rfc3339(SystemTime::now()),
             0,
