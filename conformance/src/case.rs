@@ -3,9 +3,8 @@
 
 use crate::catalog::Catalog;
 use crate::ctx::CaseCtx;
-pub use crate::kinds::{Capability, Level, Module, Offer, Profile};
+pub use crate::kinds::{Capability, Level, Module, Offer, Profile, Variant};
 use crate::outcome::{Flow, Outcome};
-use gatecheck_proto::sasl::TlsVersion;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -272,46 +271,6 @@ impl Spec {
     }
 }
 
-/// One run of a case: the profile and TLS version it is pinned to. A case without `profiles` or
-/// `per_tls` has exactly one variant, with neither.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub struct Variant {
-    /// The SASL profile, when the case runs per profile.
-    pub profile: Option<Profile>,
-    /// The TLS version, when the case runs per TLS version.
-    pub tls: Option<TlsVersion>,
-}
-
-impl Variant {
-    /// The result id: `base`, then `@profile`, then `@tlsX.Y`. The base id is what
-    /// [`valid_id`] checks; `@` never appears in it, so the suffixes cannot be confused with
-    /// dotted segments.
-    pub fn id(&self, base: &str) -> String {
-        let mut id = base.to_owned();
-        if let Some(p) = self.profile {
-            id.push('@');
-            id.push_str(p.as_str());
-        }
-        if let Some(v) = self.tls {
-            id.push('@');
-            id.push_str(v.label());
-        }
-        id
-    }
-
-    /// The variant's parts as (dimension, value) pairs, for reports.
-    pub fn parts(&self) -> Vec<(&'static str, &'static str)> {
-        let mut v = Vec::new();
-        if let Some(p) = self.profile {
-            v.push(("profile", p.as_str()));
-        }
-        if let Some(t) = self.tls {
-            v.push(("tls", t.label()));
-        }
-        v
-    }
-}
-
 /// The modules that have at least one case in `cases`, in report order: what help texts, the
 /// HTML module filter and module arguments offer.
 pub fn modules_with_cases(cases: &[Case]) -> Vec<Module> {
@@ -329,6 +288,7 @@ pub fn base_id(id: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use gatecheck_proto::sasl::TlsVersion;
 
     #[test]
     fn variant_ids_put_profile_before_tls() {

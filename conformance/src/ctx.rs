@@ -2,9 +2,8 @@
 //! runs as (profile, TLS version) and what capability discovery learnt about the target.
 
 use crate::capabilities::Capabilities;
-use crate::case::Variant;
 use crate::config::{Account, RunConfig};
-use crate::kinds::Profile;
+use crate::kinds::{Profile, Variant};
 use crate::transcript::{SecretKind, Transcript};
 use gatecheck_proto::sasl::TlsVersion;
 use std::sync::Arc;

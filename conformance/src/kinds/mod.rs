@@ -6,10 +6,12 @@
 
 mod level;
 mod report_spec;
+mod variant;
 
 pub use level::{Level, Testability};
 pub use report_spec::{ReportKind, ReportSpec};
 use serde::Serialize;
+pub use variant::Variant;
 
 /// The protocol area a case belongs to; also the JUnit classname and the report grouping.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
