@@ -34,7 +34,7 @@ pub enum EmbeddedError {
     Credentials(String),
     /// Listening or TLS setup failed.
     #[error("embedded server: {0}")]
-    Server(#[from] gatecheck_server::ServerError),
+    Server(#[from] gatecheck_server::StartError),
     /// Internal: the bound address did not form a valid target.
     #[error("embedded server target: {0}")]
     Target(String),
