@@ -34,7 +34,7 @@ pub enum EmbeddedError {
     Credentials(String),
     /// Listening, TLS setup or assembling the modules failed.
     #[error("embedded server could not start")]
-    Server(#[source] gatecheck_server::ServerError),
+    Server(#[source] gatecheck_server::StartError),
     /// Internal: the bound address did not form a valid target.
     #[error("embedded server target: {0}")]
     Target(String),

@@ -204,9 +204,8 @@ impl BreakSet {
     pub fn scram_lax(
         self,
         hash: gatecheck_proto::sasl::ScramHash,
-        profile: crate::sasl::mechanism::Profile,
+        legacy_profile: bool,
     ) -> gatecheck_proto::sasl::scram::ScramLax {
-        use crate::sasl::mechanism::Profile;
         use gatecheck_proto::sasl::ScramHash;
         gatecheck_proto::sasl::scram::ScramLax {
             accept_m: self.has(Break::R103ReservedMAccepted),
@@ -219,7 +218,7 @@ impl BreakSet {
             skip_end_point_data_check: self.has(Break::R111EndPointDataNotChecked),
             any_known_binding: self.has(Break::R111AnyKnownBindingAccepted),
             skip_proof: self.has(Break::R112ProofNotChecked)
-                || (self.has(Break::R112ProofNotCheckedLegacy) && profile == Profile::Legacy)
+                || (self.has(Break::R112ProofNotCheckedLegacy) && legacy_profile)
                 || (self.has(Break::R112Sha1ProofNotChecked) && hash == ScramHash::Sha1),
             reject_unknown_extensions: self.has(Break::R114UnknownExtensionRejected),
             skip_saslprep: self.has(Break::R102UsernameNotSaslprepped),

@@ -3,7 +3,7 @@
 //! that implementers compare against and that the conformance suite embeds on ephemeral ports.
 //! FAST, invites and OAuth2 are planned as further modules; they are not served yet.
 //!
-//! Layout (see `ARCHITECTURE-server.md`): a sans-IO core (`c2s` session, `sasl` mechanisms,
+//! Layout (see the root `ARCHITECTURE.md`): a sans-IO core (`c2s` session, `sasl` mechanisms,
 //! `module` hooks and `modules`, `store` with the in-memory store, `env` clock and RNG) that builds
 //! without tokio, rustls and SQLite; and, behind the default `shell` feature, the tokio network
 //! shell, TLS, the SQLite store and the server start-up. [`root`] is the one composition root.
@@ -14,6 +14,7 @@ pub mod c2s;
 pub mod config;
 pub mod credentials;
 pub mod env;
+pub mod listener;
 pub mod module;
 pub mod modules;
 pub mod root;
@@ -29,6 +30,8 @@ pub use action::Action;
 pub use c2s::core::{ConnectionContext, CoreFactory, ListenerKind, SessionCore};
 pub use config::{Config, ConfigError, Overrides};
 pub use env::Env;
+#[cfg(feature = "shell")]
+pub use root::StartError;
 #[cfg(feature = "shell")]
 pub use server::{RunningServer, Server, ServerError, ShutdownHandle};
 #[cfg(feature = "shell")]

@@ -5,7 +5,6 @@
 //!
 //! Adding a module is one line in [`modules`].
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use crate::c2s::core::ListenerKind;
@@ -13,6 +12,7 @@ use crate::c2s::services::{C2sSettings, Services};
 use crate::c2s::session::C2sFactory;
 use crate::config::Config;
 use crate::env::Env;
+pub use crate::listener::Listener;
 use crate::module::{ModuleRegistry, RegistryError};
 use crate::modules::{bind, bind2, disco, legacy_auth, ping, presence, roster, sasl2};
 use crate::sasl::provider::DefaultMechanisms;
@@ -79,17 +79,16 @@ pub fn c2s_factory(
     services(config, store, env).map(C2sFactory::new)
 }
 
-/// One listening socket the server opens. Only c2s kinds exist today; the OAuth2 HTTP listener
-/// (an `http/` core plus an axum shell mirroring `c2s/`) becomes a second variant here.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Listener {
-    /// A c2s listener of the given kind.
-    C2s {
-        /// STARTTLS or direct TLS.
-        kind: ListenerKind,
-        /// Where to listen (port 0: ephemeral).
-        address: SocketAddr,
-    },
+/// Why [`start`] failed: the core could not be assembled, or the shell could not start it.
+#[cfg(feature = "shell")]
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The composition root could not assemble the core.
+    #[error(transparent)]
+    Assembly(#[from] AssemblyError),
+    /// The listeners or TLS could not be set up.
+    #[error(transparent)]
+    Server(#[from] crate::server::ServerError),
 }
 
 /// The listeners `config` asks for.
@@ -112,7 +111,7 @@ pub fn listeners(config: &Config) -> Vec<Listener> {
 pub async fn start(
     config: &Config,
     store: Arc<dyn Store>,
-) -> Result<crate::server::RunningServer, crate::server::ServerError> {
+) -> Result<crate::server::RunningServer, StartError> {
     let factory = c2s_factory(config, store, Env::system())?;
-    crate::server::Server::start(config, &listeners(config), Arc::new(factory)).await
+    Ok(crate::server::Server::start(config, &listeners(config), Arc::new(factory)).await?)
 }

@@ -15,7 +15,7 @@ use crate::c2s::limits::ConnectionLimiter;
 use crate::c2s::router::Router;
 use crate::c2s::shell::{Shared, accept_loop};
 use crate::config::Config;
-use crate::root::{AssemblyError, Listener};
+use crate::listener::Listener;
 use crate::tls::{TlsError, TlsIdentity};
 
 /// Why the server could not start.
@@ -24,9 +24,6 @@ pub enum ServerError {
     /// TLS setup failed (bad PEM files, key mismatch).
     #[error(transparent)]
     Tls(#[from] TlsError),
-    /// The composition root could not assemble the core.
-    #[error(transparent)]
-    Assembly(#[from] AssemblyError),
     /// The listener list lacks a c2s listener of this kind.
     #[error("no {0:?} c2s listener configured")]
     MissingListener(ListenerKind),

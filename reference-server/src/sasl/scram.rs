@@ -140,7 +140,7 @@ impl ScramMechanism {
         #[allow(unused_mut)]
         let mut server = ScramServer::new(hash, config);
         #[cfg(feature = "break-builds")]
-        server.set_lax(brk.scram_lax(hash, ctx.profile));
+        server.set_lax(brk.scram_lax(hash, ctx.profile == super::mechanism::Profile::Legacy));
         Self {
             shared,
             hash,
