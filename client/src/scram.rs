@@ -2,7 +2,7 @@
 //! spec forbids (`m=`, bad escapes, wrong nonce, wrong `c=`, tampered proof, extra attributes), so
 //! cases can check that the server rejects each. Key derivation is proto's `scram::primitives`.
 
-use crate::sasl2::{decode_b64, encode_b64};
+use crate::sasl2::{decode_b64_strict as decode_b64, encode_b64};
 use gatecheck_proto::sasl::ScramHash;
 use gatecheck_proto::sasl::scram::primitives;
 
@@ -117,6 +117,10 @@ pub struct FinalTweaks {
     pub extension: Option<String>,
     /// Flip a bit of the proof.
     pub corrupt_proof: bool,
+    /// Send only the first half of the proof bytes.
+    pub truncate_proof: bool,
+    /// Send `p=` with an empty value.
+    pub empty_proof: bool,
 }
 
 /// One SCRAM exchange as the suite drives it.
@@ -215,6 +219,12 @@ impl ScramScript {
             && let Some(b) = proof.first_mut()
         {
             *b ^= 1;
+        }
+        if tweaks.truncate_proof {
+            proof.truncate(proof.len() / 2);
+        }
+        if tweaks.empty_proof {
+            proof.clear();
         }
         let server_key = primitives::server_key(self.hash, &salted);
         let signature = primitives::server_signature(self.hash, &server_key, auth.as_bytes());

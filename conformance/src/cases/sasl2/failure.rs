@@ -350,10 +350,7 @@ fn has_inline_result(el: &Element) -> bool {
 async fn inline_not_processed(ctx: CaseCtx) -> Flow {
     let (mut c, f, mech) = scram_session(&ctx).await?;
     let mut extra: Vec<Element> = Vec::new();
-    let s = f.sasl2.clone().unwrap_or_else(|| Sasl2Offer {
-        mechanisms: vec![],
-        inline: vec![],
-    });
+    let s = f.sasl2.clone().unwrap_or_default();
     if s.bind2().is_some() {
         extra.push(build::bind2().tag("gatecheck").into());
     }

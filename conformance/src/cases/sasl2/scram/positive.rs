@@ -261,7 +261,9 @@ async fn no_whitespace(ctx: CaseCtx) -> Flow {
         .authenticate(mech, Some(&script.client_first()), &[])
         .await
     {
-        Ok(Sasl2Reply::Challenge { raw, data: Some(d) }) => (raw, d),
+        Ok(Sasl2Reply::Challenge {
+            raw, data: Some(d), ..
+        }) => (raw, d),
         Ok(other) => {
             let expected = "base64 challenge without whitespace";
             return Ok(fail("SASL2-14", expected, other.describe()));
