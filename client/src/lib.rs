@@ -35,5 +35,7 @@ pub use features::{Features, Sasl2Offer, valid_mechanism_name};
 pub use legacy::AuthProfile;
 pub use login::{Login, LoginError, login, login_in};
 pub use sasl2::{Sasl2Reply, USER_AGENT_ID};
-pub use tls::{TlsMode, TlsSetupError, TlsTrust, client_config, server_end_point};
+pub use tls::{
+    TlsMode, TlsSetupError, TlsTrust, client_config, client_config_for, server_end_point,
+};
 pub use transcript::{SecretKind, Transcript};

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// Exit status when the run could not start.
-pub const EXIT_CANNOT_START: i32 = 2;
+pub use crate::status::EXIT_CANNOT_START;
 
 /// gatecheck: conformance suite for XMPP authentication.
 #[derive(Debug, Parser)]
@@ -211,6 +211,10 @@ impl RunArgs {
             admin: self.admin,
             http: self.http,
             timeout: Duration::from_secs_f64(self.timeout),
+            reply_timeout: crate::config::DEFAULT_REPLY_TIMEOUT,
+            tls: crate::config::TlsChoice::Both,
+            require: Vec::new(),
+            embedded_disable: Vec::new(),
             jobs: self.jobs,
             only: self.only,
             skip: self.skip,

@@ -115,7 +115,7 @@ fn a_run_writes_every_report() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&j).expect("json")).expect("parses");
-    assert_eq!(v["schemaVersion"], 1);
+    assert_eq!(v["schemaVersion"], 2);
     assert_eq!(v["run"]["seed"], "7");
     assert!(
         std::fs::read_to_string(&x)

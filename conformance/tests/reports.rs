@@ -94,10 +94,10 @@ fn validate(schema: &Value, root: &Value, v: &Value, path: &str, errs: &mut Vec<
 #[test]
 fn json_report_matches_the_published_schema() {
     let schema: Value = serde_json::from_str(json::SCHEMA).expect("schema is JSON");
-    assert_eq!(schema["properties"]["schemaVersion"]["const"], 1);
+    assert_eq!(schema["properties"]["schemaVersion"]["const"], 2);
     let rec = run(&synthetic_cases(), config(), None);
     let report = json::render(&rec);
-    assert_eq!(report["schemaVersion"], 1);
+    assert_eq!(report["schemaVersion"], 2);
     let mut errs = Vec::new();
     validate(&schema, &schema, &report, "$", &mut errs);
     assert!(errs.is_empty(), "{errs:#?}");

@@ -9,8 +9,8 @@ use crate::outcome::{Flow, Outcome, error, fail, pass, skip, unsupported};
 use gatecheck_client::login::{Login, LoginError, best_scram, best_scram_in, username_of};
 use gatecheck_client::scram::ScramScriptError;
 use gatecheck_client::{
-    AuthProfile, ClientError, Conn, Endpoint, Features, MAX_WAIT, Sasl2Offer, Sasl2Reply, TlsTrust,
-    client_config,
+    AuthProfile, ClientError, Conn, Endpoint, Features, Sasl2Offer, Sasl2Reply, TlsTrust,
+    client_config_for,
 };
 use gatecheck_proto::sasl::SaslCondition;
 use gatecheck_proto::xml::Element;
@@ -39,7 +39,7 @@ pub fn ended(e: &ClientError) -> Outcome {
     pass().with_message(format!("ended with {e}"))
 }
 
-/// The endpoint the run targets.
+/// The endpoint the run targets, offering only the TLS version this case variant pinned.
 pub fn endpoint(ctx: &CaseCtx) -> Result<Endpoint, ClientError> {
     let target = ctx.config.target.as_ref().ok_or_else(|| {
         ClientError::Config("no --target given (embedded server not wired)".into())
@@ -52,7 +52,8 @@ pub fn endpoint(ctx: &CaseCtx) -> Result<Endpoint, ClientError> {
         insecure: ctx.config.insecure_tls,
         ca: ctx.config.ca.clone(),
     };
-    let tls_config = client_config(&trust).map_err(|e| ClientError::Tls(e.to_string()))?;
+    let tls_config = client_config_for(&trust, ctx.tls_version())
+        .map_err(|e| ClientError::Tls(e.to_string()))?;
     Ok(Endpoint::new(
         target.host.clone(),
         target.port,
@@ -62,14 +63,17 @@ pub fn endpoint(ctx: &CaseCtx) -> Result<Endpoint, ClientError> {
     ))
 }
 
-/// The longest wait for one reply the spec requires of the server.
+/// The longest wait for one reply the spec requires of the server (`--reply-timeout`).
 pub fn reply_wait(ctx: &CaseCtx) -> std::time::Duration {
-    ctx.timeout().min(MAX_WAIT)
+    ctx.reply_timeout()
 }
 
 /// The SASL profile this run of the case uses, as the client kit names it.
-pub fn profile(_ctx: &CaseCtx) -> AuthProfile {
-    AuthProfile::Sasl2
+pub fn profile(ctx: &CaseCtx) -> AuthProfile {
+    match ctx.profile() {
+        crate::kinds::Profile::Sasl => AuthProfile::Sasl,
+        crate::kinds::Profile::Sasl2 => AuthProfile::Sasl2,
+    }
 }
 
 /// Connect to the run's target, recording into the case transcript under `label`.

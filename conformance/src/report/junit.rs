@@ -104,7 +104,7 @@ fn test_case(r: &CaseResult) -> TestCase {
                 .set_description(xml_safe(&failure_text(r)));
             s
         }
-        Status::Skip | Status::Unsupported | Status::KnownFailure => {
+        Status::Skip | Status::Unsupported | Status::KnownFailure | Status::NotRun => {
             let mut s = TestCaseStatus::skipped();
             let msg = match r.status {
                 Status::KnownFailure => format!("known failure: {}", failure_text(r)),

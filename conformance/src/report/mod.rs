@@ -1,5 +1,6 @@
 //! Reports, all built from the one event stream: terminal, JSON, JUnit XML, HTML.
 
+pub mod capabilities;
 pub mod html;
 pub mod json;
 pub mod junit;
