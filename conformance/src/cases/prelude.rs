@@ -2,7 +2,7 @@
 //! the outcome helpers, the shared steps and the kit's client types and element builders.
 
 pub use super::common::*;
-pub use crate::case::{Capability, Case, Module, Spec};
+pub use crate::case::{Capability, Case, Module, Offer, Profile, Spec};
 pub use crate::ctx::CaseCtx;
 pub use crate::outcome::{Flow, Outcome, fail, pass, skip, unsupported, warn};
 pub use gatecheck_client::login::{

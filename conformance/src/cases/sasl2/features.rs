@@ -62,48 +62,94 @@ const MECHANISM_NAMES: Spec = Spec {
     cites: &["SASL2-3", "SASL2-2"],
     requires: "each <mechanism/> is an RFC 4422 name (1-20 of A-Z 0-9 - _) and the list is not \
                empty",
+    per_tls: true,
     ..SASL2
 };
 
 async fn mechanism_names(ctx: CaseCtx) -> Flow {
-    let (_c, _f, s) = sasl2_session(&ctx, "c1").await?;
+    let (_c, f, s) = sasl2_session(&ctx, "c1").await?;
     if s.mechanisms.is_empty() {
         return Ok(fail("SASL2-2", "at least one <mechanism/>", "none"));
     }
-    Ok(
-        match s.mechanisms.iter().find(|m| !valid_mechanism_name(m)) {
-            Some(bad) => fail("SASL2-3", "RFC 4422 mechanism names", format!("{bad:?}")),
-            None => pass(),
-        },
-    )
+    // Every list a mechanism name appears in, verbatim (whitespace around a name is itself a
+    // SASL2-3 finding, reported here once; other cases match on the trimmed name).
+    let fast = s.fast_mechanisms();
+    let lists: [(&str, &[String]); 3] = [
+        ("SASL2", &s.raw_mechanisms),
+        ("RFC 6120 <mechanisms/>", f.legacy_raw_mechanisms.as_deref().unwrap_or(&[])),
+        ("FAST", &fast),
+    ];
+    for (list, names) in lists {
+        if let Some(bad) = names.iter().find(|m| !valid_mechanism_name(m)) {
+            return Ok(fail(
+                "SASL2-3",
+                "RFC 4422 mechanism names (1-20 of A-Z 0-9 - _, no whitespace)",
+                format!("{bad:?} in the {list} list"),
+            ));
+        }
+    }
+    Ok(pass())
 }
 
 const CB_ADVERTISED: Spec = Spec {
     id: "sasl2.features.cb-advertised",
-    title: "-PLUS mechanisms come with XEP-0440 channel-binding types",
-    cites: &["SASL2-8", "SASL2-120"],
-    requires: "a server offering -PLUS mechanisms advertises <sasl-channel-binding/> with at \
-               least one <channel-binding type=.../>",
-    accepts: &["no -PLUS mechanism and no <sasl-channel-binding/>: unsupported"],
+    title: "Channel-binding mechanisms come with XEP-0440 channel-binding types",
+    cites: &["SASL2-8", "SASL2-120", "SASL2-128", "SASL2-129"],
+    requires: "a server offering any channel-binding mechanism (SCRAM -PLUS over SASL2 or RFC \
+               6120 SASL, FAST HT-*-UNIQ/ENDP/EXPR) advertises <sasl-channel-binding/> whose \
+               every <channel-binding/> has a type, each defined on the negotiated TLS version",
+    accepts: &[
+        "no channel-binding mechanism and no <sasl-channel-binding/>: unsupported",
+        "a server offering them only over RFC 6120 SASL: a missing <sasl-channel-binding/> \
+         only warns (XEP-0440 §3 leaves RFC 6120 SASL undefined)",
+    ],
+    per_tls: true,
+    offers: &[],
     ..SASL2
 };
 
 async fn cb_advertised(ctx: CaseCtx) -> Flow {
-    let (_c, f, s) = sasl2_session(&ctx, "c1").await?;
-    let plus = s.mechanisms.iter().any(|m| m.ends_with("-PLUS"));
-    Ok(match (&f.channel_binding, plus) {
-        (None, false) => unsupported("no channel binding offered"),
-        (None, true) => fail(
+    ctx.step("open TLS stream");
+    let (c, f) = tls_session(&ctx, "c1")
+        .await
+        .or_setup("opening a TLS-protected stream")?;
+    let cb_mechs = f.cb_mechanisms();
+    let version = c.tls().map(|t| t.version);
+    Ok(match &f.channel_binding {
+        None if cb_mechs.is_empty() => unsupported("no channel binding offered"),
+        None if f.sasl2.is_some() => fail(
             "SASL2-8",
-            "<sasl-channel-binding/> next to -PLUS mechanisms",
-            "absent",
+            "<sasl-channel-binding/> next to channel-binding mechanisms",
+            format!("absent, with {cb_mechs:?} offered"),
         ),
-        (Some(t), _) if t.is_empty() => fail(
+        None => warn(
+            "SASL2-129",
+            "<sasl-channel-binding/> next to channel-binding mechanisms",
+            format!("absent, with {cb_mechs:?} offered over RFC 6120 SASL"),
+            "clients cannot tell which channel-binding type to use; XEP-0440 §3 leaves RFC \
+             6120 SASL undefined, so this is not a MUST",
+        ),
+        Some(_) if f.untyped_channel_bindings > 0 => fail(
+            "SASL2-120",
+            "every <channel-binding/> with a type",
+            format!("{} without a type", f.untyped_channel_bindings),
+        ),
+        Some(t) if t.is_empty() => fail(
             "SASL2-120",
             "at least one <channel-binding type=.../>",
             "none",
         ),
-        (Some(_), _) => pass(),
+        Some(t) => match t.iter().find(|t| {
+            let cb = gatecheck_proto::sasl::ChannelBindingType::from_name(t);
+            matches!((cb, version), (Some(cb), Some(v)) if !v.defines(cb))
+        }) {
+            Some(bad) => fail(
+                "SASL2-128",
+                "only types defined on the negotiated TLS version",
+                format!("{bad} on {version:?}"),
+            ),
+            None => pass(),
+        },
     })
 }
 
@@ -114,13 +160,13 @@ const TLS_SERVER_END_POINT: Spec = Spec {
     requires: "a server doing channel binding implements and advertises tls-server-end-point \
                (XEP-0440 §3 rule 1)",
     accepts: &["no channel binding at all: unsupported"],
+    per_tls: true,
     ..SASL2
 };
 
 async fn tls_server_end_point(ctx: CaseCtx) -> Flow {
-    let (_c, f, s) = sasl2_session(&ctx, "c1").await?;
-    let plus = s.mechanisms.iter().any(|m| m.ends_with("-PLUS"));
-    if f.channel_binding.is_none() && !plus {
+    let (_c, f, _) = sasl2_session(&ctx, "c1").await?;
+    if f.channel_binding.is_none() && f.cb_mechanisms().is_empty() {
         return Ok(unsupported("no channel binding offered"));
     }
     Ok(
@@ -137,45 +183,63 @@ async fn tls_server_end_point(ctx: CaseCtx) -> Flow {
 }
 
 const SCRAM_PLUS_PAIRING: Spec = Spec {
-    id: "sasl2.features.scram-plus-pairing",
+    id: "scram.features.plus-pairing",
+    module: Module::Scram,
     title: "SCRAM mechanisms come in plain/-PLUS pairs",
     cites: &["SASL2-115"],
-    requires: "with channel binding, SCRAM-X and SCRAM-X-PLUS SHOULD both be offered; without \
-               it, no -PLUS",
-    accepts: &["only -PLUS offered (a policy that forbids non-bound SCRAM), pass with note"],
+    requires: "with channel binding, SCRAM-X and SCRAM-X-PLUS SHOULD both be offered; -PLUS \
+               MUST NOT be offered when no advertised channel-binding type can be used on this \
+               connection (none defined on the negotiated TLS version)",
+    accepts: &[
+        "only -PLUS offered (a policy that forbids non-bound SCRAM), pass with note",
+        "-PLUS without any <sasl-channel-binding/>: judged once, by sasl2.features.cb-advertised",
+    ],
+    per_tls: true,
+    profiles: &[Profile::Sasl, Profile::Sasl2],
+    offers: &[],
     ..SASL2
 };
 
 async fn scram_plus_pairing(ctx: CaseCtx) -> Flow {
-    let (_c, f, s) = sasl2_session(&ctx, "c1").await?;
+    let p = profile(&ctx);
+    let (c, f, _) = profile_session(&ctx, p, "c1").await?;
+    let mechs = p.mechanisms(&f);
+    let offers = |m: &str| mechs.iter().any(|x| x == m);
     let is_plus = |m: &&String| m.starts_with("SCRAM-") && m.ends_with("-PLUS");
-    let plus: Vec<&String> = s.mechanisms.iter().filter(is_plus).collect();
-    if !plus.is_empty() && f.cb_types().is_empty() {
-        return Ok(fail(
-            "SASL2-115",
-            "-PLUS only when channel binding is supported",
-            "-PLUS offered without channel-binding types",
-        ));
+    let plus: Vec<&String> = mechs.iter().filter(is_plus).collect();
+    let version = c.tls().map(|t| t.version);
+    if !plus.is_empty() && f.channel_binding.is_some() {
+        let usable = f.cb_types().iter().any(|t| {
+            match (gatecheck_proto::sasl::ChannelBindingType::from_name(t), version) {
+                (Some(cb), Some(v)) => v.defines(cb),
+                _ => true,
+            }
+        });
+        if !usable {
+            return Ok(fail(
+                "SASL2-115",
+                "-PLUS only when an advertised channel-binding type can be used",
+                format!("{plus:?} with only {:?} on {version:?}", f.cb_types()),
+            ));
+        }
     }
-    if let Some(m) = plus.iter().find(|m| !s.offers(m.trim_end_matches("-PLUS"))) {
+    if let Some(m) = plus.iter().find(|m| !offers(m.trim_end_matches("-PLUS"))) {
         return Ok(pass().with_message(format!(
             "{m} without its plain variant: allowed when policy rejects non-bound SCRAM"
         )));
     }
+    let binds = !f.cb_types().is_empty();
     let unpaired = |m: &&String| {
-        m.starts_with("SCRAM-")
-            && !m.ends_with("-PLUS")
-            && !f.cb_types().is_empty()
-            && !s.offers(&format!("{m}-PLUS"))
+        m.starts_with("SCRAM-") && !m.ends_with("-PLUS") && binds && !offers(&format!("{m}-PLUS"))
     };
-    let missing: Vec<&String> = s.mechanisms.iter().filter(unpaired).collect();
+    let missing: Vec<&String> = mechs.iter().filter(unpaired).collect();
     Ok(if missing.is_empty() {
         pass()
     } else {
         warn(
             "SASL2-115",
             "SCRAM-X-PLUS next to SCRAM-X when channel binding is supported",
-            format!("no -PLUS for {missing:?}"),
+            format!("no -PLUS for {missing:?} over {}", p.title()),
             "clients cannot bind the channel with that hash",
         )
     })
@@ -188,6 +252,7 @@ const STABLE: Spec = Spec {
     requires: "features SHOULD be the same for identical to/from/encryption state (compared \
                ignoring order)",
     accepts: &["a different order of mechanisms or children (order-insensitive comparison)"],
+    per_tls: true,
     ..SASL2
 };
 
@@ -247,6 +312,7 @@ const NO_PLAIN: Spec = Spec {
     title: "PLAIN is not offered over SASL2",
     cites: &["SASL2-33"],
     requires: "servers SHOULD NOT offer PLAIN (RFC 6120 §13.8.3)",
+    per_tls: true,
     ..SASL2
 };
 

@@ -1077,7 +1077,7 @@ pub static SASL2_TABLE: Table<Input> = Table {
 
 /// The RFC 6120 SASL table (`sasl.malformed.*`).
 pub static SASL_TABLE: Table<Input> = Table {
-    module: Module::Sasl2,
+    module: Module::Sasl,
     prefix: "sasl.malformed",
     silence_req: "SASL2-125",
     liveness_req: "SASL2-126",
@@ -1236,10 +1236,18 @@ async fn complete(
 
 /// The SASL2 table's cases.
 pub fn sasl2_cases() -> Vec<Case> {
-    crate::cases::table::cases(&SASL2_TABLE, |c| c.needs(&[Capability::Account]))
+    crate::cases::table::cases(&SASL2_TABLE, |c| {
+        c.needs(&[Capability::Account])
+            .offers(&[Offer::Sasl2])
+            .negative()
+    })
 }
 
 /// The RFC 6120 SASL table's cases.
 pub fn sasl_cases() -> Vec<Case> {
-    crate::cases::table::cases(&SASL_TABLE, |c| c.needs(&[Capability::Account]))
+    crate::cases::table::cases(&SASL_TABLE, |c| {
+        c.needs(&[Capability::Account])
+            .offers(&[Offer::Sasl])
+            .negative()
+    })
 }

@@ -23,5 +23,6 @@ pub fn all() -> Vec<Case> {
     v.extend(failure::cases());
     v.extend(bind2::cases());
     v.extend(malformed::sasl2_cases());
+    v.extend(malformed::sasl_cases());
     v
 }

@@ -11,6 +11,13 @@ use gatecheck_proto::sasl::{ChannelBindingType, ScramHash, TlsVersion, ssdp};
 mod negative;
 mod positive;
 
+/// The base registration of the SCRAM cases (`..SCRAM`): module `scram`, run over each SASL
+/// profile the target offers (`@sasl`, `@sasl2`).
+const SCRAM: Spec = Spec {
+    profiles: &[Profile::Sasl, Profile::Sasl2],
+    ..Spec::module(Module::Scram)
+};
+
 /// The SCRAM cases, in registry order.
 pub fn cases() -> Vec<Case> {
     let mut v = positive::cases();

@@ -4,7 +4,7 @@
 //! the rule under test. Each case runs its deviations for every offered SCRAM hash (or every
 //! -PLUS mechanism and advertised channel-binding type), one fresh stream per attempt.
 
-use super::super::SASL2;
+use super::SCRAM;
 use super::{computable, defined_on, hash_of, judge_rejection, offered, version};
 use crate::cases::prelude::*;
 use gatecheck_client::AuthProfile;
@@ -34,7 +34,8 @@ const REJECTED: Spec = Spec {
         "a stream error instead of <failure/> (the attempt still fails), pass with note",
     ],
     needs: &[Capability::Account],
-    ..SASL2
+    negative: true,
+    ..SCRAM
 };
 
 /// How to alter the combined nonce in client-final, given (combined, client nonce).
@@ -161,7 +162,7 @@ fn plain(user: &str) -> ScramScript {
 }
 
 const RESERVED_M: Spec = Spec {
-    id: "sasl2.scram.reserved-m",
+    id: "scram.reserved-m",
     title: "m= in client-first is rejected",
     cites: &["SASL2-103"],
     requires: "the presence of the reserved m= attribute MUST cause authentication failure \
@@ -187,7 +188,7 @@ async fn reserved_m(ctx: CaseCtx) -> Flow {
 }
 
 const BAD_ESCAPE: Spec = Spec {
-    id: "sasl2.scram.bad-escape",
+    id: "scram.bad-escape",
     title: "Bad = escape in the username is rejected",
     cites: &["SASL2-101"],
     requires: "an = in the username not followed by 2C or 3D MUST fail, also when a lenient \
@@ -224,7 +225,7 @@ async fn bad_escape(ctx: CaseCtx) -> Flow {
 }
 
 const WRONG_NONCE: Spec = Spec {
-    id: "sasl2.scram.wrong-nonce",
+    id: "scram.wrong-nonce",
     title: "client-final with a wrong nonce is rejected",
     cites: &["SASL2-105"],
     requires: "the server MUST check that the client-final nonce equals the combined nonce \
@@ -270,7 +271,7 @@ async fn wrong_nonce(ctx: CaseCtx) -> Flow {
 }
 
 const C_MISMATCH: Spec = Spec {
-    id: "sasl2.scram.c-mismatch",
+    id: "scram.c-mismatch",
     title: "c= not matching the GS2 header is rejected",
     cites: &["SASL2-108"],
     requires: "the server MUST rebuild c= from the GS2 header (and binding data) and fail on \
@@ -299,11 +300,12 @@ async fn c_mismatch(ctx: CaseCtx) -> Flow {
 }
 
 const FLAG_Y: Spec = Spec {
-    id: "sasl2.scram.flag-y",
+    id: "scram.flag-y",
     title: "Flag y while channel binding is supported is rejected",
     cites: &["SASL2-109"],
     requires: "flag y while the server supports channel binding (-PLUS offered or \
                <sasl-channel-binding/> advertised) MUST fail (possible downgrade)",
+    per_tls: true,
     ..REJECTED
 };
 
@@ -325,11 +327,12 @@ async fn flag_y(ctx: CaseCtx) -> Flow {
 }
 
 const BOGUS_CB_TYPE: Spec = Spec {
-    id: "sasl2.scram.bogus-cb-type",
+    id: "scram.bogus-cb-type",
     title: "p= with an unknown cb type is rejected",
     cites: &["SASL2-110"],
     requires: "p=<type> for a type the server does not support MUST fail, whatever the \
                binding data (empty, this connection's tls-exporter bytes, zeros)",
+    per_tls: true,
     ..REJECTED
 };
 
@@ -360,7 +363,7 @@ async fn bogus_cb_type(ctx: CaseCtx) -> Flow {
 }
 
 const TLS_UNIQUE_REFUSED: Spec = Spec {
-    id: "sasl2.scram.tls-unique-refused",
+    id: "scram.tls-unique-refused",
     title: "p=tls-unique is refused on TLS 1.3",
     cites: &["SASL2-110"],
     requires: "tls-unique is undefined on TLS 1.3 (RFC 9266, RFC 8446 §C.5), so p=tls-unique \
@@ -368,6 +371,7 @@ const TLS_UNIQUE_REFUSED: Spec = Spec {
     accepts: &[
         "on TLS 1.2 the case does not apply (the suite cannot compute tls-unique): unsupported",
     ],
+    per_tls: true,
     ..REJECTED
 };
 
@@ -402,12 +406,13 @@ async fn tls_unique_refused(ctx: CaseCtx) -> Flow {
 }
 
 const WRONG_CB_DATA: Spec = Spec {
-    id: "sasl2.scram.wrong-cb-data",
+    id: "scram.wrong-cb-data",
     title: "Wrong channel-binding data is rejected, per advertised type",
     cites: &["SASL2-111"],
     requires: "correct flag and type with wrong cb-data MUST fail, for every advertised type: \
                random bytes, another type's data (type confusion), the data of a previous \
                connection, the right data truncated",
+    per_tls: true,
     ..REJECTED
 };
 
@@ -466,7 +471,7 @@ async fn wrong_cb_data(ctx: CaseCtx) -> Flow {
 }
 
 const PROHIBITED_USERNAME: Spec = Spec {
-    id: "sasl2.scram.prohibited-username",
+    id: "scram.prohibited-username",
     title: "A username SASLprep prohibits is rejected",
     cites: &["SASL2-102"],
     requires: "the server SASLpreps the username and aborts when that fails (U+0007 is \
@@ -485,7 +490,7 @@ async fn prohibited_username(ctx: CaseCtx) -> Flow {
 }
 
 const WRONG_PROOF: Spec = Spec {
-    id: "sasl2.scram.wrong-proof",
+    id: "scram.wrong-proof",
     title: "A wrong proof is rejected, per hash and per -PLUS mechanism",
     cites: &["SASL2-112"],
     requires: "the server MUST verify ClientProof against StoredKey and fail on mismatch: one \

@@ -2,6 +2,7 @@
 //! variant's profile, for every offered mechanism.
 
 use super::super::SASL2;
+use super::SCRAM;
 use super::negative::{exchange, type_defined};
 use super::{computable, hash_of, offered, ssdp_h, version};
 use crate::cases::prelude::*;
@@ -27,7 +28,7 @@ pub fn cases() -> Vec<Case> {
 }
 
 const LOGIN_EACH: Spec = Spec {
-    id: "sasl2.scram.login-each",
+    id: "scram.login-each",
     title: "Each offered SCRAM mechanism logs in; v= verifies; features follow",
     cites: &[
         "SASL2-112",
@@ -43,7 +44,7 @@ const LOGIN_EACH: Spec = Spec {
                the bare JID and <stream:features/> follows without a restart; over RFC 6120 \
                SASL the restarted stream offers no SASL again",
     needs: &[Capability::Account],
-    ..SASL2
+    ..SCRAM
 };
 
 async fn login_each(ctx: CaseCtx) -> Flow {
@@ -93,7 +94,7 @@ async fn login_each(ctx: CaseCtx) -> Flow {
 }
 
 const PLUS_EACH_CB: Spec = Spec {
-    id: "sasl2.scram.plus-each-cb",
+    id: "scram.plus-each-cb",
     title: "Each -PLUS mechanism works with each advertised cb type",
     cites: &[
         "SASL2-121",
@@ -111,7 +112,8 @@ const PLUS_EACH_CB: Spec = Spec {
          by name, never skipped silently: unsupported when none is left",
     ],
     needs: &[Capability::Account],
-    ..SASL2
+    per_tls: true,
+    ..SCRAM
 };
 
 async fn plus_each_cb(ctx: CaseCtx) -> Flow {
@@ -163,7 +165,7 @@ async fn plus_each_cb(ctx: CaseCtx) -> Flow {
 }
 
 const TLS_EXPORTER_ON_TLS13: Spec = Spec {
-    id: "sasl2.scram.tls-exporter-on-tls13",
+    id: "scram.tls-exporter-on-tls13",
     title: "-PLUS on TLS 1.3 accepts tls-exporter",
     cites: &["SASL2-130"],
     requires: "a server offering SCRAM -PLUS on TLS 1.3 accepts p=tls-exporter with the RFC \
@@ -171,7 +173,8 @@ const TLS_EXPORTER_ON_TLS13: Spec = Spec {
                advertised or not",
     accepts: &["TLS 1.2 connections: unsupported (the rule is about TLS 1.3)"],
     needs: &[Capability::Account],
-    ..SASL2
+    per_tls: true,
+    ..SCRAM
 };
 
 async fn tls_exporter_on_tls13(ctx: CaseCtx) -> Flow {
@@ -194,7 +197,7 @@ async fn tls_exporter_on_tls13(ctx: CaseCtx) -> Flow {
 }
 
 const SSDP: Spec = Spec {
-    id: "sasl2.scram.ssdp",
+    id: "scram.ssdp",
     title: "SSDP h= matches the advertised lists, for every SCRAM mechanism",
     cites: &["SASL2-122"],
     requires: "when server-first carries h=, it is base64(H(sorted mechanisms of the profile in \
@@ -204,7 +207,8 @@ const SSDP: Spec = Spec {
          implementing 0.5.0",
     ],
     needs: &[Capability::Account],
-    ..SASL2
+    per_tls: true,
+    ..SCRAM
 };
 
 async fn ssdp(ctx: CaseCtx) -> Flow {
@@ -293,14 +297,14 @@ async fn server_first(
 }
 
 const NONCE: Spec = Spec {
-    id: "sasl2.scram.nonce",
+    id: "scram.nonce",
     title: "Server nonce extends the client nonce and differs per attempt",
     cites: &["SASL2-104", "SASL2-106"],
     requires: "server-first r= starts with the client nonce, adds a non-empty part, differs \
                between attempts (also on the same stream after a failed attempt); s= and i= \
                follow in order",
     needs: &[Capability::Account],
-    ..SASL2
+    ..SCRAM
 };
 
 async fn nonce(ctx: CaseCtx) -> Flow {
@@ -344,14 +348,14 @@ async fn nonce(ctx: CaseCtx) -> Flow {
 }
 
 const ITERATIONS: Spec = Spec {
-    id: "sasl2.scram.iterations",
+    id: "scram.iterations",
     title: "Iteration count at least 4096, per hash",
     cites: &["SASL2-107"],
     requires: "the iteration count SHOULD be at least 4096 (RFC 5802 §5.1, RFC 7677 §4), for \
                the credentials of every offered hash",
     accepts: &["an iteration count above the suite's compute limit: unsupported (no upper bound)"],
     needs: &[Capability::Account],
-    ..SASL2
+    ..SCRAM
 };
 
 async fn iterations(ctx: CaseCtx) -> Flow {
@@ -441,13 +445,13 @@ async fn no_whitespace(ctx: CaseCtx) -> Flow {
 }
 
 const UNKNOWN_EXTENSION: Spec = Spec {
-    id: "sasl2.scram.unknown-extension",
+    id: "scram.unknown-extension",
     title: "An unknown client extension attribute is ignored",
     cites: &["SASL2-114"],
     requires: "unrecognised optional extension attributes in client-first and client-final \
                MUST be ignored (and are part of AuthMessage)",
     needs: &[Capability::Account],
-    ..SASL2
+    ..SCRAM
 };
 
 async fn unknown_extension(ctx: CaseCtx) -> Flow {
@@ -476,7 +480,7 @@ async fn unknown_extension(ctx: CaseCtx) -> Flow {
 }
 
 const SASLPREP_MAPPED: Spec = Spec {
-    id: "sasl2.scram.saslprep-mapped",
+    id: "scram.saslprep-mapped",
     title: "The username is SASLprepped (U+00AD maps to nothing)",
     cites: &["SASL2-102"],
     requires: "RFC 5802 §5.1: the server SASLpreps the username, so a soft hyphen (U+00AD, \
@@ -486,7 +490,7 @@ const SASLPREP_MAPPED: Spec = Spec {
          rule is vague for XMPP servers",
     ],
     needs: &[Capability::Account],
-    ..SASL2
+    ..SCRAM
 };
 
 async fn saslprep_mapped(ctx: CaseCtx) -> Flow {
@@ -512,7 +516,7 @@ async fn saslprep_mapped(ctx: CaseCtx) -> Flow {
 }
 
 const FLAG_Y_WITHOUT_CB: Spec = Spec {
-    id: "sasl2.scram.flag-y-accepted-without-cb",
+    id: "scram.flag-y-accepted-without-cb",
     title: "Flag y is accepted when the server does no channel binding",
     cites: &["SASL2-109"],
     requires: "RFC 5802 §6: 'y' says the client believes the server does not support channel \
@@ -520,7 +524,8 @@ const FLAG_Y_WITHOUT_CB: Spec = Spec {
                <sasl-channel-binding/>) must let the exchange succeed",
     accepts: &["a server that supports channel binding here: unsupported (flag-y applies)"],
     needs: &[Capability::Account],
-    ..SASL2
+    per_tls: true,
+    ..SCRAM
 };
 
 async fn flag_y_without_cb(ctx: CaseCtx) -> Flow {
