@@ -76,7 +76,10 @@ async fn mechanism_names(ctx: CaseCtx) -> Flow {
     let fast = s.fast_mechanisms();
     let lists: [(&str, &[String]); 3] = [
         ("SASL2", &s.raw_mechanisms),
-        ("RFC 6120 <mechanisms/>", f.legacy_raw_mechanisms.as_deref().unwrap_or(&[])),
+        (
+            "RFC 6120 <mechanisms/>",
+            f.legacy_raw_mechanisms.as_deref().unwrap_or(&[]),
+        ),
         ("FAST", &fast),
     ];
     for (list, names) in lists {
@@ -210,7 +213,10 @@ async fn scram_plus_pairing(ctx: CaseCtx) -> Flow {
     let version = c.tls().map(|t| t.version);
     if !plus.is_empty() && f.channel_binding.is_some() {
         let usable = f.cb_types().iter().any(|t| {
-            match (gatecheck_proto::sasl::ChannelBindingType::from_name(t), version) {
+            match (
+                gatecheck_proto::sasl::ChannelBindingType::from_name(t),
+                version,
+            ) {
                 (Some(cb), Some(v)) => v.defines(cb),
                 _ => true,
             }
