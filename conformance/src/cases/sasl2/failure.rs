@@ -250,7 +250,7 @@ async fn abort(ctx: CaseCtx) -> Flow {
 const MID_AUTH_STANZA: Spec = Spec {
     id: "sasl2.failure.mid-auth-stanza",
     title: "A stanza during authentication: stream error and close",
-    cites: &["SASL2-16"],
+    cites: &["SASL2-16", "SASL2-127"],
     requires: "a client sending anything but <response/>/<abort/> mid-authentication MUST be \
                disconnected (stream error, then close): a stanza, a second <authenticate/>, a \
                stream-management <enable/>",
@@ -322,7 +322,7 @@ async fn stream_error_then_close(ctx: &CaseCtx, c: &mut Conn, req: &str) -> Outc
 const SECOND_AUTHENTICATE: Spec = Spec {
     id: "sasl2.failure.second-authenticate",
     title: "A second <authenticate/> after success is a stream error",
-    cites: &["SASL2-30"],
+    cites: &["SASL2-30", "SASL2-127"],
     requires: "any <authenticate/> after <success/> MUST produce a stream error",
     accepts: &["any stream error condition"],
     needs: &[Capability::Account],

@@ -1099,7 +1099,7 @@ fn drive(ctx: CaseCtx, row: &'static Row<Input>) -> AnswerFuture {
 /// something.
 fn padded_script(hash: ScramHash, user: &str) -> ScramScript {
     let mut s = ScramScript::new(hash, user);
-    while s.client_first().len() % 3 == 0 {
+    while s.client_first().len().is_multiple_of(3) {
         s.client_nonce.push('x');
         s.first_bare.push('x');
     }

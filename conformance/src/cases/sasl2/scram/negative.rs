@@ -70,6 +70,12 @@ impl Attempt {
     }
 }
 
+/// Binding data derived from a connection.
+type DataFn = fn(&Conn) -> Vec<u8>;
+
+/// A change to client-final.
+type TweakFn = fn(&mut FinalTweaks);
+
 /// Builds one attempt on a fresh connection (channel-binding data is per connection); `None`
 /// when it does not apply there.
 type Build = Box<dyn Fn(&Conn, &Features) -> Option<Attempt> + Send + Sync>;
@@ -301,10 +307,12 @@ async fn c_mismatch(ctx: CaseCtx) -> Flow {
 
 const FLAG_Y: Spec = Spec {
     id: "scram.flag-y",
-    title: "Flag y while channel binding is supported is rejected",
+    title: "Flag y: rejected when channel binding is supported, accepted when not",
     cites: &["SASL2-109"],
-    requires: "flag y while the server supports channel binding (-PLUS offered or \
-               <sasl-channel-binding/> advertised) MUST fail (possible downgrade)",
+    requires: "RFC 5802 §6: flag y (the client believes the server does not bind) MUST fail \
+               when the server supports channel binding here (-PLUS offered or \
+               <sasl-channel-binding/> advertised: a possible downgrade), and the exchange must \
+               succeed when it indeed does not",
     per_tls: true,
     ..REJECTED
 };
@@ -312,11 +320,20 @@ const FLAG_Y: Spec = Spec {
 async fn flag_y(ctx: CaseCtx) -> Flow {
     let p = profile(&ctx);
     let (user, _) = creds(&ctx)?;
-    let (_c, f) = super::fresh(&ctx, p, "c0").await?;
+    let (mut c, f) = super::fresh(&ctx, p, "c0").await?;
     if f.cb_mechanisms().is_empty() && f.channel_binding.is_none() {
-        return Ok(unsupported(
-            "the server does not support channel binding here (flag-y-accepted applies)",
-        ));
+        ctx.step("no channel binding offered here: flag y must be accepted");
+        let mech = gatecheck_client::login::best_scram_in(p, &f)
+            .ok_or_else(|| unsupported("no plain SCRAM offered"))?;
+        let mut script = ScramScript::new(hash_of(mech), &user);
+        script.gs2_header = "y,,".into();
+        return Ok(
+            match exchange(&ctx, &mut c, mech, &script, &FinalTweaks::default()).await {
+                Ok(_) => pass().with_message("no channel binding offered; y accepted"),
+                Err(e) => login_failed("SASL2-109", e)
+                    .with_message("y refused although the server offers no channel binding"),
+            },
+        );
     }
     let builds: Vec<Build> = vec![Box::new(move |_, _| {
         let mut s = plain(&user);
@@ -338,7 +355,7 @@ const BOGUS_CB_TYPE: Spec = Spec {
 
 async fn bogus_cb_type(ctx: CaseCtx) -> Flow {
     let (user, _) = creds(&ctx)?;
-    let datas: [(&str, fn(&Conn) -> Vec<u8>); 3] = [
+    let datas: [(&str, DataFn); 3] = [
         ("empty data", |_| Vec::new()),
         ("this connection's tls-exporter bytes", |c| {
             binding_data(c.tls(), "tls-exporter").unwrap_or_else(|| vec![0; 32])
@@ -364,25 +381,27 @@ async fn bogus_cb_type(ctx: CaseCtx) -> Flow {
 
 const TLS_UNIQUE_REFUSED: Spec = Spec {
     id: "scram.tls-unique-refused",
-    title: "p=tls-unique is refused on TLS 1.3",
+    title: "p=tls-unique is refused where it is undefined or not offered",
     cites: &["SASL2-110"],
     requires: "tls-unique is undefined on TLS 1.3 (RFC 9266, RFC 8446 §C.5), so p=tls-unique \
-               MUST fail there, with any data (the exporter bytes, 12 random bytes)",
+               MUST fail there, with any data (the exporter bytes, 12 random bytes); on TLS 1.2 \
+               a server that does not advertise it must refuse it the same way",
     accepts: &[
-        "on TLS 1.2 the case does not apply (the suite cannot compute tls-unique): unsupported",
+        "runs on the TLS version the target prefers; tls-unique advertised on TLS 1.2: \
+         unsupported, naming the type (the suite cannot compute tls-unique)",
     ],
-    per_tls: true,
     ..REJECTED
 };
 
 async fn tls_unique_refused(ctx: CaseCtx) -> Flow {
     let p = profile(&ctx);
     let (user, _) = creds(&ctx)?;
-    let (c, _) = super::fresh(&ctx, p, "c0").await?;
-    if version(&c) != Some(TlsVersion::Tls13) {
-        return Ok(unsupported(
-            "runs on TLS 1.3 only; on TLS 1.2 the suite cannot compute tls-unique",
-        ));
+    let (c, f) = super::fresh(&ctx, p, "c0").await?;
+    let v = version(&c);
+    if v != Some(TlsVersion::Tls13) && f.cb_types().iter().any(|t| t == "tls-unique") {
+        return Ok(unsupported(format!(
+            "not exercised: tls-unique advertised on {v:?} (the suite cannot compute tls-unique)"
+        )));
     }
     let u1 = user.clone();
     let builds: Vec<Build> = vec![
@@ -500,7 +519,7 @@ const WRONG_PROOF: Spec = Spec {
 };
 
 fn proof_builds(user: &str, plus: bool) -> Vec<Build> {
-    let variants: [(&str, fn(&mut FinalTweaks)); 3] = [
+    let variants: [(&str, TweakFn); 3] = [
         ("one bit of the proof flipped", |t| t.corrupt_proof = true),
         ("the proof cut in half", |t| t.truncate_proof = true),
         ("an empty proof", |t| t.empty_proof = true),

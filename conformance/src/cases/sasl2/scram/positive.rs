@@ -23,7 +23,6 @@ pub fn cases() -> Vec<Case> {
         NO_WHITESPACE.with(no_whitespace),
         UNKNOWN_EXTENSION.with(unknown_extension),
         SASLPREP_MAPPED.with(saslprep_mapped),
-        FLAG_Y_WITHOUT_CB.with(flag_y_without_cb),
     ]
 }
 
@@ -171,9 +170,8 @@ const TLS_EXPORTER_ON_TLS13: Spec = Spec {
     requires: "a server offering SCRAM -PLUS on TLS 1.3 accepts p=tls-exporter with the RFC \
                9266 §2 data with every -PLUS mechanism (tls-exporter is the TLS 1.3 default), \
                advertised or not",
-    accepts: &["TLS 1.2 connections: unsupported (the rule is about TLS 1.3)"],
+    accepts: &["runs on the TLS version the target prefers; a target without TLS 1.3: unsupported"],
     needs: &[Capability::Account],
-    per_tls: true,
     ..SCRAM
 };
 
@@ -511,36 +509,6 @@ async fn saslprep_mapped(ctx: CaseCtx) -> Flow {
                 "vague for XMPP: localparts are PRECIS-prepared, but RFC 5802 requires SASLprep",
             ),
             Err(e) => login_failed("SASL2-102", e),
-        },
-    )
-}
-
-const FLAG_Y_WITHOUT_CB: Spec = Spec {
-    id: "scram.flag-y-accepted-without-cb",
-    title: "Flag y is accepted when the server does no channel binding",
-    cites: &["SASL2-109"],
-    requires: "RFC 5802 §6: 'y' says the client believes the server does not support channel \
-               binding; a server that indeed offers none here (no -PLUS anywhere, no \
-               <sasl-channel-binding/>) must let the exchange succeed",
-    accepts: &["a server that supports channel binding here: unsupported (flag-y applies)"],
-    needs: &[Capability::Account],
-    per_tls: true,
-    ..SCRAM
-};
-
-async fn flag_y_without_cb(ctx: CaseCtx) -> Flow {
-    let p = profile(&ctx);
-    let (user, _) = creds(&ctx)?;
-    let (mut c, f, mech) = profile_session(&ctx, p, "c1").await?;
-    if !f.cb_mechanisms().is_empty() || f.channel_binding.is_some() {
-        return Ok(unsupported("the server supports channel binding here"));
-    }
-    let mut script = ScramScript::new(hash_of(mech), &user);
-    script.gs2_header = "y,,".into();
-    Ok(
-        match exchange(&ctx, &mut c, mech, &script, &FinalTweaks::default()).await {
-            Ok(_) => pass(),
-            Err(e) => login_failed("SASL2-109", e),
         },
     )
 }
