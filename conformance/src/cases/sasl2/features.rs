@@ -20,10 +20,12 @@ pub fn cases() -> Vec<Case> {
 
 const TLS_ONLY: Spec = Spec {
     id: "sasl2.features.tls-only",
-    title: "SASL2 is offered only after TLS",
-    cites: &["SASL2-1"],
+    title: "SASL2 is offered only after TLS; no -PLUS before TLS",
+    cites: &["SASL2-1", "SASL2-115"],
     requires: "the SASL2 <authentication/> feature must not be offered before TLS, and is offered \
-               after it",
+               after it; no channel-binding mechanism is offered on the plaintext stream, where \
+               there is no channel to bind (RFC 5802 §6); checked with and without a stream \
+               'from'",
     accepts: &["direct TLS targets: only the after-TLS half can be checked (pass with note)"],
     ..SASL2
 };
@@ -33,27 +35,48 @@ async fn tls_only(ctx: CaseCtx) -> Flow {
         sasl2_session(&ctx, "c1").await?;
         return Ok(pass().with_message("direct TLS: no pre-TLS features to inspect"));
     }
-    ctx.step("pre-TLS features");
-    let mut c = open(&ctx, "c1").await.or_setup("connect")?;
-    c.open_stream(None).await.or_setup("open stream")?;
-    let before = Features::parse(&c.features_element().await.or_setup("pre-TLS features")?);
-    if before.sasl2.is_some() {
-        return Ok(fail(
-            "SASL2-1",
-            "no <authentication/> before TLS",
-            before.element.to_xml(),
-        ));
+    let (user, _) = creds(&ctx).unwrap_or_default();
+    let domain = ctx.config.domain().unwrap_or_default().to_owned();
+    let own = format!("{user}@{domain}");
+    let froms: Vec<Option<&str>> = if user.is_empty() {
+        vec![None]
+    } else {
+        vec![None, Some(own.as_str())]
+    };
+    for (n, from) in froms.into_iter().enumerate() {
+        ctx.step(&format!("pre-TLS features (from: {from:?})"));
+        let mut c = open(&ctx, &format!("c{}", n + 1))
+            .await
+            .or_setup("connect")?;
+        c.open_stream(from).await.or_setup("open stream")?;
+        let before = Features::parse(&c.features_element().await.or_setup("pre-TLS features")?);
+        if before.sasl2.is_some() {
+            return Ok(fail(
+                "SASL2-1",
+                "no <authentication/> before TLS",
+                before.element.to_xml(),
+            ));
+        }
+        let plus = before.cb_mechanisms();
+        if !plus.is_empty() {
+            return Ok(fail(
+                "SASL2-115",
+                "no channel-binding mechanism on a stream without TLS",
+                format!("{plus:?} offered before TLS"),
+            ));
+        }
+        if before.starttls.is_none() {
+            return Ok(unsupported("the server offers no STARTTLS on this port"));
+        }
+        ctx.step("STARTTLS");
+        c.negotiate_tls().await.or_setup("STARTTLS")?;
+        c.open_stream(from).await.or_setup("open stream over TLS")?;
+        let after = c.features_element().await.or_setup("post-TLS features")?;
+        if Features::parse(&after).sasl2.is_none() {
+            return Ok(unsupported("SASL2 not offered after TLS either"));
+        }
     }
-    if before.starttls.is_none() {
-        return Ok(unsupported("the server offers no STARTTLS on this port"));
-    }
-    ctx.step("STARTTLS");
-    c.starttls().await.or_setup("STARTTLS")?;
-    let after = c.features_element().await.or_setup("post-TLS features")?;
-    Ok(match Features::parse(&after).sasl2 {
-        Some(_) => pass(),
-        None => unsupported("SASL2 not offered after TLS either"),
-    })
+    Ok(pass())
 }
 
 const MECHANISM_NAMES: Spec = Spec {
@@ -281,13 +304,20 @@ const INVALID_FROM: Spec = Spec {
     id: "sasl2.features.invalid-from",
     title: "Foreign-domain stream 'from' gets invalid-from",
     cites: &["SASL2-6"],
-    requires: "a stream header whose from has a domain other than to SHOULD get <invalid-from/>",
+    requires: "a stream header whose from has a domain other than to SHOULD get <invalid-from/> \
+               (also a domain that merely starts with it), and the own domain in another case \
+               is the same domain (RFC 7622) and gets stream features",
     ..SASL2
 };
 
-async fn invalid_from(ctx: CaseCtx) -> Flow {
-    ctx.step("connect");
-    let mut c = open(&ctx, "c1").await.or_setup("connect")?;
+/// Open a stream over TLS whose header carries `from`; the stream error condition, or `Ok(None)`
+/// when features arrived instead.
+async fn header_from(
+    ctx: &CaseCtx,
+    label: &str,
+    from: &str,
+) -> Flow<Result<Option<String>, String>> {
+    let mut c = open(ctx, label).await.or_setup("connect")?;
     if c.tls().is_none() {
         let tls = async {
             c.open_stream(None).await?;
@@ -296,20 +326,66 @@ async fn invalid_from(ctx: CaseCtx) -> Flow {
         };
         tls.await.or_setup("STARTTLS")?;
     }
-    ctx.step("header with from='gatecheck@other.example'");
-    let got = match c.open_stream(Some("gatecheck@other.example")).await {
-        Err(e) => e.stream_condition().map(str::to_owned).ok_or(e.to_string()),
-        Ok(_) => c.expect_stream_error().await.map_err(|e| e.to_string()),
-    };
-    Ok(match got {
-        Ok(cond) if cond == "invalid-from" => pass(),
-        Ok(cond) => warn(
+    ctx.step(&format!("header with from='{from}'"));
+    Ok(match c.open_stream(Some(from)).await {
+        Err(e) => e
+            .stream_condition()
+            .map(|s| Some(s.to_owned()))
+            .ok_or(e.to_string()),
+        Ok(_) => match c.recv().await {
+            Ok(e) if e.is("features", ns::STREAMS) => Ok(None),
+            Ok(e) => Err(format!("unexpected {}", e.to_xml())),
+            Err(e) => e
+                .stream_condition()
+                .map(|s| Some(s.to_owned()))
+                .ok_or(e.to_string()),
+        },
+    })
+}
+
+async fn invalid_from(ctx: CaseCtx) -> Flow {
+    let domain = ctx.config.domain().unwrap_or_default().to_owned();
+    let foreign = [
+        "gatecheck@other.example".to_owned(),
+        format!("gatecheck@{domain}.other.example"),
+    ];
+    for (n, from) in foreign.iter().enumerate() {
+        let o = match header_from(&ctx, &format!("c{n}"), from).await? {
+            Ok(Some(cond)) if cond == "invalid-from" => pass(),
+            Ok(Some(cond)) => warn(
+                "SASL2-6",
+                "<invalid-from/>",
+                format!("<{cond}/>"),
+                "another condition was used",
+            ),
+            Ok(None) => warn(
+                "SASL2-6",
+                "<invalid-from/>",
+                "stream features: the stream was accepted",
+                "the stream was accepted",
+            ),
+            Err(e) => warn("SASL2-6", "<invalid-from/>", e, "no stream error"),
+        };
+        if o.verdict != crate::outcome::Verdict::Pass {
+            return Ok(o.with_message(format!("from='{from}'")));
+        }
+    }
+    // The own domain in upper case is the same domain after RFC 7622 normalisation.
+    let same = format!("gatecheck@{}", domain.to_uppercase());
+    Ok(match header_from(&ctx, "c9", &same).await? {
+        Ok(None) => pass(),
+        Ok(Some(cond)) => warn(
             "SASL2-6",
-            "<invalid-from/>",
+            "stream features (the domain equals 'to' after RFC 7622 normalisation)",
             format!("<{cond}/>"),
-            "another condition was used",
+            "a same-domain 'from' was refused",
         ),
-        Err(e) => warn("SASL2-6", "<invalid-from/>", e, "the stream was accepted"),
+        Err(e) => warn(
+            "SASL2-6",
+            "stream features",
+            e,
+            "a same-domain 'from' was refused",
+        ),
     })
 }
 
