@@ -312,6 +312,15 @@ impl Variant {
     }
 }
 
+/// The modules that have at least one case in `cases`, in report order: what help texts, the
+/// HTML module filter and module arguments offer.
+pub fn modules_with_cases(cases: &[Case]) -> Vec<Module> {
+    Module::ALL
+        .into_iter()
+        .filter(|m| cases.iter().any(|c| c.module == *m))
+        .collect()
+}
+
 /// The base id of a result id: everything before the first `@`.
 pub fn base_id(id: &str) -> &str {
     id.split_once('@').map_or(id, |(b, _)| b)

@@ -42,6 +42,8 @@ pub struct RunMeta {
     pub tls_versions: Vec<String>,
     /// Modules the target was required to offer (`--require`).
     pub required: Vec<String>,
+    /// The modules that have cases in this build (the HTML module filter lists these).
+    pub modules: Vec<Module>,
     /// What capability discovery learnt; the JSON report writes it as the top-level
     /// `capabilities` object, every other report renders it first.
     #[serde(skip)]

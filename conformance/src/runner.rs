@@ -343,6 +343,7 @@ pub async fn run(
             .iter()
             .map(|m| m.as_str().to_owned())
             .collect(),
+        modules: crate::case::modules_with_cases(cases),
         capabilities: caps.clone(),
     }));
 

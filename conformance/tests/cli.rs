@@ -59,6 +59,11 @@ fn bad_arguments_and_baselines_are_exit_2() {
         vec!["run", "--target", &target, "--account", "nopassword"],
         vec!["run", "--target", &target, "--jobs", "0"],
         vec!["run", "--target", &target, "--timeout", "-1"],
+        vec!["run", "--target", &target, "--reply-timeout", "0"],
+        vec!["run", "--target", &target, "--tls", "1.1"],
+        vec!["run", "--target", &target, "--http", "ftp://x"],
+        vec!["run", "--target", &target, "--require", "sasl2,nope"],
+        vec!["run", "--target", &target, "--embedded-disable", "sasl2"],
         vec![
             "run",
             "--target",
@@ -158,4 +163,38 @@ fn listings() {
         gatecheck(&["list", "--module", "nope"]).status.code(),
         Some(2)
     );
+}
+
+/// `--help` documents the exit statuses and names only modules that have cases in this build.
+#[test]
+fn help_documents_exit_codes_and_only_modules_with_cases() {
+    let o = gatecheck(&["run", "--help"]);
+    assert_eq!(o.status.code(), Some(0));
+    let help = String::from_utf8_lossy(&o.stdout);
+    for code in [
+        "0  the run finished",
+        "1  a case failed",
+        "2  the run could not start",
+        "3  --require not met",
+    ] {
+        assert!(help.contains(code), "{code}: {help}");
+    }
+    assert!(
+        help.contains("--reply-timeout") && help.contains("--tls"),
+        "{help}"
+    );
+    let with_cases = gatecheck::case::modules_with_cases(&gatecheck::cases::all());
+    let o = gatecheck(&["list", "--help"]);
+    let help = String::from_utf8_lossy(&o.stdout);
+    let line = help
+        .lines()
+        .find(|l| l.contains("Only this module"))
+        .expect("module help");
+    let listed: Vec<&str> = line
+        .split_once('(')
+        .and_then(|(_, rest)| rest.split_once(')'))
+        .map(|(inside, _)| inside.split(", ").collect())
+        .expect("a parenthesised module list");
+    let expected: Vec<&str> = with_cases.iter().map(|m| m.as_str()).collect();
+    assert_eq!(listed, expected, "{line}");
 }

@@ -38,7 +38,18 @@ async fn embedded_run() {
     let record = run_once().await;
     every_case_passes(&record);
     json_report_says_the_same(&record);
+    capabilities_match_snapshot(&record);
     transcripts_match_snapshots(&record);
+}
+
+/// Discovery ran before the cases: both TLS versions were accepted and used, and the capability
+/// table every report opens with matches its snapshot (the server's offer is deterministic).
+fn capabilities_match_snapshot(record: &RunRecord) {
+    assert_eq!(record.meta.tls_versions, ["tls1.2", "tls1.3"]);
+    assert!(record.summary.stopped.is_none());
+    assert_eq!(record.summary.exercised, record.results.len());
+    let table = gatecheck::report::capabilities::text(&record.meta.capabilities).join("\n");
+    insta::assert_snapshot!("capabilities", table);
 }
 
 /// Every case ran; no case failed or errored, and every MUST case passed (the reference server

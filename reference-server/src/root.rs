@@ -60,6 +60,7 @@ pub fn services(
     )?;
     let mut modules = modules()?;
     modules.set_breaks(config.breaks);
+    let modules = modules.without(&config.modules_disabled)?;
     Ok(Services {
         settings: C2sSettings::from_config(config),
         store,

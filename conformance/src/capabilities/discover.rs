@@ -24,6 +24,8 @@ pub struct ProbeTarget {
     pub trust: TlsTrust,
     /// Longest wait for each reply.
     pub wait: Duration,
+    /// The `--http` base URL, probed for OAuth2 metadata.
+    pub http: Option<String>,
 }
 
 impl ProbeTarget {
@@ -39,6 +41,7 @@ impl ProbeTarget {
                 ca: config.ca.clone(),
             },
             wait: config.reply_timeout,
+            http: config.http.clone(),
         })
     }
 
@@ -100,22 +103,33 @@ pub async fn discover(
     versions: &[TlsVersion],
     transcript: &Transcript,
 ) -> Capabilities {
+    let http = async {
+        match &t.http {
+            Some(base) => Some(super::http::probe(base, &t.trust, t.wait).await),
+            None => None,
+        }
+    };
     let mut set = tokio::task::JoinSet::new();
     for &v in versions {
         let (t, transcript) = (t.clone(), transcript.clone());
         set.spawn(async move { (v, probe_version(&t, v, &transcript).await) });
     }
-    let mut results = Vec::new();
-    while let Some(joined) = set.join_next().await {
-        match joined {
-            Ok(r) => results.push(r),
-            Err(e) => transcript.note(&format!("capability probe task failed: {e}")),
+    let versions_done = async {
+        let mut results = Vec::new();
+        while let Some(joined) = set.join_next().await {
+            match joined {
+                Ok(r) => results.push(r),
+                Err(e) => transcript.note(&format!("capability probe task failed: {e}")),
+            }
         }
-    }
+        results
+    };
+    let (mut results, http) = tokio::join!(versions_done, http);
     // Oldest version first, so the pre-TLS features recorded are those of a fixed probe.
     results.sort_by_key(|(v, _)| *v);
     let mut caps = Capabilities {
         transport: Some(t.target.tls),
+        http,
         ..Capabilities::default()
     };
     for (v, r) in results {

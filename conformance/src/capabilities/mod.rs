@@ -9,6 +9,7 @@
 //! [`discover`]; this module is the record and the questions cases ask of it.
 
 pub mod discover;
+pub mod http;
 
 use crate::kinds::{Module, Offer};
 use gatecheck_client::TlsMode;

@@ -229,35 +229,86 @@ pub fn properties(caps: &Capabilities) -> Vec<(String, String)> {
     out
 }
 
-/// The table as aligned text lines (header first).
+/// The table as aligned text lines for the terminal, transposed (one line per feature, one
+/// column per TLS version) because mechanism lists are long; a cell equal to the one on its
+/// left reads `same`, so a target that offers the same under both versions stays narrow.
 pub fn text(caps: &Capabilities) -> Vec<String> {
     let rows = rows(caps);
-    let mut widths = HEADINGS.map(str::len);
-    for r in &rows {
-        for (w, c) in widths.iter_mut().zip(r.cells()) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
-    let line = |cells: [&str; 8]| {
-        let mut s = String::new();
-        for (i, (c, w)) in cells.iter().zip(widths).enumerate() {
-            if i > 0 {
-                s.push_str("  ");
-            }
-            s.push_str(c);
-            if i + 1 < cells.len() {
-                s.push_str(&" ".repeat(w.saturating_sub(c.chars().count())));
-            }
-        }
-        s
-    };
     let mut out = Vec::new();
     if !rows.is_empty() {
-        out.push(line(HEADINGS));
-        for r in &rows {
-            out.push(line(r.cells()));
+        let label_w = HEADINGS.iter().map(|h| h.len()).max().unwrap_or(0);
+        // Column cells, with repeats replaced by "same".
+        let columns: Vec<Vec<String>> = rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                r.cells()
+                    .iter()
+                    .enumerate()
+                    .map(|(k, c)| match i.checked_sub(1).and_then(|p| rows.get(p)) {
+                        Some(prev) if k > 0 && prev.cells().get(k) == Some(c) => "same".to_owned(),
+                        _ => (*c).to_owned(),
+                    })
+                    .collect()
+            })
+            .collect();
+        let widths: Vec<usize> = columns
+            .iter()
+            .map(|col| col.iter().map(|c| c.chars().count()).max().unwrap_or(0))
+            .collect();
+        for (k, heading) in HEADINGS.iter().enumerate() {
+            let label = if k == 0 { "" } else { heading };
+            let mut line = format!("  {label:<label_w$}");
+            for (col, w) in columns.iter().zip(&widths) {
+                let cell = col.get(k).map_or("", String::as_str);
+                line.push_str("  ");
+                line.push_str(cell);
+                line.push_str(&" ".repeat(w.saturating_sub(cell.chars().count())));
+            }
+            out.push(line.trim_end().to_owned());
         }
     }
     out.extend(notes(caps).into_iter().map(|n| format!("  {n}")));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capabilities::TlsCaps;
+    use gatecheck_proto::sasl::TlsVersion;
+    use gatecheck_proto::xml::{Limits, parse_element};
+
+    #[test]
+    fn text_table_collapses_equal_cells_and_json_has_every_version() {
+        let f = "<stream:features xmlns:stream='http://etherx.jabber.org/streams'>\
+            <mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>SCRAM-SHA-256</mechanism>\
+            </mechanisms></stream:features>";
+        let el = parse_element(f, &Limits::default()).expect("xml");
+        let mut caps = Capabilities {
+            transport: Some(TlsMode::StartTls),
+            ..Capabilities::default()
+        };
+        for v in TlsVersion::ALL {
+            caps.tls
+                .insert(v, TlsProbe::Offered(Box::new(TlsCaps::parse(&el))));
+        }
+        let lines = text(&caps);
+        assert!(
+            lines[0].contains("tls1.2") && lines[0].contains("tls1.3"),
+            "{lines:?}"
+        );
+        let sasl = lines
+            .iter()
+            .find(|l| l.trim_start().starts_with("SASL (RFC 6120)"))
+            .expect("sasl row");
+        assert!(sasl.contains("SCRAM-SHA-256  same"), "{sasl}");
+        assert!(lines.iter().any(|l| l.contains("transport: STARTTLS")));
+        let j = json(&caps);
+        assert_eq!(j["tls"]["tls1.3"]["sasl"][0], "SCRAM-SHA-256");
+        assert_eq!(j["tls"]["tls1.2"]["sasl2"], Value::Null);
+        assert_eq!(j["known"], true);
+        let props = properties(&caps);
+        assert!(props.contains(&("cap.tls1.3.sasl".to_owned(), "SCRAM-SHA-256".to_owned())));
+    }
 }
