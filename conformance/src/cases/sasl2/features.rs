@@ -120,17 +120,15 @@ async fn mechanism_names(ctx: CaseCtx) -> Flow {
 const CB_ADVERTISED: Spec = Spec {
     id: "sasl2.features.cb-advertised",
     title: "Channel-binding mechanisms come with XEP-0440 channel-binding types",
-    cites: &["SASL2-8", "SASL2-120", "SASL2-128", "SASL2-129"],
+    cites: &["SASL2-8", "SASL2-120", "SASL2-128"],
     requires: "a server offering any channel-binding mechanism (SCRAM -PLUS over SASL2 or RFC \
                6120 SASL, FAST HT-*-UNIQ/ENDP/EXPR) advertises <sasl-channel-binding/> whose \
                every <channel-binding/> has a type, each defined on the negotiated TLS version",
     accepts: &[
         "no channel-binding mechanism and no <sasl-channel-binding/>: unsupported",
-        "a server offering them only over RFC 6120 SASL: a missing <sasl-channel-binding/> \
-         only warns (XEP-0440 §3 leaves RFC 6120 SASL undefined)",
+        "a target without SASL2 is judged by scram.features.plus-pairing@sasl (SASL2-129)",
     ],
     per_tls: true,
-    offers: &[],
     ..SASL2
 };
 
@@ -143,17 +141,10 @@ async fn cb_advertised(ctx: CaseCtx) -> Flow {
     let version = c.tls().map(|t| t.version);
     Ok(match &f.channel_binding {
         None if cb_mechs.is_empty() => unsupported("no channel binding offered"),
-        None if f.sasl2.is_some() => fail(
+        None => fail(
             "SASL2-8",
             "<sasl-channel-binding/> next to channel-binding mechanisms",
             format!("absent, with {cb_mechs:?} offered"),
-        ),
-        None => warn(
-            "SASL2-129",
-            "<sasl-channel-binding/> next to channel-binding mechanisms",
-            format!("absent, with {cb_mechs:?} offered over RFC 6120 SASL"),
-            "clients cannot tell which channel-binding type to use; XEP-0440 §3 leaves RFC \
-             6120 SASL undefined, so this is not a MUST",
         ),
         Some(_) if f.untyped_channel_bindings > 0 => fail(
             "SASL2-120",
@@ -212,13 +203,16 @@ const SCRAM_PLUS_PAIRING: Spec = Spec {
     id: "scram.features.plus-pairing",
     module: Module::Scram,
     title: "SCRAM mechanisms come in plain/-PLUS pairs",
-    cites: &["SASL2-115"],
-    requires: "with channel binding, SCRAM-X and SCRAM-X-PLUS SHOULD both be offered; -PLUS \
+    cites: &["SASL2-115", "SASL2-129"],
+    requires: "with channel binding, SCRAM-X and SCRAM-X-PLUS SHOULD both be offered; a target \
+               without SASL2 that offers -PLUS over RFC 6120 SASL SHOULD advertise \
+               <sasl-channel-binding/>; -PLUS \
                MUST NOT be offered when no advertised channel-binding type can be used on this \
                connection (none defined on the negotiated TLS version)",
     accepts: &[
         "only -PLUS offered (a policy that forbids non-bound SCRAM), pass with note",
-        "-PLUS without any <sasl-channel-binding/>: judged once, by sasl2.features.cb-advertised",
+        "-PLUS without any <sasl-channel-binding/> on a SASL2 target: judged once, by \
+         sasl2.features.cb-advertised (SASL2-8)",
     ],
     per_tls: true,
     profiles: &[Profile::Sasl, Profile::Sasl2],
@@ -234,6 +228,15 @@ async fn scram_plus_pairing(ctx: CaseCtx) -> Flow {
     let is_plus = |m: &&String| m.starts_with("SCRAM-") && m.ends_with("-PLUS");
     let plus: Vec<&String> = mechs.iter().filter(is_plus).collect();
     let version = c.tls().map(|t| t.version);
+    if !plus.is_empty() && f.channel_binding.is_none() && f.sasl2.is_none() {
+        return Ok(warn(
+            "SASL2-129",
+            "<sasl-channel-binding/> next to -PLUS mechanisms",
+            format!("absent, with {plus:?} offered over RFC 6120 SASL"),
+            "clients cannot tell which channel-binding type to use; XEP-0440 §3 leaves RFC 6120 \
+             SASL undefined, so this is a SHOULD derived from it, not a MUST",
+        ));
+    }
     if !plus.is_empty() && f.channel_binding.is_some() {
         let usable = f.cb_types().iter().any(|t| {
             match (
