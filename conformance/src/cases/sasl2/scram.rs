@@ -71,6 +71,25 @@ fn computable(c: &Conn, f: &Features) -> Vec<String> {
         .collect()
 }
 
+/// The channel-binding type to bind with on `c`: the preferred advertised one, or, when the
+/// server advertises no XEP-0440 types at all, the RFC 9266 §3 default for TLS 1.3
+/// (tls-exporter); `None` when neither applies.
+fn binding_for(c: &Conn, f: &Features) -> Option<&'static str> {
+    preferred_binding(f).or_else(|| {
+        (f.channel_binding.is_none() && version(c) == Some(TlsVersion::Tls13))
+            .then_some("tls-exporter")
+    })
+}
+
+/// The types to exercise on `c`: the advertised computable ones, or the RFC 9266 default on
+/// TLS 1.3 when no XEP-0440 types are advertised.
+fn exercisable(c: &Conn, f: &Features) -> Vec<String> {
+    if f.channel_binding.is_none() && version(c) == Some(TlsVersion::Tls13) {
+        return vec!["tls-exporter".to_owned()];
+    }
+    computable(c, f)
+}
+
 /// Whether `t` is defined on `v` (RFC 9266: tls-unique is not defined on TLS 1.3); unknown
 /// names count as defined (the suite cannot tell).
 fn defined_on(t: &str, v: Option<TlsVersion>) -> bool {

@@ -5,7 +5,9 @@
 //! -PLUS mechanism and advertised channel-binding type), one fresh stream per attempt.
 
 use super::SCRAM;
-use super::{computable, defined_on, hash_of, judge_rejection, offered, version};
+use super::{
+    binding_for, computable, defined_on, exercisable, hash_of, judge_rejection, offered, version,
+};
 use crate::cases::prelude::*;
 use gatecheck_client::AuthProfile;
 use gatecheck_client::login::scram_exchange_in;
@@ -439,9 +441,12 @@ async fn wrong_cb_data(ctx: CaseCtx) -> Flow {
     let p = profile(&ctx);
     let (user, _) = creds(&ctx)?;
     let (c0, f0) = super::fresh(&ctx, p, "c0").await?;
-    let types = computable(&c0, &f0);
+    let types = exercisable(&c0, &f0);
     if types.is_empty() {
-        let why = format!("no computable cb type among {:?}", f0.cb_types());
+        let why = format!(
+            "not exercised: no computable cb type among {:?} (and no TLS 1.3 default)",
+            f0.cb_types()
+        );
         return Ok(unsupported(why));
     }
     let mut builds: Vec<Build> = Vec::new();
@@ -531,7 +536,7 @@ fn proof_builds(user: &str, plus: bool) -> Vec<Build> {
             Box::new(move |c: &Conn, f: &Features| {
                 let mut s = plain(&u);
                 if plus {
-                    let t = preferred_binding(f)?;
+                    let t = binding_for(c, f)?;
                     s = s.with_binding(t, binding_data(c.tls(), t)?);
                 }
                 let mut a = Attempt::new(label, "", s);

@@ -128,6 +128,12 @@ async fn plus_each_cb(ctx: CaseCtx) -> Flow {
     }
     let types = computable(&c0, &f);
     let not_computable: Vec<&String> = f.cb_types().iter().filter(|t| !types.contains(t)).collect();
+    if f.channel_binding.is_none() {
+        return Ok(unsupported(
+            "no XEP-0440 types advertised; the TLS 1.3 default is checked by \
+             scram.tls-exporter-on-tls13",
+        ));
+    }
     if types.is_empty() {
         return Ok(unsupported(format!(
             "not exercised: {not_computable:?} (the suite cannot compute these types)"
@@ -221,7 +227,7 @@ async fn ssdp(ctx: CaseCtx) -> Flow {
     for (i, mech) in all.iter().enumerate() {
         let (mut c, f, _) = profile_session(&ctx, p, &format!("c{}", i + 1)).await?;
         let cb = if mech.ends_with("-PLUS") {
-            let Some(t) = preferred_binding(&f) else {
+            let Some(t) = super::binding_for(&c, &f) else {
                 continue;
             };
             Some(t)
