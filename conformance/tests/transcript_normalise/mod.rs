@@ -223,6 +223,13 @@ fn replace_generated_resource(s: &str) -> String {
                 out.push_str("<hex>");
                 rest = &hex[hex_len..];
             }
+        } else if tag_len == 16
+            && rest[..tag_len].bytes().all(|b| b.is_ascii_hexdigit())
+            && rest[tag_len..].starts_with('<')
+        {
+            // A resource generated without a tag: 16 random hex digits.
+            out.push_str("<hex>");
+            rest = &rest[tag_len..];
         }
     }
     out.push_str(rest);

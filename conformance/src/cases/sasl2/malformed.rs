@@ -28,12 +28,19 @@ pub enum Setup {
     LegacyInProgress,
     /// RFC 6120 SASL success and the stream restarted.
     LegacyAfterSuccess,
+    /// A complete SASL2 login whose `<authenticate/>` carries the row's XML as an inline
+    /// request; the `<success/>` is judged (a valid JID, `<bound/>` when `completes`).
+    Login,
+    /// As [`Setup::Login`] with a wrong password: `<failure/>` without inline results.
+    LoginWrongPassword,
 }
 
 impl Setup {
     fn profile(self) -> AuthProfile {
         match self {
-            Setup::Fresh | Setup::InProgress => AuthProfile::Sasl2,
+            Setup::Fresh | Setup::InProgress | Setup::Login | Setup::LoginWrongPassword => {
+                AuthProfile::Sasl2
+            }
             _ => AuthProfile::Sasl,
         }
     }
@@ -794,6 +801,98 @@ static SASL2_ROWS: &[Row<Input>] = &[
             completes: false,
         },
     },
+    Row {
+        id: "e1-bind-no-tag",
+        element: "inline <bind/>",
+        mutation: "no <tag/>",
+        allowed: &[Allow::Success],
+        otherwise: Otherwise::Fail("SASL2-21"),
+        cites: &["SASL2-21", "SASL2-19"],
+        why: "XEP-0386 §3: the tag is optional; the resource is bound and reported",
+        input: Input {
+            setup: Setup::Login,
+            xml: |_| "<bind xmlns='urn:xmpp:bind:0'/>".to_owned(),
+            completes: true,
+        },
+    },
+    Row {
+        id: "e2-bind-empty-tag",
+        element: "inline <bind/>",
+        mutation: "an empty <tag/>",
+        allowed: &[Allow::Success],
+        otherwise: Otherwise::Fail("SASL2-21"),
+        cites: &["SASL2-21", "SASL2-19"],
+        why: "an empty tag is no tag; the resource is bound and reported",
+        input: Input {
+            setup: Setup::Login,
+            xml: |_| "<bind xmlns='urn:xmpp:bind:0'><tag/></bind>".to_owned(),
+            completes: true,
+        },
+    },
+    Row {
+        id: "e4-bind-tag-2k",
+        element: "inline <bind/>",
+        mutation: "a <tag/> of 2048 characters",
+        allowed: &[Allow::Success, F_ANY],
+        otherwise: Otherwise::Fail("SASL2-19"),
+        cites: &["SASL2-19"],
+        why: "the authorization identifier is a JID, so the resource stays within RFC 7622 §3.4 \
+              (1023 bytes) whatever the tag",
+        input: Input {
+            setup: Setup::Login,
+            xml: |_| {
+                format!(
+                    "<bind xmlns='urn:xmpp:bind:0'><tag>{}</tag></bind>",
+                    "a".repeat(2048)
+                )
+            },
+            completes: false,
+        },
+    },
+    Row {
+        id: "e5-bind-tag-control-char",
+        element: "inline <bind/>",
+        mutation: "a <tag/> containing a TAB",
+        allowed: &[Allow::Success, F_ANY],
+        otherwise: Otherwise::Fail("SASL2-19"),
+        cites: &["SASL2-19"],
+        why: "the authorization identifier is a JID; OpaqueString forbids control characters",
+        input: Input {
+            setup: Setup::Login,
+            xml: |_| "<bind xmlns='urn:xmpp:bind:0'><tag>gc&#9;x</tag></bind>".to_owned(),
+            completes: false,
+        },
+    },
+    Row {
+        id: "e6-bind-unknown-child",
+        element: "inline <bind/>",
+        mutation: "a foreign-namespace child",
+        allowed: &[Allow::Success],
+        otherwise: Otherwise::Warn("SASL2-38"),
+        cites: &["SASL2-38"],
+        why: "unknown extension children are ignored in practice; refusing them only warns",
+        input: Input {
+            setup: Setup::Login,
+            xml: |_| {
+                "<bind xmlns='urn:xmpp:bind:0'><tag>gctag</tag><gc xmlns='urn:gatecheck:test'/></bind>".to_owned()
+            },
+            completes: true,
+        },
+    },
+    Row {
+        id: "e10-bind-on-failed-auth",
+        element: "inline <bind/>",
+        mutation: "with a wrong password",
+        allowed: &[F_ANY],
+        otherwise: Otherwise::Fail("SASL2-26"),
+        cites: &["SASL2-26"],
+        why: "XEP-0388 §2.6.2: inline requests of a failed authentication MUST NOT be processed",
+        input: Input {
+            setup: Setup::LoginWrongPassword,
+            xml: |_| "<bind xmlns='urn:xmpp:bind:0'><tag>gctag</tag></bind>".to_owned(),
+            completes: false,
+        },
+    },
 ];
 
 /// The RFC 6120 SASL rows.
@@ -1119,8 +1218,14 @@ async fn drive_row(ctx: &CaseCtx, row: &'static Row<Input>) -> Flow<Answer> {
         fin: String::new(),
         user: user.clone(),
     };
+    if matches!(input.setup, Setup::Login | Setup::LoginWrongPassword) {
+        if f.sasl2.as_ref().and_then(|s| s.bind2()).is_none() {
+            return Err(unsupported("Bind 2 is not offered inline"));
+        }
+        return inline_login(ctx, row, &mut c, mech, &script, &password).await;
+    }
     match input.setup {
-        Setup::Fresh | Setup::LegacyFresh => {}
+        Setup::Fresh | Setup::LegacyFresh | Setup::Login | Setup::LoginWrongPassword => {}
         Setup::InProgress | Setup::LegacyInProgress => {
             ctx.step("start the exchange");
             let r = c
@@ -1162,6 +1267,85 @@ async fn drive_row(ctx: &CaseCtx, row: &'static Row<Input>) -> Flow<Answer> {
     let completed = complete(&mut c, p, &script, &password, data).await;
     Ok(Answer::Challenge {
         completed: Some(completed),
+    })
+}
+
+/// A Bind 2 row: a full login carrying the row's inline element. Success is `Answer::Success`
+/// only when the authorization identifier is a valid JID (RFC 7622) and, for rows whose
+/// `completes` is set, a `<bound/>` came with a full JID; else `Answer::Other` says what is wrong.
+/// A wrong-password row must fail without inline results.
+async fn inline_login(
+    ctx: &CaseCtx,
+    row: &'static Row<Input>,
+    c: &mut Conn,
+    mech: &str,
+    script: &ScramScript,
+    password: &str,
+) -> Flow<Answer> {
+    let env = Env {
+        mech: mech.to_owned(),
+        cf: String::new(),
+        fin: String::new(),
+        user: String::new(),
+    };
+    let inline = (row.input.xml)(&env);
+    let auth = format!(
+        "<authenticate xmlns='{S2}' mechanism='{mech}'><initial-response>{}</initial-response>{}{inline}</authenticate>",
+        encode_b64(&script.client_first()),
+        ua()
+    );
+    ctx.step("authenticate with the row's inline element");
+    before(c.send_raw(auth.as_bytes()).await, "send")?;
+    let (answer, data) = read_answer(c, row).await?;
+    let Some(data) = data else {
+        return Ok(answer);
+    };
+    let wrong = format!("{password}-gatecheck-wrong");
+    let pw = if row.input.setup == Setup::LoginWrongPassword {
+        wrong.as_str()
+    } else {
+        password
+    };
+    let sf = before(
+        ServerFirst::parse(&data, &script.client_nonce),
+        "server-first",
+    )?;
+    let (fin, _) = before(
+        script.client_final(&sf, pw, &FinalTweaks::default()),
+        "client-final",
+    )?;
+    let reply = match c.respond_in(AuthProfile::Sasl2, &fin).await {
+        Ok(r) => r,
+        Err(e) => {
+            return Answer::from_error(&e).ok_or_else(|| setup("reading the answer", e));
+        }
+    };
+    Ok(match reply {
+        Sasl2Reply::Failure {
+            conditions,
+            element,
+        } => {
+            if element.child("bound", ns::BIND2).is_some() {
+                Answer::Other(format!("<bound/> in a failure: {}", element.to_xml()))
+            } else {
+                Answer::Failure(conditions)
+            }
+        }
+        Sasl2Reply::Success(success) => {
+            let authz = authorization_identifier(&success).unwrap_or_default();
+            let jid = gatecheck_proto::jid::Jid::parse(&authz);
+            let bound = success.child("bound", ns::BIND2).is_some();
+            match jid {
+                Err(e) => Answer::Other(format!(
+                    "authorization identifier {authz:?} is not a JID: {e}"
+                )),
+                Ok(j) if row.input.completes && (!bound || j.resource().is_none()) => {
+                    Answer::Other(format!("no <bound/> and full JID: {}", success.to_xml()))
+                }
+                Ok(_) => Answer::Success,
+            }
+        }
+        other => Answer::Other(other.describe()),
     })
 }
 
