@@ -36,6 +36,7 @@ pub use legacy::AuthProfile;
 pub use login::{Login, LoginError, login, login_in};
 pub use sasl2::{Sasl2Reply, USER_AGENT_ID};
 pub use tls::{
-    TlsMode, TlsSetupError, TlsTrust, client_config, client_config_for, server_end_point,
+    TlsMode, TlsSetupError, TlsTrust, client_config, client_config_for, requiring_ems,
+    server_end_point,
 };
 pub use transcript::{SecretKind, Transcript};

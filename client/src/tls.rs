@@ -169,6 +169,15 @@ pub fn client_config_for(
     Ok(Arc::new(config))
 }
 
+/// `config` that refuses TLS 1.2 servers without the extended master secret (RFC 7627). Capability
+/// discovery connects once with it: RFC 9266 §4.2 forbids `tls-exporter` on TLS 1.2 without EMS,
+/// so whether the server negotiates EMS decides what a TLS 1.2 `-PLUS` offer may bind to.
+pub fn requiring_ems(config: &Arc<ClientConfig>) -> Arc<ClientConfig> {
+    let mut c = ClientConfig::clone(config);
+    c.require_ems = true;
+    Arc::new(c)
+}
+
 /// The channel-binding data of an established client connection (tls-unique is never computed:
 /// rustls does not expose it, and RFC 9266 leaves it undefined on TLS 1.3).
 pub fn channel_bindings(conn: &rustls::ClientConnection) -> ChannelBindings {

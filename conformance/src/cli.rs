@@ -384,7 +384,8 @@ pub fn list(
                     serde_json::json!({
                         "id": c.id, "module": c.module, "title": c.title, "level": c.level(),
                         "requirements": c.requirements, "requires": c.requires, "accepts": c.accepts,
-                        "needs": c.needs,
+                        "needs": c.needs, "offers": c.offers, "perTls": c.per_tls,
+                        "profiles": c.profiles, "negative": c.negative,
                     })
                 })
                 .collect();
@@ -500,7 +501,10 @@ pub async fn prepare(
     let mut config = args.into_config()?;
     let baseline = match &config.baseline {
         Some(p) => {
-            let b = Baseline::load(p)?;
+            let mut b = Baseline::load(p)?;
+            for (old, new) in b.carry_renames(cases) {
+                eprintln!("gatecheck: baseline {}: {old} is now {new}", p.display());
+            }
             b.check_ids(cases)?;
             Some(b)
         }

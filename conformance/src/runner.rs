@@ -6,7 +6,7 @@
 use crate::baseline::{Baseline, Known};
 use crate::capabilities::Capabilities;
 use crate::capabilities::discover::{ProbeTarget, discover};
-use crate::case::{Case, base_id};
+use crate::case::Case;
 use crate::catalog::Catalog;
 use crate::config::RunConfig;
 use crate::ctx::CaseCtx;
@@ -184,10 +184,10 @@ impl Shared {
     }
 }
 
-/// The baseline entry for a result id: the variant's own entry, else its case's.
+/// The baseline entry for a result id: the variant's own entry, else its profile's, else its
+/// case's.
 fn known_for(baseline: Option<&Baseline>, id: &str) -> Option<Known> {
-    let b = baseline?;
-    b.get(id).or_else(|| b.get(base_id(id))).cloned()
+    baseline?.lookup(id).cloned()
 }
 
 /// Emits events and collects results.

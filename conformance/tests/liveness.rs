@@ -143,6 +143,13 @@ async fn a_negative_case_after_which_the_target_goes_quiet_fails_and_the_rest_do
         "{text}"
     );
     assert!(text.contains("reply timeout 0.3 s"), "{text}");
+    // The stand-in never offers STARTTLS: discovery learnt nothing, and the summary says so.
+    assert!(
+        text.lines()
+            .nth(1)
+            .is_some_and(|l| l.starts_with("DISCOVERY FAILED") && l.contains("tls1.3: ")),
+        "{text}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

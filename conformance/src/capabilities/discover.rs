@@ -7,7 +7,9 @@
 use super::{Capabilities, PreTls, TlsCaps, TlsProbe};
 use crate::config::{RunConfig, Target};
 use crate::transcript::Transcript;
-use gatecheck_client::{ClientError, Conn, Connect, TlsTrust};
+use gatecheck_client::{
+    ClientError, Conn, Connect, Endpoint, TlsTrust, client_config_for, requiring_ems,
+};
 use gatecheck_proto::ns;
 use gatecheck_proto::sasl::TlsVersion;
 use gatecheck_proto::xml::Element;
@@ -55,6 +57,31 @@ impl ProbeTarget {
             .transcript(transcript.clone())
             .label(format!("probe-{}", version.label()))
     }
+}
+
+/// Whether a TLS 1.2 handshake that requires the extended master secret succeeds.
+async fn negotiates_ems(t: &ProbeTarget, transcript: &Transcript) -> bool {
+    let Ok(config) = client_config_for(&t.trust, Some(TlsVersion::Tls12)) else {
+        return false;
+    };
+    let endpoint = Endpoint::new(
+        t.target.host.clone(),
+        t.target.port,
+        t.target.tls,
+        t.domain.clone(),
+        requiring_ems(&config),
+    );
+    let attempt = async {
+        let mut c = Conn::connect(endpoint, transcript.clone(), "probe-ems", t.wait).await?;
+        if c.tls().is_none() {
+            c.open_stream(None).await?;
+            c.features_element().await?;
+            c.negotiate_tls().await?;
+        }
+        c.abandon();
+        Ok::<_, ClientError>(())
+    };
+    attempt.await.is_ok()
 }
 
 /// The features of one version's TLS-protected stream, and the pre-TLS features on the way.
@@ -138,7 +165,11 @@ pub async fn discover(
                 if caps.pre_tls.is_none() {
                     caps.pre_tls = pre;
                 }
-                TlsProbe::Offered(Box::new(TlsCaps::parse(&features)))
+                let mut c = TlsCaps::parse(&features);
+                if v == TlsVersion::Tls12 {
+                    c.ems = Some(negotiates_ems(t, transcript).await);
+                }
+                TlsProbe::Offered(Box::new(c))
             }
             Err(e) => TlsProbe::Refused(e.to_string()),
         };

@@ -65,6 +65,9 @@ pub struct TlsCaps {
     pub cb_types: Option<Vec<Option<String>>>,
     /// Registration stream features.
     pub register: Register,
+    /// TLS 1.2 only: whether the server negotiates the extended master secret (RFC 7627), which
+    /// RFC 9266 §4.2 requires for `tls-exporter` on TLS 1.2. `None` on TLS 1.3 or when unknown.
+    pub ems: Option<bool>,
 }
 
 /// The SASL2 offer and its inline features.
@@ -159,6 +162,7 @@ impl TlsCaps {
             sasl2,
             cb_types,
             register,
+            ems: None,
         }
     }
 
@@ -239,6 +243,12 @@ impl Capabilities {
             .and_then(|c| c.sasl2.as_ref())
             .and_then(|s| s.fast.as_deref())
             .unwrap_or(&[])
+    }
+
+    /// TLS 1.2: whether the server negotiates the extended master secret (`None` on TLS 1.3 or
+    /// when the version was refused).
+    pub fn ems(&self, version: TlsVersion) -> Option<bool> {
+        self.on(version).and_then(|c| c.ems)
     }
 
     /// XEP-0440 channel-binding types (those with a `type`) under `version`.

@@ -97,7 +97,11 @@ pub fn rows(caps: &Capabilities) -> Vec<Row> {
                 }
                 Row {
                     version: v.label().to_owned(),
-                    tls: "accepted".into(),
+                    tls: match c.ems {
+                        Some(true) => "accepted, EMS".into(),
+                        Some(false) => "accepted, no EMS".into(),
+                        None => "accepted".into(),
+                    },
                     sasl: list(c.sasl.as_deref()),
                     sasl2: list(sasl2.map(|s| s.mechanisms.as_slice())),
                     bind2: match sasl2.and_then(|s| s.bind2.as_ref()) {
@@ -171,6 +175,7 @@ pub fn json(caps: &Capabilities) -> Value {
             TlsProbe::Refused(why) => json!({"accepted": false, "error": why}),
             TlsProbe::Offered(c) => json!({
                 "accepted": true,
+                "ems": c.ems,
                 "sasl": opt_list(c.sasl.as_deref()),
                 "sasl2": c.sasl2.as_ref().map_or(Value::Null, |s| json!({
                     "mechanisms": s.mechanisms,

@@ -17,21 +17,39 @@ pub fn headlines(rec: &RunRecord) -> Vec<String> {
             "TARGET STOPPED SERVING: {why}; {not_run} case(s) not run"
         ));
     }
+    let caps = &rec.meta.capabilities;
+    if !caps.tls.is_empty() && !caps.known() {
+        let why: Vec<String> = caps
+            .tls
+            .iter()
+            .map(|(v, p)| match p {
+                crate::capabilities::TlsProbe::Refused(e) => format!("{}: {e}", v.label()),
+                crate::capabilities::TlsProbe::Offered(_) => format!("{}: ok", v.label()),
+            })
+            .collect();
+        out.push(format!(
+            "DISCOVERY FAILED: no TLS version completed a stream ({}); cases ran without knowing what the target offers",
+            why.join("; ")
+        ));
+    }
     let offered = offered_mechanisms(rec);
     for m in &s.required_missing {
         out.push(format!(
             "REQUIRED MODULE MISSING: --require {m}, but the target does not offer {m}{offered}"
         ));
     }
-    if s.exercised == 0 && !rec.results.is_empty() {
+    if s.exercised == 0 {
         let also = if rec.meta.required.is_empty() {
             ""
         } else {
             " (fails --require)"
         };
-        out.push(format!(
-            "NOTHING EXERCISED: no case ran to a verdict about the target{also}"
-        ));
+        let what = if rec.results.is_empty() {
+            "no case was selected"
+        } else {
+            "no case ran to a verdict about the target"
+        };
+        out.push(format!("NOTHING EXERCISED: {what}{also}"));
     }
     out
 }
