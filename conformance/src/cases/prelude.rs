@@ -11,7 +11,8 @@ pub use gatecheck_client::login::{
 pub use gatecheck_client::sasl2::{authorization_identifier, encode_b64};
 pub use gatecheck_client::scram::{FinalTweaks, ScramScript, ScramScriptError, ServerFirst};
 pub use gatecheck_client::{
-    ClientError, Conn, Features, Sasl2Offer, Sasl2Reply, USER_AGENT_ID, build, valid_mechanism_name,
+    ClientError, Conn, Features, Sasl2Offer, Sasl2Reply, USER_AGENT_ID, build, canonical,
+    valid_mechanism_name,
 };
 pub use gatecheck_proto::ns;
 pub use gatecheck_proto::xml::Element;

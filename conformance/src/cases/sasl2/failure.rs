@@ -10,6 +10,7 @@ pub fn cases() -> Vec<Case> {
     vec![
         INVALID_MECHANISM.with(invalid_mechanism),
         WRONG_PASSWORD.with(wrong_password),
+        UNKNOWN_USER.with(unknown_user),
         RETRY_SAME_STREAM.with(retry_same_stream),
         RETRY_UPPER_BOUND.with(retry_upper_bound),
         ABORT.with(abort),
@@ -123,6 +124,105 @@ async fn wrong_password(ctx: CaseCtx) -> Flow {
     let (mut c, _, mech) = scram_session(&ctx).await?;
     let r = wrong_password_attempt(&ctx, &mut c, mech, &[]).await?;
     Ok(judge_failure(&r, Some("not-authorized"), "SASL2-112"))
+}
+
+const UNKNOWN_USER: Spec = Spec {
+    id: "sasl2.failure.unknown-user-indistinguishable",
+    title: "An unknown user looks like a known one",
+    cites: &["SASL2-34"],
+    requires: "XEP-0388 §3 RECOMMENDS minimising differences between existing and non-existing \
+               accounts: an unknown username gets the same salt and iteration count on every \
+               attempt, of the same length and count as a real account's, and the same \
+               <failure/> as a wrong password",
+    accepts: &["any difference only warns (RECOMMENDED)"],
+    needs: &[Capability::Account],
+    ..SASL2
+};
+
+async fn unknown_user(ctx: CaseCtx) -> Flow {
+    let (user, password) = creds(&ctx)?;
+    // From the case seed: a fresh name per run, reproducible with --seed.
+    let nobody = format!("gc-nouser-{:08x}", ctx.seed & 0xffff_ffff);
+    let why = "an attacker can tell which accounts exist";
+    let mut firsts = Vec::new();
+    let mut failures = Vec::new();
+    for (n, name) in [nobody.as_str(), nobody.as_str(), user.as_str()]
+        .into_iter()
+        .enumerate()
+    {
+        let (mut c, _, mech) = scram_session(&ctx).await?;
+        ctx.step(&format!("attempt {} as {name}", n + 1));
+        let script = script_for(&c, mech, name, None).or_setup("script")?;
+        let r = c
+            .authenticate(mech, Some(&script.client_first()), &[])
+            .await;
+        let sf = match r {
+            Ok(Sasl2Reply::Challenge { data: Some(d), .. }) => {
+                ServerFirst::parse(&d, &script.client_nonce)
+                    .map_err(|e| fail("SASL2-106", "a valid server-first-message", e.to_string()))?
+            }
+            Ok(other) => {
+                return Ok(warn(
+                    "SASL2-34",
+                    "a server-first-message for any username",
+                    format!("{name}: {}", other.describe()),
+                    why,
+                ));
+            }
+            Err(e) => return Ok(unanswered(&ctx, "SASL2-34", "a challenge", &e, false)),
+        };
+        let wrong = format!("{password}-gatecheck-wrong");
+        let (fin, _) = script
+            .client_final(&sf, &wrong, &FinalTweaks::default())
+            .or_setup("client-final")?;
+        match c.respond(&fin).await {
+            Ok(Sasl2Reply::Failure { element, .. }) => failures.push(canonical(&element)),
+            Ok(other) => {
+                return Ok(fail(
+                    "SASL2-112",
+                    "<failure/> for a wrong password",
+                    other.describe(),
+                ));
+            }
+            Err(e) => return Ok(unanswered(&ctx, "SASL2-112", "<failure/>", &e, true)),
+        }
+        firsts.push(sf);
+    }
+    let (a, b, real) = (&firsts[0], &firsts[1], &firsts[2]);
+    if a.salt != b.salt || a.iterations != b.iterations {
+        return Ok(warn(
+            "SASL2-34",
+            "the same salt and i for the same unknown user on every attempt",
+            format!(
+                "s/i differ between attempts: {} vs {}",
+                a.iterations, b.iterations
+            ),
+            why,
+        ));
+    }
+    if a.salt.len() != real.salt.len() || a.iterations != real.iterations {
+        return Ok(warn(
+            "SASL2-34",
+            "salt length and i like a real account's",
+            format!(
+                "unknown: {} salt bytes, i={}; real: {} salt bytes, i={}",
+                a.salt.len(),
+                a.iterations,
+                real.salt.len(),
+                real.iterations
+            ),
+            why,
+        ));
+    }
+    if failures[0] != failures[2] {
+        return Ok(warn(
+            "SASL2-34",
+            "the same <failure/> for an unknown user and a wrong password",
+            format!("{} vs {}", failures[0], failures[2]),
+            why,
+        ));
+    }
+    Ok(pass())
 }
 
 const RETRY_SAME_STREAM: Spec = Spec {
