@@ -422,8 +422,9 @@ async fn stream_error_then_close(ctx: &CaseCtx, c: &mut Conn, req: &str) -> Outc
 const SECOND_AUTHENTICATE: Spec = Spec {
     id: "sasl2.failure.second-authenticate",
     title: "A second <authenticate/> after success is a stream error",
-    cites: &["SASL2-30", "SASL2-127"],
-    requires: "any <authenticate/> after <success/> MUST produce a stream error",
+    cites: &["SASL2-30", "SASL2-205", "SASL2-127"],
+    requires: "any <authenticate/> after <success/> MUST produce a stream error (and an RFC \
+               6120 <auth/> there is one too: no second authentication on a stream)",
     accepts: &["any stream error condition"],
     needs: &[Capability::Account],
     ..SASL2
@@ -431,20 +432,44 @@ const SECOND_AUTHENTICATE: Spec = Spec {
 
 async fn second_authenticate(ctx: CaseCtx) -> Flow {
     let (user, _) = creds(&ctx)?;
-    let (mut c, f, mech) = scram_session(&ctx).await?;
-    login(&ctx, &mut c, &f, &[])
-        .await
-        .map_err(|e| login_failed("SASL2-112", e))?;
-    c.post_auth_features()
-        .await
-        .or_setup("post-auth features")?;
-    ctx.step("second authenticate with an advertised mechanism and a valid initial response");
-    let hash = gatecheck_client::login::scram_hash(mech)
-        .map_or(gatecheck_proto::sasl::ScramHash::Sha256, |(h, _)| h);
-    let script = ScramScript::new(hash, &user);
-    let again = build::authenticate(mech).initial_response(&script.client_first());
-    c.send(&again.into()).await.or_setup("send")?;
-    Ok(stream_error_then_close(&ctx, &mut c, "SASL2-30").await)
+    for (n, legacy) in [false, true].into_iter().enumerate() {
+        let (mut c, f, mech) = scram_session(&ctx).await?;
+        if legacy && f.legacy_mechanisms.is_none() {
+            break;
+        }
+        login(&ctx, &mut c, &f, &[])
+            .await
+            .map_err(|e| login_failed("SASL2-112", e))?;
+        c.post_auth_features()
+            .await
+            .or_setup("post-auth features")?;
+        let hash = gatecheck_client::login::scram_hash(mech)
+            .map_or(gatecheck_proto::sasl::ScramHash::Sha256, |(h, _)| h);
+        let script = ScramScript::new(hash, &user);
+        let (label, again): (&str, Element) = if legacy {
+            (
+                "an RFC 6120 <auth/>",
+                gatecheck_client::legacy::auth_element(mech, Some(&script.client_first())),
+            )
+        } else {
+            (
+                "a second <authenticate/>",
+                build::authenticate(mech)
+                    .initial_response(&script.client_first())
+                    .into(),
+            )
+        };
+        ctx.step(&format!(
+            "{label} after SASL2 success, advertised mechanism, valid initial response ({n})"
+        ));
+        c.send(&again).await.or_setup("send")?;
+        let req = if legacy { "SASL2-205" } else { "SASL2-30" };
+        let o = stream_error_then_close(&ctx, &mut c, req).await;
+        if o.verdict != crate::outcome::Verdict::Pass {
+            return Ok(o.with_message(format!("{label} after SASL2 success")));
+        }
+    }
+    Ok(pass())
 }
 
 const BAD_BASE64: Spec = Spec {
