@@ -72,6 +72,16 @@ impl CaseCtx {
         &self.caps
     }
 
+    /// What the target offers on the streams this variant opens: under the pinned TLS version,
+    /// else under the newest version it accepted (what an unpinned handshake negotiates). `None`
+    /// when discovery learnt nothing about that version.
+    pub fn tls_caps(&self) -> Option<&crate::capabilities::TlsCaps> {
+        let v = self
+            .tls
+            .or_else(|| self.caps.versions().into_iter().max())?;
+        self.caps.on(v)
+    }
+
     /// The longest wait for any one reply the spec requires (`--reply-timeout`, default 5 s):
     /// no answer within it is a finding against the target, not a suite error.
     pub fn reply_timeout(&self) -> Duration {
@@ -122,6 +132,44 @@ pub fn case_seed(run_seed: u64, case_id: &str) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tls_caps_follow_the_pinned_version_else_the_newest() {
+        use crate::capabilities::{TlsCaps, TlsProbe};
+        use gatecheck_proto::xml::{Limits, parse_element};
+        let f = |mech: &str| {
+            let xml = format!(
+                "<stream:features xmlns:stream='http://etherx.jabber.org/streams'>\
+                 <mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>{mech}</mechanism>\
+                 </mechanisms></stream:features>"
+            );
+            let el = parse_element(&xml, &Limits::default()).expect("xml");
+            TlsProbe::Offered(Box::new(TlsCaps::parse(&el)))
+        };
+        let mut caps = Capabilities::default();
+        caps.tls.insert(TlsVersion::Tls12, f("A"));
+        caps.tls.insert(TlsVersion::Tls13, f("B"));
+        let caps = Arc::new(caps);
+        let ctx = CaseCtx::new(Arc::new(RunConfig::default()), "x.y", Transcript::new());
+        let unpinned = ctx.clone().with_variant(Variant::default(), caps.clone());
+        let sasl = |c: &CaseCtx| c.tls_caps().and_then(|t| t.sasl.clone());
+        assert_eq!(sasl(&unpinned), Some(vec!["B".to_owned()]));
+        let pinned = ctx.with_variant(
+            Variant {
+                profile: Some(Profile::Sasl),
+                tls: Some(TlsVersion::Tls12),
+            },
+            caps,
+        );
+        assert_eq!(sasl(&pinned), Some(vec!["A".to_owned()]));
+        assert_eq!(pinned.profile(), Profile::Sasl);
+        assert_eq!(pinned.tls_version(), Some(TlsVersion::Tls12));
+        assert_eq!(unpinned.profile(), Profile::Sasl2);
+        assert_eq!(
+            unpinned.reply_timeout(),
+            crate::config::DEFAULT_REPLY_TIMEOUT
+        );
+    }
 
     #[test]
     fn case_seeds_are_stable_and_distinct() {

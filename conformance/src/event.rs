@@ -48,6 +48,10 @@ pub struct RunMeta {
     /// `capabilities` object, every other report renders it first.
     #[serde(skip)]
     pub capabilities: std::sync::Arc<Capabilities>,
+    /// The bytes of capability discovery (redacted unless `--no-redact`), so a failed or
+    /// surprising probe can be read; the JSON report writes it as `capabilities.transcript`.
+    #[serde(skip)]
+    pub discovery: Vec<RenderedEntry>,
 }
 
 /// A case that was not run because of the selection.

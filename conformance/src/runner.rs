@@ -204,10 +204,13 @@ impl Emitter<'_> {
         (self.sink)(&ev);
     }
 
+    /// Record a run that did not happen because the target stopped serving. A run decided
+    /// before it would start (unsupported, skip) keeps that verdict: it never needed the target.
     fn not_run(&mut self, shared: &Shared, p: &Planned, why: &str, baseline: Option<&Baseline>) {
+        let outcome = p.decided.clone().unwrap_or_else(|| outcome::not_run(why));
         let r = shared.result(
             p,
-            outcome::not_run(why),
+            outcome,
             &Transcript::new(),
             rfc3339(SystemTime::now()),
             0,
@@ -309,10 +312,11 @@ pub async fn run(
     }
     let started_at = Instant::now();
     let probe = ProbeTarget::of(&config);
+    let discovery = Transcript::new();
     let caps = match &probe {
         // Nothing to run and nothing required: do not make the target wait for a probe.
         Some(p) if !selected.is_empty() || !config.require.is_empty() => {
-            discover(p, &config.tls.versions(), &Transcript::new()).await
+            discover(p, &config.tls.versions(), &discovery).await
         }
         _ => Capabilities::default(),
     };
@@ -345,6 +349,7 @@ pub async fn run(
             .collect(),
         modules: crate::case::modules_with_cases(cases),
         capabilities: caps.clone(),
+        discovery: discovery.render(config.redact),
     }));
 
     let shared = Shared {

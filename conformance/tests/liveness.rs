@@ -102,8 +102,11 @@ async fn a_negative_case_after_which_the_target_goes_quiet_fails_and_the_rest_do
         killer("sasl2.live.kill", Module::Sasl2, &alive).negative(),
         ok("sasl2.live.after", Module::Sasl2).negative(),
         ok("fast.live.other", Module::Fast),
+        ok("fast.live.no-account", Module::Fast).needs(&[gatecheck::Capability::Account]),
     ];
     let rec = run(&cases, config(&target)).await;
+    // Decided before it would start: keeps its own verdict, it never needed the target.
+    assert_eq!(find(&rec, "fast.live.no-account").status, Status::Skip);
 
     assert_eq!(find(&rec, "sasl2.live.first").status, Status::Pass);
     let harmless = find(&rec, "sasl2.live.harmless");

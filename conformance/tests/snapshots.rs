@@ -48,6 +48,12 @@ fn capabilities_match_snapshot(record: &RunRecord) {
     assert_eq!(record.meta.tls_versions, ["tls1.2", "tls1.3"]);
     assert!(record.summary.stopped.is_none());
     assert_eq!(record.summary.exercised, record.results.len());
+    for probe in ["probe-tls1.2", "probe-tls1.3", "probe-ems"] {
+        assert!(
+            record.meta.discovery.iter().any(|e| e.conn == probe),
+            "discovery transcript records {probe}"
+        );
+    }
     let table = gatecheck::report::capabilities::text(&record.meta.capabilities).join("\n");
     insta::assert_snapshot!("capabilities", table);
 }

@@ -176,11 +176,17 @@ fn detail(r: &CaseResult, catalog: &Catalog) -> String {
                 .unwrap_or_default()
         );
     }
-    let _ = write!(d, "<div class=tr>");
-    if r.transcript.is_empty() {
+    d.push_str(&transcript_html(&r.transcript));
+    d
+}
+
+/// A transcript as the report's scrolling, colour-coded block.
+fn transcript_html(entries: &[crate::transcript::RenderedEntry]) -> String {
+    let mut d = String::from("<div class=tr>");
+    if entries.is_empty() {
         d.push_str("<div class=note>(no traffic recorded)</div>");
     }
-    for e in &r.transcript {
+    for e in entries {
         let (cls, arrow) = match e.dir {
             Direction::Sent => ("sent", "&rarr;"),
             Direction::Received => ("received", "&larr;"),
@@ -265,6 +271,11 @@ pub fn render(rec: &RunRecord) -> String {
         let _ = write!(h, "<div class=alert>{}</div>", escape(&line));
     }
     h.push_str(&capability_table(&rec.meta.capabilities));
+    if !rec.meta.discovery.is_empty() {
+        h.push_str("<details style=\"margin:0 24px 10px\"><summary>Discovery transcript</summary>");
+        h.push_str(&transcript_html(&rec.meta.discovery));
+        h.push_str("</details>");
+    }
     h.push_str("<div class=cards>");
     let pct = |n: usize, d: usize| headline::score(n, d, 0);
     let _ = write!(

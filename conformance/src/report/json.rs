@@ -12,11 +12,20 @@ pub const SCHEMA_VERSION: u32 = 2;
 /// The published JSON Schema, embedded so tools can print it.
 pub const SCHEMA: &str = include_str!("../../schema/report-v2.schema.json");
 
+/// The capability object with the discovery transcript.
+fn capabilities(rec: &RunRecord) -> Value {
+    let mut v = super::capabilities::json(&rec.meta.capabilities);
+    if let Some(o) = v.as_object_mut() {
+        o.insert("transcript".to_owned(), json!(rec.meta.discovery));
+    }
+    v
+}
+
 /// Render a run as a JSON value following the v2 schema.
 pub fn render(rec: &RunRecord) -> Value {
     json!({
         "schemaVersion": SCHEMA_VERSION,
-        "capabilities": super::capabilities::json(&rec.meta.capabilities),
+        "capabilities": capabilities(rec),
         "run": rec.meta,
         "summary": rec.summary,
         "cases": rec.results,
