@@ -5,6 +5,7 @@
 mod bind2;
 mod failure;
 mod features;
+pub mod malformed;
 mod scram;
 
 use crate::case::{Case, Module, Offer, Spec};
@@ -21,5 +22,7 @@ pub fn all() -> Vec<Case> {
     v.extend(scram::cases());
     v.extend(failure::cases());
     v.extend(bind2::cases());
+    v.extend(malformed::sasl2_cases());
+    v.extend(malformed::sasl_cases());
     v
 }
