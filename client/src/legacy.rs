@@ -17,68 +17,12 @@
 use crate::conn::Conn;
 use crate::error::ClientError;
 use crate::features::Features;
-use crate::sasl2::{Sasl2Reply, decode_b64, encode_b64, has_whitespace};
+use crate::sasl2::{Sasl2Reply, decode_b64, encode_b64};
 use gatecheck_proto::ns;
 use gatecheck_proto::xml::Element;
 
-/// The SASL profile an exchange runs over.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum AuthProfile {
-    /// RFC 6120 §6 SASL (`<mechanisms/>`, `<auth/>`).
-    Sasl,
-    /// XEP-0388 Extensible SASL Profile (`<authentication/>`, `<authenticate/>`).
-    Sasl2,
-}
-
-impl AuthProfile {
-    /// Both profiles, RFC 6120 first.
-    pub const BOTH: [AuthProfile; 2] = [AuthProfile::Sasl, AuthProfile::Sasl2];
-
-    /// The namespace of the profile's elements.
-    pub fn ns(self) -> &'static str {
-        match self {
-            AuthProfile::Sasl => ns::SASL,
-            AuthProfile::Sasl2 => ns::SASL2,
-        }
-    }
-
-    /// `sasl` or `sasl2`, as in case-id variants.
-    pub fn label(self) -> &'static str {
-        match self {
-            AuthProfile::Sasl => "sasl",
-            AuthProfile::Sasl2 => "sasl2",
-        }
-    }
-
-    /// A readable name for messages.
-    pub fn title(self) -> &'static str {
-        match self {
-            AuthProfile::Sasl => "RFC 6120 SASL",
-            AuthProfile::Sasl2 => "SASL2",
-        }
-    }
-
-    /// Whether `features` offer this profile.
-    pub fn offered(self, features: &Features) -> bool {
-        match self {
-            AuthProfile::Sasl => features.legacy_mechanisms.is_some(),
-            AuthProfile::Sasl2 => features.sasl2.is_some(),
-        }
-    }
-
-    /// The mechanisms this profile advertises in `features` (trimmed; empty when not offered).
-    pub fn mechanisms(self, features: &Features) -> &[String] {
-        match self {
-            AuthProfile::Sasl => features.legacy_mechanisms.as_deref().unwrap_or(&[]),
-            AuthProfile::Sasl2 => features.mechanisms(),
-        }
-    }
-
-    /// Whether this profile advertises `mechanism` in `features`.
-    pub fn offers(self, features: &Features, mechanism: &str) -> bool {
-        self.mechanisms(features).iter().any(|m| m == mechanism)
-    }
-}
+pub use crate::profile::AuthProfile;
+pub use crate::sasl2::classify_in;
 
 impl std::fmt::Display for AuthProfile {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -117,47 +61,6 @@ pub fn response_element(profile: AuthProfile, data: &[u8]) -> Element {
         e
     } else {
         e.with_text(encode_b64(data))
-    }
-}
-
-/// Classify a received element as a reply of `profile`: anything else (another namespace, an
-/// unknown name) is [`ClientError::Unexpected`], which cases judge against SASL2-17.
-pub fn classify_in(profile: AuthProfile, e: Element) -> Result<Sasl2Reply, ClientError> {
-    let expected = match profile {
-        AuthProfile::Sasl => "an RFC 6120 SASL reply",
-        AuthProfile::Sasl2 => "a SASL2 reply",
-    };
-    if e.ns != profile.ns() {
-        return Err(ClientError::unexpected(expected, &e));
-    }
-    match e.name.as_str() {
-        "challenge" => {
-            let raw = e.text();
-            // X8: `=` as an empty challenge is tolerated (RFC 6120 defines it only for §6.4.2
-            // and §6.4.6, so the suite does not judge it).
-            let data = if profile == AuthProfile::Sasl && raw.trim() == "=" {
-                Some(Vec::new())
-            } else {
-                decode_b64(&raw)
-            };
-            let had_whitespace = has_whitespace(&raw);
-            Ok(Sasl2Reply::Challenge {
-                raw,
-                data,
-                had_whitespace,
-            })
-        }
-        "success" => Ok(Sasl2Reply::Success(e)),
-        "continue" if profile == AuthProfile::Sasl2 => Ok(Sasl2Reply::Continue(e)),
-        "failure" => Ok(Sasl2Reply::Failure {
-            conditions: e
-                .elements()
-                .filter(|c| c.ns == ns::SASL && c.name != "text")
-                .map(|c| c.name.to_string())
-                .collect(),
-            element: e,
-        }),
-        _ => Err(ClientError::unexpected(expected, &e)),
     }
 }
 

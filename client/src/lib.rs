@@ -23,6 +23,7 @@ pub mod error;
 pub mod features;
 pub mod legacy;
 pub mod login;
+pub mod profile;
 pub mod sasl2;
 pub mod scram;
 pub mod tls;

@@ -4,6 +4,7 @@
 
 use crate::conn::Conn;
 use crate::error::ClientError;
+use crate::profile::AuthProfile;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use gatecheck_proto::ns;
@@ -88,7 +89,48 @@ pub fn encode_b64(data: &[u8]) -> String {
 
 /// Classify a received element as a SASL2 reply.
 pub fn classify(e: Element) -> Result<Sasl2Reply, ClientError> {
-    crate::legacy::classify_in(crate::legacy::AuthProfile::Sasl2, e)
+    classify_in(AuthProfile::Sasl2, e)
+}
+
+/// Classify a received element as a reply of `profile`: anything else (another namespace, an
+/// unknown name) is [`ClientError::Unexpected`], which cases judge against SASL2-17.
+pub fn classify_in(profile: AuthProfile, e: Element) -> Result<Sasl2Reply, ClientError> {
+    let expected = match profile {
+        AuthProfile::Sasl => "an RFC 6120 SASL reply",
+        AuthProfile::Sasl2 => "a SASL2 reply",
+    };
+    if e.ns != profile.ns() {
+        return Err(ClientError::unexpected(expected, &e));
+    }
+    match e.name.as_str() {
+        "challenge" => {
+            let raw = e.text();
+            // X8: `=` as an empty challenge is tolerated (RFC 6120 defines it only for §6.4.2
+            // and §6.4.6, so the suite does not judge it).
+            let data = if profile == AuthProfile::Sasl && raw.trim() == "=" {
+                Some(Vec::new())
+            } else {
+                decode_b64(&raw)
+            };
+            let had_whitespace = has_whitespace(&raw);
+            Ok(Sasl2Reply::Challenge {
+                raw,
+                data,
+                had_whitespace,
+            })
+        }
+        "success" => Ok(Sasl2Reply::Success(e)),
+        "continue" if profile == AuthProfile::Sasl2 => Ok(Sasl2Reply::Continue(e)),
+        "failure" => Ok(Sasl2Reply::Failure {
+            conditions: e
+                .elements()
+                .filter(|c| c.ns == ns::SASL && c.name != "text")
+                .map(|c| c.name.to_string())
+                .collect(),
+            element: e,
+        }),
+        _ => Err(ClientError::unexpected(expected, &e)),
+    }
 }
 
 /// Build `<authenticate/>`: `initial_response` `None` omits the element, `Some(b"")` sends it

@@ -14,7 +14,9 @@ use crate::config::Config;
 use crate::env::Env;
 pub use crate::listener::Listener;
 use crate::module::{ModuleRegistry, RegistryError};
-use crate::modules::{bind, bind2, disco, legacy_auth, ping, presence, roster, sasl2};
+use crate::modules::{
+    bind, bind2, channel_binding, disco, legacy_auth, ping, presence, roster, sasl2,
+};
 use crate::sasl::provider::DefaultMechanisms;
 use crate::store::{Store, StoreError};
 
@@ -34,6 +36,7 @@ pub enum AssemblyError {
 pub fn modules() -> Result<ModuleRegistry, RegistryError> {
     let mut r = ModuleRegistry::new();
     r.register(sasl2::Sasl2)?
+        .register(channel_binding::ChannelBinding)?
         .register(legacy_auth::LegacyAuth)?
         .register(bind2::Bind2)?
         .register(bind::ResourceBinding)?

@@ -5,6 +5,7 @@
 
 pub mod bind;
 pub mod bind2;
+pub mod channel_binding;
 pub mod disco;
 pub mod legacy_auth;
 pub mod payload;

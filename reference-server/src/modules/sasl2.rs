@@ -1,10 +1,10 @@
 //! XEP-0388 SASL2 as a module: the `<authentication/>` feature (with every module's inline
-//! advertisements) and XEP-0440 `<sasl-channel-binding/>`, parsing `<authenticate/>` into a checked
+//! advertisements), parsing `<authenticate/>` into a checked
 //! request, and rendering `<challenge/>`, `<success/>` and `<failure/>`. The state machine that
 //! sequences them lives in the session core; this module only knows the element shapes.
 
 use gatecheck_proto::ns;
-use gatecheck_proto::sasl::{ChannelBindingType, Mechanism, SaslCondition};
+use gatecheck_proto::sasl::{Mechanism, SaslCondition};
 use gatecheck_proto::xml::Element;
 
 use super::{payload, sasl_common};
@@ -12,7 +12,6 @@ use crate::breaks::Break;
 use crate::module::{FeatureContext, Module, StreamPhase};
 use crate::sasl::mechanism::{MechanismFailure, Profile};
 use crate::sasl::profile::{AuthStart, SaslProfile};
-use gatecheck_proto::sasl::TlsVersion;
 
 /// The SASL2 module.
 #[derive(Debug, Default, Clone, Copy)]
@@ -36,18 +35,7 @@ impl Module for Sasl2 {
             let long = Element::new("mechanism", ns::SASL2).with_text("X-OAUTH2-BEARER-TOKEN");
             auth = auth.map(|a| a.with_child(long));
         }
-        let mut v: Vec<Element> = auth.into_iter().collect();
-        let tls12 = cx.tls.is_some_and(|t| t.version == TlsVersion::Tls12);
-        let drop_cb = brk.has(Break::R8PlusWithoutCbFeature)
-            || (brk.has(Break::R8PlusWithoutCbFeatureTls12) && tls12);
-        if cx.tls.is_some() && !drop_cb {
-            let mut cb = channel_binding(cx.cb_types);
-            if brk.has(Break::R120CbTypeWithoutAttr) {
-                cb = cb.map(|e| e.with_child(Element::new("channel-binding", ns::SASL_CB)));
-            }
-            v.extend(cb);
-        }
-        v
+        auth.into_iter().collect()
     }
 
     fn sasl_profile(&self) -> Option<&dyn SaslProfile> {
@@ -113,18 +101,6 @@ pub fn authentication(mechs: &[Mechanism], inline: &[Element]) -> Option<Element
             i = i.with_child(c.clone());
         }
         e = e.with_child(i);
-    }
-    Some(e)
-}
-
-/// XEP-0440 `<sasl-channel-binding/>` listing the channel-binding types this connection supports.
-pub fn channel_binding(types: &[ChannelBindingType]) -> Option<Element> {
-    if types.is_empty() {
-        return None;
-    }
-    let mut e = Element::new("sasl-channel-binding", ns::SASL_CB);
-    for t in types {
-        e = e.with_child(Element::new("channel-binding", ns::SASL_CB).with_attr("type", t.name()));
     }
     Some(e)
 }
