@@ -374,7 +374,7 @@ async fn mid_auth_stanza(ctx: CaseCtx) -> Flow {
         ),
         (
             "a stream-management <enable/>",
-            Element::new("enable", "urn:xmpp:sm:3"),
+            Element::new("enable", ns::SM),
         ),
     ];
     for (n, (label, el)) in others.into_iter().enumerate() {

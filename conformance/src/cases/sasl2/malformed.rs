@@ -70,8 +70,8 @@ pub struct Env {
     pub user: String,
 }
 
-const S2: &str = "urn:xmpp:sasl:2";
-const SA: &str = "urn:ietf:params:xml:ns:xmpp-sasl";
+const S2: &str = ns::SASL2;
+const SA: &str = ns::SASL;
 
 fn ua() -> String {
     build::user_agent().to_xml()
