@@ -64,6 +64,10 @@ const INVALID_MECHANISM: Spec = Spec {
         "any defined condition; <invalid-mechanism/> is the RFC 6120 match but the XEP \
          names none ([note])",
         "a stream error, pass with note",
+        "a SCRAM exchange that goes on but ends in <failure/> (XEP-0388 §2.3 says the server \
+         MUST fail the authentication, not that it must refuse the <authenticate/> itself): \
+         the suite completes it correctly (real channel-binding data for -PLUS) and passes \
+         with a note; only <success/> fails",
     ],
     needs: &[Capability::Account],
     ..SASL2
@@ -98,15 +102,74 @@ async fn invalid_mechanism(ctx: CaseCtx) -> Flow {
         let (mut c, _, _) = sasl2_session(&ctx, &format!("c{}", i + 1)).await?;
         let ir = valid_ir(name, &user, &password);
         let o = match c.authenticate(name, Some(&ir), &[]).await {
+            Ok(r @ Sasl2Reply::Challenge { .. }) => {
+                let label = format!("c{}-full", i + 1);
+                match completed(&ctx, name, &user, &password, &label).await? {
+                    Some(o) => o,
+                    None => judge_failure(&r, Some("invalid-mechanism"), "SASL2-9"),
+                }
+            }
             Ok(r) => judge_failure(&r, Some("invalid-mechanism"), "SASL2-9"),
             Err(e) => unanswered(&ctx, "SASL2-9", "<failure/>", &e, true),
         };
         if o.verdict != crate::outcome::Verdict::Pass {
             return Ok(o.with_message(format!("{name} (not advertised)")));
         }
-        notes.push(name.clone());
+        notes.push(match o.message {
+            Some(m) => format!("{name}: {m}"),
+            None => name.clone(),
+        });
     }
     Ok(pass().with_message(format!("refused: {notes:?}")))
+}
+
+/// An unadvertised SCRAM mechanism got a challenge: XEP-0388 §2.3 requires the authentication
+/// to fail, not the first reply, so run the whole exchange correctly on a fresh stream (with real
+/// channel-binding data for -PLUS) and judge how it ends. `None` when the suite cannot complete
+/// it (not SCRAM, or no computable channel-binding type): the challenge is then judged as is.
+async fn completed(
+    ctx: &CaseCtx,
+    name: &str,
+    user: &str,
+    password: &str,
+    label: &str,
+) -> Flow<Option<Outcome>> {
+    if gatecheck_client::login::scram_hash(name).is_none() {
+        return Ok(None);
+    }
+    ctx.step(&format!("{name} went on: complete the exchange correctly"));
+    let (mut c, _, _) = sasl2_session(ctx, label).await?;
+    let script = ["tls-exporter", "tls-server-end-point"]
+        .into_iter()
+        .find_map(|t| script_for(&c, name, user, Some(t)).ok())
+        .or_else(|| script_for(&c, name, user, None).ok());
+    let Some(script) = script else {
+        return Ok(None);
+    };
+    let tweaks = FinalTweaks::default();
+    let r = scram_exchange(&mut c, name, &script, password, &tweaks, &[]).await;
+    let unadvertised = "<failure/> for an unadvertised mechanism";
+    Ok(Some(match r {
+        Err(LoginError::Reply(f @ Sasl2Reply::Failure { .. })) => {
+            let o = judge_failure(&f, None, "SASL2-9");
+            if o.verdict == crate::outcome::Verdict::Pass {
+                pass().with_message(format!(
+                    "not refused at <authenticate/>, but the exchange ended in {}",
+                    f.describe()
+                ))
+            } else {
+                o
+            }
+        }
+        Err(LoginError::Client(e)) => unanswered(ctx, "SASL2-9", "<failure/>", &e, true),
+        Ok(_) | Err(LoginError::ServerSignature(_)) => fail(
+            "SASL2-9",
+            unadvertised,
+            "<success/>: the login with the unadvertised mechanism completed",
+        ),
+        Err(LoginError::Reply(other)) => fail("SASL2-9", unadvertised, other.describe()),
+        Err(e) => fail("SASL2-9", unadvertised, e.to_string()),
+    }))
 }
 
 const WRONG_PASSWORD: Spec = Spec {
