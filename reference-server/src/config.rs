@@ -69,7 +69,9 @@ pub struct Config {
     pub invite_expiry: u64,
     /// Lifetime of a FAST token in seconds. Prosody (mod_sasl2_fast) default: 21 days.
     pub sasl2_fast_token_ttl: u64,
-    /// Remaining lifetime below which a used FAST token is rotated. Prosody default: 1 day.
+    /// Age in seconds after which a successful FAST authentication rotates the token (a new
+    /// `<token/>` in `<success/>`; the old one stays valid until the new one is used). Prosody
+    /// default: 1 day.
     pub sasl2_fast_token_min_ttl: u64,
     /// Secret used to sign stateless OAuth2 client registrations (RFC 7591). Prosody
     /// (mod_http_oauth2) default: unset, which disables dynamic client registration.
@@ -284,6 +286,12 @@ impl Config {
     /// `ssl_handshake_timeout` as a [`Duration`].
     pub fn tls_handshake_timeout(&self) -> Duration {
         Duration::from_secs(self.ssl_handshake_timeout)
+    }
+
+    /// (gatecheck) Path of the key FAST tokens are sealed under: `fast-token.key` in `data_dir`,
+    /// a file of its own (mode 0600) so a copy of the database alone cannot be used to log in.
+    pub fn fast_token_key_path(&self) -> PathBuf {
+        self.data_dir.join("fast-token.key")
     }
 
     /// Path of the SQLite database inside `data_dir`.

@@ -28,6 +28,7 @@ impl ServerMechanism for Scripted {
             username: "alice".into(),
             authzid: authzid.map(Into::into),
             additional_data: Some(b"done".to_vec()),
+            renewal_due: false,
         };
         match (self.waiting, input) {
             (true, Some(b"yes")) => Ok(ok(None)),
@@ -413,6 +414,7 @@ impl ServerMechanism for TokenMechanism {
                 username: "alice".into(),
                 authzid: None,
                 additional_data: None,
+                renewal_due: false,
             }),
             Some(_) => Err(MechanismFailure::new(SaslCondition::NotAuthorized)),
         }
@@ -425,8 +427,12 @@ impl crate::module::Module for TokenModule {
     fn name(&self) -> &'static str {
         "token"
     }
-    fn mechanisms(&self, tls: Option<&ChannelBindings>, _: Profile) -> Vec<Mechanism> {
-        if tls.is_some() { vec![HT] } else { Vec::new() }
+    fn mechanisms(&self, cx: &crate::module::OfferContext<'_>) -> Vec<Mechanism> {
+        if cx.tls.is_some() {
+            vec![HT]
+        } else {
+            Vec::new()
+        }
     }
     fn start_mechanism(
         &self,
