@@ -52,14 +52,15 @@ pub fn modules() -> Result<ModuleRegistry, RegistryError> {
 
 /// The shared state of every c2s session for `config` over `store`, with time and randomness
 /// from `env` ([`Env::system`] in the server, [`Env::deterministic`] in tests and fuzz targets).
-/// FAST tokens are sealed under a key drawn from `env`, so they do not survive this `Services`;
-/// the server uses [`services_with_key`] with the key file instead.
+/// FAST tokens are sealed under a fresh key from the OS RNG (not from `env`, so the key does not
+/// shift the deterministic byte stream tests pin), and so do not outlive this `Services`; the
+/// server uses [`services_with_key`] with the key file instead.
 pub fn services(
     config: &Config,
     store: Arc<dyn Store>,
     env: Env,
 ) -> Result<Services, AssemblyError> {
-    let key = SealKey::generate(env.rng.as_ref());
+    let key = SealKey::generate(&crate::env::OsRng);
     services_with_key(config, store, env, key)
 }
 
