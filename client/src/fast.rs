@@ -124,10 +124,12 @@ pub fn verify_success(
         .find(|&d| ht::verify_responder(mech, d, token.as_bytes(), &cb, &data).is_ok());
     match first {
         Some(d) => Ok(d),
-        None => Err(ht::verify_responder(mech, HtDraft::Schmaus09, token.as_bytes(), &cb, &data)
-            .err()
-            .unwrap_or(HtError::ResponderMismatch)
-            .into()),
+        None => Err(
+            ht::verify_responder(mech, HtDraft::Schmaus09, token.as_bytes(), &cb, &data)
+                .err()
+                .unwrap_or(HtError::ResponderMismatch)
+                .into(),
+        ),
     }
 }
 

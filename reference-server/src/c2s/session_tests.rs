@@ -460,7 +460,9 @@ fn module_contributes_mechanisms() {
     // SASL2 an HT-* mechanism is offered (accepted below) but never listed as a top-level
     // <mechanism/> (XEP-0484 §3.1: only FAST's <fast/> lists them).
     assert!(
-        out.contains("<authentication xmlns='urn:xmpp:sasl:2'><mechanism>PLAIN</mechanism><inline>"),
+        out.contains(
+            "<authentication xmlns='urn:xmpp:sasl:2'><mechanism>PLAIN</mechanism><inline>"
+        ),
         "{out}"
     );
     assert!(

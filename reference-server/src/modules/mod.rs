@@ -7,6 +7,10 @@ pub mod bind;
 pub mod bind2;
 pub mod disco;
 pub mod fast;
+#[cfg(test)]
+pub(crate) mod fast_harness;
+#[cfg(test)]
+mod fast_tests;
 pub mod legacy_auth;
 pub mod payload;
 pub mod ping;
