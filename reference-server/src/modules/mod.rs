@@ -7,6 +7,8 @@ pub mod bind;
 pub mod bind2;
 pub mod disco;
 pub mod fast;
+#[cfg(all(test, feature = "break-builds"))]
+mod fast_break_tests;
 #[cfg(test)]
 pub(crate) mod fast_harness;
 #[cfg(test)]
