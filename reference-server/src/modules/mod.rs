@@ -12,6 +12,8 @@ mod fast_break_tests;
 #[cfg(test)]
 pub(crate) mod fast_harness;
 #[cfg(test)]
+mod fast_model_tests;
+#[cfg(test)]
 mod fast_tests;
 pub mod legacy_auth;
 pub mod payload;
