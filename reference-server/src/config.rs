@@ -347,6 +347,12 @@ mod tests {
         let c = Config::from_toml_str(text).expect("example parses");
         assert_eq!(c.domain, "localhost");
         assert_eq!(c.invite_expiry, 604_800);
+        assert_eq!(c.sasl2_fast_token_ttl, 1_814_400);
+        assert_eq!(c.sasl2_fast_token_min_ttl, 86_400);
+        assert_eq!(
+            c.fast_token_key_path(),
+            PathBuf::from("./gatecheck-data/fast-token.key")
+        );
     }
 
     #[test]
