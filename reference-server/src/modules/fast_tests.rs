@@ -346,6 +346,7 @@ fn password_change_revokes_tokens() {
     assert_eq!(r.condition().as_deref(), Some("not-authorized"));
 }
 
+#[cfg(feature = "shell")]
 #[test]
 fn tokens_are_sealed_at_rest_and_survive_a_restart() {
     let dir = std::env::temp_dir().join(format!(
