@@ -4,6 +4,11 @@
 //! lookup in the store, unseal, two HMACs) and verifies the responder HMAC. Run against the
 //! in-memory store and against SQLite (WAL, one transaction per login), so the store's share is
 //! visible next to `sasl2_login`'s SCRAM numbers.
+//!
+//! `fast_reconnect_tls` is the whole reconnect a client sees: the real server (`root::start`,
+//! SQLite) on loopback, a fresh TCP connection with direct TLS, a stream naming the account, and
+//! either the one-round-trip HT-SHA-256-EXPR login or a SCRAM-SHA-256 login (client PBKDF2 at
+//! 4096 iterations included) for the ratio.
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -130,5 +135,94 @@ fn bench(c: &mut Criterion) {
     std::fs::remove_dir_all(dir).ok();
 }
 
-criterion_group!(benches, bench);
+fn bench_tls(c: &mut Criterion) {
+    use gatecheck_client::fast::{authenticate_with_token, fast_session};
+    use gatecheck_client::login::{scram_exchange, script_for};
+    use gatecheck_client::scram::FinalTweaks;
+    use gatecheck_client::{Connect, Sasl2Reply, login};
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let dir = std::env::temp_dir().join(format!("gatecheck-bench-tls-{}", std::process::id()));
+    let config = Config {
+        domain: "example.org".into(),
+        c2s_address: "127.0.0.1:0".parse().expect("addr"),
+        c2s_tls_address: "127.0.0.1:0".parse().expect("addr"),
+        data_dir: dir.clone(),
+        ..Config::default()
+    };
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&config.database_path()).expect("db"));
+    store
+        .create_account(&Account {
+            username: "alice".into(),
+            created_at: 0,
+            credentials: credentials::derive_all("pencil", 4096).expect("derive"),
+        })
+        .expect("account");
+    let server = rt.block_on(root::start(&config, store)).expect("server");
+    let addr = server.c2s_tls_addr;
+    let connect = move || {
+        Connect::to(addr)
+            .direct_tls()
+            .domain("example.org")
+            .insecure_tls()
+    };
+    let token = rt.block_on(async {
+        let (mut conn, f) = fast_session(connect(), "alice@example.org")
+            .await
+            .expect("session");
+        let l = login(
+            &mut conn,
+            &f,
+            "alice",
+            "pencil",
+            &[build::request_token(MECH)],
+        )
+        .await
+        .expect("login");
+        issued_token(&l.success).expect("token").token
+    });
+    let mut g = c.benchmark_group("fast_reconnect_tls");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("ht_sha256_expr", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let (mut conn, _) = fast_session(connect(), "alice@example.org")
+                    .await
+                    .expect("session");
+                // The kit's login sent its own user-agent id; the token is bound to it.
+                let inline = [
+                    user_agent_with_id(gatecheck_client::USER_AGENT_ID),
+                    fast_request(None, false),
+                ];
+                match authenticate_with_token(&mut conn, MECH, "alice", &token, &inline).await {
+                    Ok(Sasl2Reply::Success(s)) => {
+                        verify_success(MECH, &token, conn.tls(), &s).expect("responder");
+                    }
+                    other => panic!("FAST login failed: {other:?}"),
+                }
+            })
+        })
+    });
+    g.bench_function("scram_sha256_4096", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let (mut conn, _) = fast_session(connect(), "alice@example.org")
+                    .await
+                    .expect("session");
+                let m = "SCRAM-SHA-256";
+                let script = script_for(&conn, m, "alice", None).expect("script");
+                let tweaks = FinalTweaks::default();
+                black_box(
+                    scram_exchange(&mut conn, m, &script, "pencil", &tweaks, &[])
+                        .await
+                        .expect("login"),
+                );
+            })
+        })
+    });
+    g.finish();
+    drop(server);
+    std::fs::remove_dir_all(dir).ok();
+}
+
+criterion_group!(benches, bench, bench_tls);
 criterion_main!(benches);
