@@ -330,6 +330,24 @@ enum Verdict {
     Ok { token: Vec<u8>, renewal_due: bool },
 }
 
+/// One token presentation, as parsed from `<authenticate/>`.
+struct Presented<'a> {
+    /// The account (authcid, lower-cased).
+    username: &'a str,
+    /// The store key of the client's slots.
+    client: &'a str,
+    /// The initiator message.
+    msg: &'a InitiatorMessage,
+    /// The channel-binding data of the mechanism on this stream.
+    cb: &'a [u8],
+    /// The account's current credential tag (`None`: no such account).
+    tag: Option<&'a [u8]>,
+    /// `<fast count>`.
+    count: Option<u64>,
+    /// `<fast invalidate>`.
+    invalidate: bool,
+}
+
 /// The fixed stand-in sealed under every key's place when a slot is empty, so unknown users and
 /// clients cost one AEAD open and one HMAC per slot like known ones.
 const DUMMY_SEALED: [u8; 64] = [0u8; 64];
@@ -362,18 +380,16 @@ impl HtAttempt {
 
     /// Checks both slots (always both, always the same work) and applies the lifecycle rules to
     /// them. Runs inside the store's transaction.
-    #[allow(clippy::too_many_arguments)]
-    fn judge(
-        &self,
-        slots: &mut FastSlots,
-        username: &str,
-        client: &str,
-        msg: &InitiatorMessage,
-        cb: &[u8],
-        tag: Option<&[u8]>,
-        count: Option<u64>,
-        invalidate: bool,
-    ) -> Verdict {
+    fn judge(&self, slots: &mut FastSlots, p: &Presented<'_>) -> Verdict {
+        let Presented {
+            username,
+            client,
+            msg,
+            cb,
+            tag,
+            count,
+            invalidate,
+        } = *p;
         let s = &self.shared;
         let brk = self.cx.breaks;
         let name = self.mechanism.name();
@@ -516,19 +532,19 @@ impl ServerMechanism for HtAttempt {
             .get_account(&username)
             .map_err(temporary)?
             .map(|a| credential_tag(&a));
+        let presented = Presented {
+            username: &username,
+            client: &client,
+            msg: &msg,
+            cb: &cb,
+            tag: tag.as_deref(),
+            count,
+            invalidate,
+        };
         let mut verdict = Verdict::NoMatch;
         s.store
             .fast_update(&username, &client, &mut |slots| {
-                verdict = self.judge(
-                    slots,
-                    &username,
-                    &client,
-                    &msg,
-                    &cb,
-                    tag.as_deref(),
-                    count,
-                    invalidate,
-                );
+                verdict = self.judge(slots, &presented);
             })
             .map_err(temporary)?;
         match verdict {
