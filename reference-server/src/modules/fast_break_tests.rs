@@ -102,7 +102,7 @@ fn deviates(b: Break, h: &Harness) -> bool {
         }
         Break::Fast20PasswordChangeIgnored => {
             let t = token(h, UA1, NONE);
-            let creds = crate::credentials::derive_all(PASSWORD, 4096).unwrap();
+            let creds = credentials();
             h.store.set_credentials(USER, &creds).unwrap();
             works(h, NONE, UA1, &t)
         }

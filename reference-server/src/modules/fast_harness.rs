@@ -61,13 +61,22 @@ pub struct Harness {
     pub store: Arc<dyn Store>,
 }
 
-/// Creates `alice`/`pencil` in `store` (PBKDF2 with the minimum iteration count).
+/// Iterations for the harness's SCRAM credentials: FAST never touches them and PLAIN logins
+/// derive once per login, so a tiny count keeps the model test in seconds. Never a server value.
+pub const TEST_ITERATIONS: u32 = 16;
+
+/// Fresh credentials (new salts) for `pencil`.
+pub fn credentials() -> Vec<crate::store::ScramCredential> {
+    crate::credentials::derive_all(PASSWORD, TEST_ITERATIONS).unwrap()
+}
+
+/// Creates `alice`/`pencil` in `store`.
 pub fn add_alice(store: &dyn Store) {
     store
         .create_account(&Account {
             username: USER.into(),
             created_at: 0,
-            credentials: crate::credentials::derive_all(PASSWORD, 4096).unwrap(),
+            credentials: credentials(),
         })
         .unwrap();
 }

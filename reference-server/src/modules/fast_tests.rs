@@ -336,7 +336,7 @@ fn password_change_revokes_tokens() {
     let t = first_token(&h, UA1, NONE);
     let other = first_token(&h, UA2, NONE);
     // Credentials replaced without deleting tokens: the server still refuses them.
-    let creds = crate::credentials::derive_all(PASSWORD, 4096).unwrap();
+    let creds = credentials();
     h.store.set_credentials(USER, &creds).unwrap();
     let r = h.open(FROM).token(NONE, UA1, &t, &[fast(None, false)]);
     assert_eq!(r.condition().as_deref(), Some("credentials-expired"));
