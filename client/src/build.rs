@@ -23,6 +23,7 @@ pub struct Authenticate {
     mechanism: String,
     initial_response: Option<String>,
     user_agent: bool,
+    user_agent_id: Option<String>,
     inline: Vec<Element>,
 }
 
@@ -33,6 +34,7 @@ pub fn authenticate(mechanism: &str) -> Authenticate {
         mechanism: mechanism.to_owned(),
         initial_response: None,
         user_agent: true,
+        user_agent_id: None,
         inline: Vec::new(),
     }
 }
@@ -47,6 +49,12 @@ impl Authenticate {
     /// The `<initial-response/>` text verbatim (for malformed base64).
     pub fn initial_response_text(mut self, text: &str) -> Authenticate {
         self.initial_response = Some(text.to_owned());
+        self
+    }
+
+    /// Send `<user-agent/>` with this id instead of [`USER_AGENT_ID`].
+    pub fn user_agent_id(mut self, id: &str) -> Authenticate {
+        self.user_agent_id = Some(id.to_owned());
         self
     }
 
@@ -74,7 +82,9 @@ impl From<Authenticate> for Element {
             el = el.with_child(i);
         }
         if a.user_agent {
-            el = el.with_child(user_agent());
+            el = el.with_child(user_agent_with(
+                a.user_agent_id.as_deref().unwrap_or(USER_AGENT_ID),
+            ));
         }
         for e in a.inline {
             el = el.with_child(e);
@@ -83,11 +93,41 @@ impl From<Authenticate> for Element {
     }
 }
 
-/// The kit's `<user-agent/>`: a fixed id, so tests can check it never leaks into a resource.
+/// The Bind 2 `<tag/>` the kit's cases use: different from the user-agent strings, so a resource
+/// that contains the software or device name is told apart from one that contains the tag.
+pub const BIND2_TAG: &str = "gctag";
+
+fn random_hex8() -> String {
+    let mut b = [0u8; 4];
+    rand::fill(&mut b);
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// The `<software/>` the kit sends: `gcsw-` and 8 random hex digits, fixed for the process, so a
+/// leak of it (SASL2-12) is recognisable.
+pub fn software() -> &'static str {
+    static S: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    S.get_or_init(|| format!("gcsw-{}", random_hex8()))
+}
+
+/// The `<device/>` the kit sends: `gcdev-` and 8 random hex digits, fixed for the process.
+pub fn device() -> &'static str {
+    static S: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    S.get_or_init(|| format!("gcdev-{}", random_hex8()))
+}
+
+/// The kit's `<user-agent/>`: a fixed id, so tests can check it never leaks into a resource, and
+/// the per-process [`software`] and [`device`] strings.
 pub fn user_agent() -> Element {
+    user_agent_with(USER_AGENT_ID)
+}
+
+/// A `<user-agent/>` with `id` and the kit's software and device strings.
+pub fn user_agent_with(id: &str) -> Element {
     Element::new("user-agent", ns::SASL2)
-        .with_attr("id", USER_AGENT_ID)
-        .with_child(Element::new("software", ns::SASL2).with_text("gatecheck"))
+        .with_attr("id", id)
+        .with_child(Element::new("software", ns::SASL2).with_text(software()))
+        .with_child(Element::new("device", ns::SASL2).with_text(device()))
 }
 
 /// `<response/>` carrying `data` base64-encoded.

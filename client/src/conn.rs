@@ -3,10 +3,10 @@
 
 use crate::error::{ClientError, stream_error_of};
 use crate::features::Features;
-use crate::tls::{TlsMode, TlsTrust, channel_bindings, client_config, version_name};
+use crate::tls::{TlsMode, TlsTrust, channel_bindings, client_config_for, version_name};
 use crate::transcript::Transcript;
 use gatecheck_proto::ns;
-use gatecheck_proto::sasl::ChannelBindings;
+use gatecheck_proto::sasl::{ChannelBindings, TlsVersion};
 use gatecheck_proto::xml::{Element, Limits, StreamEvent, StreamHeader, StreamParser};
 use rustls::ClientConfig;
 use rustls::pki_types::ServerName;
@@ -74,6 +74,7 @@ pub struct Connect {
     transcript: Transcript,
     label: String,
     wait: Duration,
+    version: Option<TlsVersion>,
 }
 
 impl Connect {
@@ -93,6 +94,7 @@ impl Connect {
             transcript: Transcript::new(),
             label: "c1".to_owned(),
             wait: MAX_WAIT,
+            version: None,
         }
     }
 
@@ -142,9 +144,16 @@ impl Connect {
         self
     }
 
+    /// Offer only this TLS version in the handshake (default: both 1.2 and 1.3, the server picks).
+    pub fn tls_version(mut self, version: TlsVersion) -> Connect {
+        self.version = Some(version);
+        self
+    }
+
     /// Open the TCP connection (and direct TLS); nothing is sent yet.
     pub async fn connect(self) -> Result<Conn, ClientError> {
-        let config = client_config(&self.trust).map_err(|e| ClientError::Tls(e.to_string()))?;
+        let config = client_config_for(&self.trust, self.version)
+            .map_err(|e| ClientError::Tls(e.to_string()))?;
         let ep = Endpoint::new(self.host, self.port, self.mode, self.domain, config);
         Conn::connect(ep, self.transcript, &self.label, self.wait).await
     }

@@ -7,10 +7,12 @@ use gatecheck_proto::ns;
 use gatecheck_proto::xml::Element;
 
 /// The SASL2 `<authentication/>` feature.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Sasl2Offer {
-    /// Mechanism names in advertised order (text content, trimmed of nothing: kept verbatim).
+    /// Mechanism names in advertised order, trimmed of surrounding whitespace (for matching).
     pub mechanisms: Vec<String>,
+    /// The same names verbatim (for the SASL2-3 syntax check only).
+    pub raw_mechanisms: Vec<String>,
     /// Children of `<inline/>` (empty when absent).
     pub inline: Vec<Element>,
 }
@@ -33,7 +35,7 @@ impl Sasl2Offer {
             .find(|e| e.is("fast", ns::FAST))
             .map(|f| {
                 f.children_named("mechanism", ns::FAST)
-                    .map(Element::text)
+                    .map(|m| m.text().trim().to_owned())
                     .collect()
             })
             .unwrap_or_default()
@@ -52,10 +54,14 @@ pub struct Features {
     pub element: Element,
     /// SASL2 offer.
     pub sasl2: Option<Sasl2Offer>,
-    /// RFC 6120 `<mechanisms/>` names, if offered.
+    /// RFC 6120 `<mechanisms/>` names, if offered (trimmed, for matching).
     pub legacy_mechanisms: Option<Vec<String>>,
+    /// The RFC 6120 names verbatim (for the syntax check only).
+    pub legacy_raw_mechanisms: Option<Vec<String>>,
     /// XEP-0440 channel-binding types, if the element is present (possibly empty: a violation).
     pub channel_binding: Option<Vec<String>>,
+    /// `<channel-binding/>` children without a (non-empty) `type` (a SASL2-120 violation).
+    pub untyped_channel_bindings: usize,
     /// STARTTLS: `Some(required)` when offered.
     pub starttls: Option<bool>,
 }
@@ -63,27 +69,41 @@ pub struct Features {
 impl Features {
     /// Parse a `<stream:features/>` element (never fails: absent parts are `None`).
     pub fn parse(element: &Element) -> Features {
+        let trimmed = |v: &[String]| v.iter().map(|m| m.trim().to_owned()).collect::<Vec<_>>();
         let sasl2 = element
             .child("authentication", ns::SASL2)
-            .map(|a| Sasl2Offer {
-                mechanisms: a
+            .map(|a| {
+                let raw: Vec<String> = a
                     .children_named("mechanism", ns::SASL2)
                     .map(Element::text)
-                    .collect(),
+                    .collect();
+                (a, raw)
+            })
+            .map(|(a, raw)| Sasl2Offer {
+                mechanisms: trimmed(&raw),
+                raw_mechanisms: raw,
                 inline: a
                     .child("inline", ns::SASL2)
                     .map(|i| i.elements().cloned().collect())
                     .unwrap_or_default(),
             });
-        let legacy_mechanisms = element.child("mechanisms", ns::SASL).map(|m| {
-            m.children_named("mechanism", ns::SASL)
-                .map(Element::text)
+        let legacy_raw_mechanisms: Option<Vec<String>> =
+            element.child("mechanisms", ns::SASL).map(|m| {
+                m.children_named("mechanism", ns::SASL)
+                    .map(Element::text)
+                    .collect()
+            });
+        let legacy_mechanisms = legacy_raw_mechanisms.as_deref().map(trimmed);
+        let cb = element.child("sasl-channel-binding", ns::SASL_CB);
+        let channel_binding = cb.map(|c| {
+            c.children_named("channel-binding", ns::SASL_CB)
+                .filter_map(|b| b.attr("type").filter(|t| !t.is_empty()).map(str::to_owned))
                 .collect()
         });
-        let channel_binding = element.child("sasl-channel-binding", ns::SASL_CB).map(|c| {
+        let untyped_channel_bindings = cb.map_or(0, |c| {
             c.children_named("channel-binding", ns::SASL_CB)
-                .filter_map(|b| b.attr("type").map(str::to_owned))
-                .collect()
+                .filter(|b| b.attr("type").is_none_or(str::is_empty))
+                .count()
         });
         let starttls = element
             .child("starttls", ns::TLS)
@@ -92,7 +112,9 @@ impl Features {
             element: element.clone(),
             sasl2,
             legacy_mechanisms,
+            legacy_raw_mechanisms,
             channel_binding,
+            untyped_channel_bindings,
             starttls,
         }
     }
@@ -105,6 +127,32 @@ impl Features {
     /// Advertised channel-binding types (empty when XEP-0440 is absent).
     pub fn cb_types(&self) -> &[String] {
         self.channel_binding.as_deref().unwrap_or(&[])
+    }
+
+    /// Every channel-binding mechanism offered anywhere in these features: SCRAM `-PLUS` in SASL2
+    /// and in RFC 6120 SASL, and the FAST `HT-*-UNIQ`/`-ENDP`/`-EXPR` mechanisms (deduplicated).
+    pub fn cb_mechanisms(&self) -> Vec<String> {
+        let fast = self
+            .sasl2
+            .as_ref()
+            .map(Sasl2Offer::fast_mechanisms)
+            .unwrap_or_default();
+        let mut v: Vec<String> = Vec::new();
+        let all = self
+            .mechanisms()
+            .iter()
+            .chain(self.legacy_mechanisms.iter().flatten())
+            .chain(fast.iter());
+        for m in all {
+            let m = m.trim();
+            let cb = m.ends_with("-PLUS")
+                || (m.starts_with("HT-")
+                    && ["-UNIQ", "-ENDP", "-EXPR"].iter().any(|s| m.ends_with(s)));
+            if cb && !v.iter().any(|x| x == m) {
+                v.push(m.to_owned());
+            }
+        }
+        v
     }
 
     /// Whether these features equal `other` ignoring the order of children and attributes.
@@ -154,6 +202,26 @@ mod tests {
             Some(&["PLAIN".to_owned()][..])
         );
         assert_eq!(f.starttls, None);
+        assert_eq!(f.cb_mechanisms(), ["SCRAM-SHA-256-PLUS"]);
+        assert_eq!(f.untyped_channel_bindings, 0);
+    }
+
+    #[test]
+    fn trims_for_matching_and_keeps_untyped_bindings() {
+        let f = parse(
+            "<stream:features xmlns:stream='http://etherx.jabber.org/streams'>\
+             <authentication xmlns='urn:xmpp:sasl:2'><mechanism>\n SCRAM-SHA-256\n</mechanism>\
+             </authentication><sasl-channel-binding xmlns='urn:xmpp:sasl-cb:0'>\
+             <channel-binding type='tls-exporter'/><channel-binding/></sasl-channel-binding>\
+             <mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>SCRAM-SHA-1-PLUS\
+             </mechanism></mechanisms></stream:features>",
+        );
+        let s = f.sasl2.as_ref().expect("sasl2");
+        assert!(s.offers("SCRAM-SHA-256"));
+        assert_eq!(s.raw_mechanisms, ["\n SCRAM-SHA-256\n"]);
+        assert_eq!(f.cb_types(), ["tls-exporter"]);
+        assert_eq!(f.untyped_channel_bindings, 1);
+        assert_eq!(f.cb_mechanisms(), ["SCRAM-SHA-1-PLUS"]);
     }
 
     #[test]

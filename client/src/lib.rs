@@ -2,7 +2,7 @@
 //! [`Transcript`], plus builders that make a test read like the exchange it performs.
 //!
 //! The conformance suite, the benches, the fuzzers and (next) the reference server's integration
-//! tests all speak the client side through this crate, so a SASL2 login, a STARTTLS upgrade or a
+//! tests all speak the client side through this crate, so a SASL2 or RFC 6120 SASL login, a STARTTLS upgrade or a
 //! deliberately broken SCRAM message is written once. It can send what the specifications forbid
 //! (that is what conformance tests need), and it talks to servers only over sockets.
 //!
@@ -22,6 +22,7 @@ pub mod conn;
 pub mod error;
 pub mod fast;
 pub mod features;
+pub mod legacy;
 pub mod login;
 pub mod sasl2;
 pub mod scram;
@@ -32,7 +33,11 @@ pub use compare::{canonical, same_element};
 pub use conn::{Conn, Connect, Endpoint, MAX_WAIT, tls_session};
 pub use error::ClientError;
 pub use features::{Features, Sasl2Offer, valid_mechanism_name};
-pub use login::{Login, LoginError, login};
+pub use legacy::AuthProfile;
+pub use login::{Login, LoginError, login, login_in};
 pub use sasl2::{Sasl2Reply, USER_AGENT_ID};
-pub use tls::{TlsMode, TlsSetupError, TlsTrust, client_config, server_end_point};
+pub use tls::{
+    TlsMode, TlsSetupError, TlsTrust, client_config, client_config_for, requiring_ems,
+    server_end_point,
+};
 pub use transcript::{SecretKind, Transcript};

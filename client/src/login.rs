@@ -4,7 +4,8 @@
 use crate::conn::Conn;
 use crate::error::ClientError;
 use crate::features::Features;
-use crate::sasl2::{Sasl2Reply, additional_data};
+use crate::legacy::{AuthProfile, success_data};
+use crate::sasl2::Sasl2Reply;
 use crate::scram::{FinalTweaks, ScramScript, ScramScriptError, ServerFirst, verify_server_final};
 use gatecheck_proto::sasl::{ChannelBindingType, ChannelBindings, Mechanism, ScramHash};
 use gatecheck_proto::xml::Element;
@@ -58,11 +59,27 @@ pub fn username_of(jid: &str) -> &str {
     jid.split_once('@').map_or(jid, |(l, _)| l)
 }
 
-/// The best advertised non-PLUS SCRAM mechanism (SHA-512, SHA-256, then SHA-1).
+/// The best advertised non-PLUS SCRAM mechanism over SASL2 (SHA-512, SHA-256, then SHA-1).
 pub fn best_scram(features: &Features) -> Option<&'static str> {
+    best_scram_in(AuthProfile::Sasl2, features)
+}
+
+/// The best non-PLUS SCRAM mechanism `profile` advertises (SHA-512, SHA-256, then SHA-1).
+pub fn best_scram_in(profile: AuthProfile, features: &Features) -> Option<&'static str> {
     Mechanism::scram_unbound()
         .map(Mechanism::name)
-        .find(|m| features.mechanisms().iter().any(|x| x == m))
+        .find(|m| profile.offers(features, m))
+}
+
+/// Every SCRAM mechanism `profile` advertises, with (`plus`) or without channel binding, in
+/// advertised order.
+pub fn scram_mechanisms(profile: AuthProfile, features: &Features, plus: bool) -> Vec<String> {
+    profile
+        .mechanisms(features)
+        .iter()
+        .filter(|m| scram_hash(m).is_some_and(|(_, p)| p == plus))
+        .cloned()
+        .collect()
 }
 
 /// A completed login.
@@ -94,8 +111,7 @@ pub fn script_for(
     Ok(script.with_binding(t, data))
 }
 
-/// Run a whole SCRAM exchange with `script` on an open, unauthenticated stream and verify `v=`;
-/// `extra` are inline requests. The post-success features are left for the caller to read.
+/// Run a whole SCRAM exchange over SASL2 (see [`scram_exchange_in`]).
 pub async fn scram_exchange(
     conn: &mut Conn,
     mechanism: &str,
@@ -104,19 +120,36 @@ pub async fn scram_exchange(
     tweaks: &FinalTweaks,
     extra: &[Element],
 ) -> Result<Login, LoginError> {
+    let p = AuthProfile::Sasl2;
+    scram_exchange_in(conn, p, mechanism, script, password, tweaks, extra).await
+}
+
+/// Run a whole SCRAM exchange with `script` over `profile` on an open, unauthenticated stream
+/// and verify `v=`; `extra` are inline requests (SASL2 only). What follows `<success/>` (features,
+/// or the restart RFC 6120 SASL needs) is left for the caller
+/// ([`Conn::after_success`]).
+pub async fn scram_exchange_in(
+    conn: &mut Conn,
+    profile: AuthProfile,
+    mechanism: &str,
+    script: &ScramScript,
+    password: &str,
+    tweaks: &FinalTweaks,
+    extra: &[Element],
+) -> Result<Login, LoginError> {
     let first = conn
-        .authenticate(mechanism, Some(&script.client_first()), extra)
+        .start_auth(profile, mechanism, Some(&script.client_first()), extra)
         .await?;
     let Sasl2Reply::Challenge { data: Some(sf), .. } = first else {
         return Err(LoginError::Reply(first));
     };
     let server_first = ServerFirst::parse(&sf, &script.client_nonce)?;
     let (msg, signature) = script.client_final(&server_first, password, tweaks)?;
-    let reply = conn.respond(&msg).await?;
+    let reply = conn.respond_in(profile, &msg).await?;
     let Sasl2Reply::Success(success) = reply else {
         return Err(LoginError::Reply(reply));
     };
-    match additional_data(&success) {
+    match success_data(profile, &success) {
         Some(Some(v)) if verify_server_final(&v, &signature) => Ok(Login {
             success,
             server_first,
@@ -125,15 +158,18 @@ pub async fn scram_exchange(
             String::from_utf8_lossy(&v).into_owned(),
         )),
         Some(None) => Err(LoginError::ServerSignature(
-            "additional-data not base64".into(),
+            "success data not base64".into(),
         )),
-        None => Err(LoginError::ServerSignature("no additional-data".into())),
+        None => Err(LoginError::ServerSignature(match profile {
+            AuthProfile::Sasl2 => "no additional-data".into(),
+            AuthProfile::Sasl => "no success data (server-final missing)".into(),
+        })),
     }
 }
 
-/// Log `username` in with the best plain SCRAM mechanism offered in `features`, verifying the
-/// server signature; `extra` are inline requests (Bind 2, FAST). The post-success features are left
-/// for the caller to read.
+/// Log `username` in over SASL2 with the best plain SCRAM mechanism offered in `features`,
+/// verifying the server signature; `extra` are inline requests (Bind 2, FAST). The post-success
+/// features are left for the caller to read.
 pub async fn login(
     conn: &mut Conn,
     features: &Features,
@@ -141,18 +177,31 @@ pub async fn login(
     password: &str,
     extra: &[Element],
 ) -> Result<Login, LoginError> {
-    let mech =
-        best_scram(features).ok_or_else(|| LoginError::Mechanism("no SCRAM offered".into()))?;
-    let script = script_for(conn, mech, username, None)?;
-    scram_exchange(
+    login_in(
         conn,
-        mech,
-        &script,
+        AuthProfile::Sasl2,
+        features,
+        username,
         password,
-        &FinalTweaks::default(),
         extra,
     )
     .await
+}
+
+/// [`login`] over `profile`.
+pub async fn login_in(
+    conn: &mut Conn,
+    profile: AuthProfile,
+    features: &Features,
+    username: &str,
+    password: &str,
+    extra: &[Element],
+) -> Result<Login, LoginError> {
+    let mech = best_scram_in(profile, features)
+        .ok_or_else(|| LoginError::Mechanism(format!("no SCRAM offered over {profile}")))?;
+    let script = script_for(conn, mech, username, None)?;
+    let tweaks = FinalTweaks::default();
+    scram_exchange_in(conn, profile, mech, &script, password, &tweaks, extra).await
 }
 
 #[cfg(test)]

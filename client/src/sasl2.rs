@@ -18,8 +18,10 @@ pub enum Sasl2Reply {
     Challenge {
         /// The element text as received.
         raw: String,
-        /// Decoded payload.
+        /// Decoded payload (XML whitespace inside the base64 is tolerated, see [`decode_b64`]).
         data: Option<Vec<u8>>,
+        /// Whether the text contained whitespace (SASL2-14 judges it; nothing else does).
+        had_whitespace: bool,
     },
     /// `<success/>`, with the element for inline results.
     Success(Element),
@@ -55,9 +57,28 @@ impl Sasl2Reply {
     }
 }
 
-/// Decode SASL base64 strictly (standard alphabet, padded); `None` on any deviation.
+/// Decode SASL base64 as a receiver should: XML whitespace (SP, HT, CR, LF) is removed first,
+/// because XEP-0388's own examples line-wrap base64 and sending it is only a SHOULD NOT
+/// (SASL2-14, judged by its own case), then the standard alphabet with padding is required.
+/// `None` on any other deviation.
 pub fn decode_b64(text: &str) -> Option<Vec<u8>> {
+    let compact: String = text.chars().filter(|c| !is_xml_space(*c)).collect();
+    decode_b64_strict(&compact)
+}
+
+/// Decode base64 strictly (standard alphabet, padded, no whitespace), as inside SCRAM messages.
+pub fn decode_b64_strict(text: &str) -> Option<Vec<u8>> {
     STANDARD.decode(text).ok()
+}
+
+/// XML whitespace (XML 1.0 `S`: SP, HT, CR, LF).
+pub fn is_xml_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\r' | '\n')
+}
+
+/// Whether `text` contains XML whitespace.
+pub fn has_whitespace(text: &str) -> bool {
+    text.chars().any(is_xml_space)
 }
 
 /// Encode SASL data for the wire.
@@ -67,27 +88,7 @@ pub fn encode_b64(data: &[u8]) -> String {
 
 /// Classify a received element as a SASL2 reply.
 pub fn classify(e: Element) -> Result<Sasl2Reply, ClientError> {
-    if e.ns != ns::SASL2 {
-        return Err(ClientError::unexpected("a SASL2 reply", &e));
-    }
-    match e.name.as_str() {
-        "challenge" => {
-            let raw = e.text();
-            let data = decode_b64(&raw);
-            Ok(Sasl2Reply::Challenge { raw, data })
-        }
-        "success" => Ok(Sasl2Reply::Success(e)),
-        "continue" => Ok(Sasl2Reply::Continue(e)),
-        "failure" => Ok(Sasl2Reply::Failure {
-            conditions: e
-                .elements()
-                .filter(|c| c.ns == ns::SASL)
-                .map(|c| c.name.to_string())
-                .collect(),
-            element: e,
-        }),
-        _ => Err(ClientError::unexpected("a SASL2 reply", &e)),
-    }
+    crate::legacy::classify_in(crate::legacy::AuthProfile::Sasl2, e)
 }
 
 /// Build `<authenticate/>`: `initial_response` `None` omits the element, `Some(b"")` sends it
@@ -179,6 +180,10 @@ mod tests {
         let c = classify(el("<challenge xmlns='urn:xmpp:sasl:2'>cj1h</challenge>")).expect("ok");
         assert!(matches!(&c, Sasl2Reply::Challenge { data: Some(d), .. } if d == b"r=a"));
         let c = classify(el("<challenge xmlns='urn:xmpp:sasl:2'>cj1\nh</challenge>")).expect("ok");
+        assert!(
+            matches!(&c, Sasl2Reply::Challenge { data: Some(d), had_whitespace: true, .. } if d == b"r=a")
+        );
+        let c = classify(el("<challenge xmlns='urn:xmpp:sasl:2'>cj1*h</challenge>")).expect("ok");
         assert!(matches!(c, Sasl2Reply::Challenge { data: None, .. }));
         let f = classify(el("<failure xmlns='urn:xmpp:sasl:2'><not-authorized \
              xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/><text>no</text></failure>"))

@@ -2,7 +2,7 @@
 //! spec forbids (`m=`, bad escapes, wrong nonce, wrong `c=`, tampered proof, extra attributes), so
 //! cases can check that the server rejects each. Key derivation is proto's `scram::primitives`.
 
-use crate::sasl2::{decode_b64, encode_b64};
+use crate::sasl2::{decode_b64_strict as decode_b64, encode_b64};
 use gatecheck_proto::sasl::ScramHash;
 use gatecheck_proto::sasl::scram::primitives;
 
@@ -117,6 +117,10 @@ pub struct FinalTweaks {
     pub extension: Option<String>,
     /// Flip a bit of the proof.
     pub corrupt_proof: bool,
+    /// Send only the first half of the proof bytes.
+    pub truncate_proof: bool,
+    /// Send `p=` with an empty value.
+    pub empty_proof: bool,
 }
 
 /// One SCRAM exchange as the suite drives it.
@@ -196,8 +200,7 @@ impl ScramScript {
         password: &str,
         tweaks: &FinalTweaks,
     ) -> Result<(Vec<u8>, Vec<u8>), ScramScriptError> {
-        let salted = primitives::salted_password(self.hash, password, &sf.salt, sf.iterations)
-            .map_err(|_| ScramScriptError::Password)?;
+        let salted = salted_cached(self.hash, password, &sf.salt, sf.iterations)?;
         let c = tweaks
             .channel_binding
             .clone()
@@ -216,11 +219,46 @@ impl ScramScript {
         {
             *b ^= 1;
         }
+        if tweaks.truncate_proof {
+            proof.truncate(proof.len() / 2);
+        }
+        if tweaks.empty_proof {
+            proof.clear();
+        }
         let server_key = primitives::server_key(self.hash, &salted);
         let signature = primitives::server_signature(self.hash, &server_key, auth.as_bytes());
         let msg = format!("{without_proof},p={}", encode_b64(&proof));
         Ok((msg.into_bytes(), signature))
     }
+}
+
+/// `Hi(password, salt, i)`, remembered for the process: a suite run logs the same account in
+/// hundreds of times with the same salt and iteration count, and PBKDF2 dominates its run time.
+fn salted_cached(
+    hash: ScramHash,
+    password: &str,
+    salt: &[u8],
+    iterations: u32,
+) -> Result<Vec<u8>, ScramScriptError> {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    type Key = (ScramHash, String, Vec<u8>, u32);
+    static CACHE: Mutex<Option<HashMap<Key, Vec<u8>>>> = Mutex::new(None);
+    let key = (hash, password.to_owned(), salt.to_vec(), iterations);
+    if let Ok(guard) = CACHE.lock()
+        && let Some(v) = guard.as_ref().and_then(|m| m.get(&key))
+    {
+        return Ok(v.clone());
+    }
+    let salted = primitives::salted_password(hash, password, salt, iterations)
+        .map_err(|_| ScramScriptError::Password)?;
+    if let Ok(mut guard) = CACHE.lock() {
+        let map = guard.get_or_insert_with(HashMap::new);
+        if map.len() < 256 {
+            map.insert(key, salted.clone());
+        }
+    }
+    Ok(salted)
 }
 
 /// Check a server-final-message against the expected ServerSignature (constant time).

@@ -110,10 +110,33 @@ impl ServerCertVerifier for AcceptAnyCert {
 }
 
 /// Build a client configuration: accept-anything when `trust.insecure`, else the CA file's
-/// certificates as the only roots.
+/// certificates as the only roots. Offers both TLS 1.2 and 1.3 (the server picks).
 pub fn client_config(trust: &TlsTrust) -> Result<Arc<ClientConfig>, TlsSetupError> {
-    let builder =
-        ClientConfig::builder_with_provider(provider()).with_safe_default_protocol_versions()?;
+    client_config_for(trust, None)
+}
+
+/// The rustls protocol version for a proto [`TlsVersion`].
+fn rustls_version(v: TlsVersion) -> &'static rustls::SupportedProtocolVersion {
+    match v {
+        TlsVersion::Tls12 => &rustls::version::TLS12,
+        TlsVersion::Tls13 => &rustls::version::TLS13,
+    }
+}
+
+/// [`client_config`] offering only `version` when it is `Some`: servers may advertise different
+/// mechanisms and channel-binding types per TLS version, so the suite pins one per case variant
+/// (a server that refuses the version fails the handshake, which callers report as such).
+/// Session resumption is off so every handshake is a full one and the channel-binding data of
+/// each connection is its own.
+pub fn client_config_for(
+    trust: &TlsTrust,
+    version: Option<TlsVersion>,
+) -> Result<Arc<ClientConfig>, TlsSetupError> {
+    let builder = ClientConfig::builder_with_provider(provider());
+    let builder = match version {
+        Some(v) => builder.with_protocol_versions(&[rustls_version(v)])?,
+        None => builder.with_safe_default_protocol_versions()?,
+    };
     let config = if trust.insecure {
         builder
             .dangerous()
@@ -139,7 +162,20 @@ pub fn client_config(trust: &TlsTrust) -> Result<Arc<ClientConfig>, TlsSetupErro
         }
         builder.with_root_certificates(roots).with_no_client_auth()
     };
+    let mut config = config;
+    if version.is_some() {
+        config.resumption = rustls::client::Resumption::disabled();
+    }
     Ok(Arc::new(config))
+}
+
+/// `config` that refuses TLS 1.2 servers without the extended master secret (RFC 7627). Capability
+/// discovery connects once with it: RFC 9266 §4.2 forbids `tls-exporter` on TLS 1.2 without EMS,
+/// so whether the server negotiates EMS decides what a TLS 1.2 `-PLUS` offer may bind to.
+pub fn requiring_ems(config: &Arc<ClientConfig>) -> Arc<ClientConfig> {
+    let mut c = ClientConfig::clone(config);
+    c.require_ems = true;
+    Arc::new(c)
 }
 
 /// The channel-binding data of an established client connection (tls-unique is never computed:

@@ -3,21 +3,29 @@
 use crate::baseline::{Baseline, BaselineError};
 use crate::case::{Case, Module};
 use crate::catalog::{Catalog, Level};
-use crate::config::{Account, RunConfig, Target};
+use crate::config::{Account, RunConfig, Target, TlsChoice};
 use crate::coverage::coverage;
 use crate::event::Event;
 use crate::report::{FileReport, ReportSpec, terminal::Terminal};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 /// Exit status when the run could not start.
-pub const EXIT_CANNOT_START: i32 = 2;
+pub use crate::status::EXIT_CANNOT_START;
+
+/// The exit statuses, shown by `--help` (and in the README's table).
+pub const EXIT_CODES_HELP: &str = "\
+Exit status of `gatecheck run`:
+  0  the run finished and no case failed
+  1  a case failed or errored, a baseline entry is stale, or the target stopped serving
+  2  the run could not start (bad arguments or baseline, target unreachable, embedded server)
+  3  --require not met: a required module is not offered, or no case exercised the target";
 
 /// gatecheck: conformance suite for XMPP authentication.
 #[derive(Debug, Parser)]
-#[command(name = "gatecheck", version, about)]
+#[command(name = "gatecheck", version, about, after_help = EXIT_CODES_HELP)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -49,7 +57,7 @@ pub enum LevelFilter {
 pub enum Command {
     /// List cases with the requirements they cite.
     List {
-        /// Only this module (sasl2, fast, invites, oauth2).
+        /// Only this module (the modules with cases in this build; see `--help`).
         #[arg(long)]
         module: Option<String>,
         /// Only cases of this level.
@@ -69,6 +77,7 @@ pub enum Command {
         format: Format,
     },
     /// Run the suite.
+    #[command(after_help = EXIT_CODES_HELP)]
     Run(Box<RunArgs>),
     /// Check the language-neutral test vectors against gatecheck-proto (exit 1 on any failure).
     Vectors {
@@ -126,6 +135,22 @@ pub struct RunArgs {
     /// Per-case timeout in seconds (fractions allowed).
     #[arg(long, default_value = "30")]
     pub timeout: f64,
+    /// Longest wait for one reply the spec requires, in seconds; no answer in time is a finding
+    /// against the target (recorded in every report).
+    #[arg(long, default_value = "5", value_name = "SECS")]
+    pub reply_timeout: f64,
+    /// TLS versions to use: 1.2, 1.3 or both (every version the target accepts; cases that
+    /// depend on the version run once per version).
+    #[arg(long, default_value = "both", value_name = "1.2|1.3|both")]
+    pub tls: TlsChoice,
+    /// Modules the target must offer, comma-separated; one not offered, or a run that exercised
+    /// nothing, exits 3.
+    #[arg(long, value_delimiter = ',', value_name = "MODULE[,MODULE...]")]
+    pub require: Vec<String>,
+    /// Without --target only: start the embedded server without these server modules
+    /// (Prosody's `modules_disabled`, e.g. `sasl2`), comma-separated.
+    #[arg(long, value_delimiter = ',', value_name = "MODULE[,MODULE...]")]
+    pub embedded_disable: Vec<String>,
     /// Cases run in parallel.
     #[arg(long, default_value = "1")]
     pub jobs: usize,
@@ -195,6 +220,36 @@ impl RunArgs {
                 self.timeout
             )));
         }
+        if !(self.reply_timeout.is_finite()
+            && self.reply_timeout > 0.0
+            && self.reply_timeout <= 3_600.0)
+        {
+            return Err(StartError::BadArgs(format!(
+                "--reply-timeout {}: expected seconds in (0, 3600]",
+                self.reply_timeout
+            )));
+        }
+        if let Some(h) = &self.http {
+            h.parse::<crate::capabilities::http::HttpBase>()
+                .map_err(StartError::BadArgs)?;
+        }
+        if !self.embedded_disable.is_empty() && self.target.is_some() {
+            return Err(StartError::BadArgs(
+                "--embedded-disable applies to the embedded server only, not with --target".into(),
+            ));
+        }
+        let require = self
+            .require
+            .iter()
+            .map(|m| {
+                Module::parse(m.trim()).ok_or_else(|| {
+                    StartError::BadArgs(format!(
+                        "--require {m:?}: unknown module (expected one of {})",
+                        Module::ALL.map(Module::as_str).join(", ")
+                    ))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         if self.jobs == 0 || self.jobs > 256 {
             return Err(StartError::BadArgs(format!(
                 "--jobs {}: expected 1..=256",
@@ -211,6 +266,10 @@ impl RunArgs {
             admin: self.admin,
             http: self.http,
             timeout: Duration::from_secs_f64(self.timeout),
+            reply_timeout: Duration::from_secs_f64(self.reply_timeout),
+            tls: self.tls,
+            require,
+            embedded_disable: self.embedded_disable,
             jobs: self.jobs,
             only: self.only,
             skip: self.skip,
@@ -223,12 +282,77 @@ impl RunArgs {
     }
 }
 
-fn module_arg(m: Option<&str>) -> Result<Option<Module>, String> {
+pub use crate::case::modules_with_cases;
+
+fn module_names(cases: &[Case]) -> String {
+    modules_with_cases(cases)
+        .into_iter()
+        .map(Module::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn module_arg(m: Option<&str>, allowed: &[Module]) -> Result<Option<Module>, String> {
     m.map(|s| {
         Module::parse(s)
-            .ok_or_else(|| format!("unknown module {s:?}: expected sasl2, fast, invites or oauth2"))
+            .filter(|m| allowed.contains(m))
+            .ok_or_else(|| {
+                format!(
+                    "unknown module {s:?}: expected one of {}",
+                    allowed
+                        .iter()
+                        .map(|m| m.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            })
     })
     .transpose()
+}
+
+/// The modules whose requirement sets the catalogue holds (`requirements --module` works for a
+/// module before it has cases: that is how its coverage gaps are seen).
+fn modules_with_requirements() -> Vec<Module> {
+    let catalog = Catalog::global();
+    Module::ALL
+        .into_iter()
+        .filter(|m| {
+            catalog
+                .sets
+                .iter()
+                .any(|s| crate::catalog::module_of_set(&s.set) == Some(*m))
+        })
+        .collect()
+}
+
+/// The command line with help texts that name only the modules that have cases in this build.
+pub fn command(cases: &[Case]) -> clap::Command {
+    let names = module_names(cases);
+    Cli::command()
+        .mut_subcommand("list", |s| {
+            s.mut_arg("module", |a| a.help(format!("Only this module ({names})")))
+        })
+        .mut_subcommand("requirements", |s| {
+            s.mut_arg("module", |a| {
+                a.help(format!(
+                    "Only requirement sets tested by this module ({names})"
+                ))
+            })
+        })
+        .mut_subcommand("run", |s| {
+            s.mut_arg("require", |a| {
+                a.help(format!(
+                    "Modules the target must offer, comma-separated ({names}); one not offered, \
+                     or a run that exercised nothing, exits 3"
+                ))
+            })
+        })
+}
+
+/// Parse the process arguments with [`command`]'s help texts.
+pub fn parse(cases: &[Case]) -> Result<Cli, clap::Error> {
+    let matches = command(cases).try_get_matches()?;
+    Cli::from_arg_matches(&matches)
 }
 
 fn level_matches(l: Level, f: LevelFilter) -> bool {
@@ -246,7 +370,7 @@ pub fn list(
     level: Option<LevelFilter>,
     format: Format,
 ) -> Result<String, String> {
-    let module = module_arg(module)?;
+    let module = module_arg(module, &modules_with_cases(cases))?;
     let sel: Vec<&Case> = cases
         .iter()
         .filter(|c| module.is_none_or(|m| c.module == m))
@@ -260,7 +384,8 @@ pub fn list(
                     serde_json::json!({
                         "id": c.id, "module": c.module, "title": c.title, "level": c.level(),
                         "requirements": c.requirements, "requires": c.requires, "accepts": c.accepts,
-                        "needs": c.needs,
+                        "needs": c.needs, "offers": c.offers, "perTls": c.per_tls,
+                        "profiles": c.profiles, "negative": c.negative,
                     })
                 })
                 .collect();
@@ -289,7 +414,7 @@ pub fn requirements(
     module: Option<&str>,
     format: Format,
 ) -> Result<String, String> {
-    let module = module_arg(module)?;
+    let module = module_arg(module, &modules_with_requirements())?;
     let catalog = Catalog::global();
     let rows: Vec<_> = coverage(catalog, cases)
         .into_iter()
@@ -376,7 +501,10 @@ pub async fn prepare(
     let mut config = args.into_config()?;
     let baseline = match &config.baseline {
         Some(p) => {
-            let b = Baseline::load(p)?;
+            let mut b = Baseline::load(p)?;
+            for (old, new) in b.carry_renames(cases) {
+                eprintln!("gatecheck: baseline {}: {old} is now {new}", p.display());
+            }
             b.check_ids(cases)?;
             Some(b)
         }
@@ -384,7 +512,8 @@ pub async fn prepare(
     };
     let embedded = match &config.target {
         None => {
-            let (server, accounts) = crate::embedded::Embedded::start().await?;
+            let (server, accounts) =
+                crate::embedded::Embedded::start_without(&config.embedded_disable).await?;
             server.configure(&mut config, accounts)?;
             Some(server)
         }

@@ -1,11 +1,71 @@
 //! The run configuration: where the target is, what the user supplied, and how to run.
 
-use crate::kinds::ReportSpec;
+use crate::kinds::{Module, ReportSpec};
+use gatecheck_proto::sasl::TlsVersion;
 use std::path::PathBuf;
 use std::time::Duration;
 
 /// Default per-case timeout: generous, because slow CI machines and PBKDF2 iterations add up.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Default longest wait for one reply the spec requires (issue 9: silence is a finding).
+pub const DEFAULT_REPLY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Which TLS versions the run uses (`--tls`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TlsChoice {
+    /// Every version the target accepts (per-TLS cases run once per version).
+    #[default]
+    Both,
+    /// TLS 1.2 only.
+    #[serde(rename = "1.2")]
+    Tls12,
+    /// TLS 1.3 only.
+    #[serde(rename = "1.3")]
+    Tls13,
+}
+
+impl TlsChoice {
+    /// The versions to probe and run under.
+    pub fn versions(self) -> Vec<TlsVersion> {
+        match self {
+            TlsChoice::Both => TlsVersion::ALL.to_vec(),
+            TlsChoice::Tls12 => vec![TlsVersion::Tls12],
+            TlsChoice::Tls13 => vec![TlsVersion::Tls13],
+        }
+    }
+
+    /// The one version every connection is pinned to, when the user picked one.
+    pub fn pinned(self) -> Option<TlsVersion> {
+        match self {
+            TlsChoice::Both => None,
+            TlsChoice::Tls12 => Some(TlsVersion::Tls12),
+            TlsChoice::Tls13 => Some(TlsVersion::Tls13),
+        }
+    }
+
+    /// As written on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TlsChoice::Both => "both",
+            TlsChoice::Tls12 => "1.2",
+            TlsChoice::Tls13 => "1.3",
+        }
+    }
+}
+
+impl std::str::FromStr for TlsChoice {
+    type Err = String;
+    fn from_str(s: &str) -> Result<TlsChoice, String> {
+        match s {
+            "both" => Ok(TlsChoice::Both),
+            "1.2" => Ok(TlsChoice::Tls12),
+            "1.3" => Ok(TlsChoice::Tls13),
+            _ => Err(format!("--tls {s:?}: expected 1.2, 1.3 or both")),
+        }
+    }
+}
 
 /// Errors parsing target / account strings.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -138,6 +198,15 @@ pub struct RunConfig {
     pub http: Option<String>,
     /// Per-case timeout.
     pub timeout: Duration,
+    /// Longest wait for one reply the spec requires the target to send.
+    pub reply_timeout: Duration,
+    /// The TLS versions to use.
+    pub tls: TlsChoice,
+    /// Modules the target must offer (`--require`); a missing one fails the run.
+    pub require: Vec<Module>,
+    /// Modules the embedded reference server runs without (`--embedded-disable`), so a target
+    /// without them exists for the suite's own tests. Only with the embedded server.
+    pub embedded_disable: Vec<String>,
     /// Cases run in parallel.
     pub jobs: usize,
     /// `--only` globs (empty = all).
@@ -168,6 +237,10 @@ impl Default for RunConfig {
             admin: None,
             http: None,
             timeout: DEFAULT_TIMEOUT,
+            reply_timeout: DEFAULT_REPLY_TIMEOUT,
+            tls: TlsChoice::Both,
+            require: Vec::new(),
+            embedded_disable: Vec::new(),
             jobs: 1,
             only: Vec::new(),
             skip: Vec::new(),

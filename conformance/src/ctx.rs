@@ -1,7 +1,12 @@
-//! What a case body receives: the run configuration, its transcript and its seed.
+//! What a case body receives: the run configuration, its transcript, its seed, the variant it
+//! runs as (profile, TLS version) and what capability discovery learnt about the target.
 
+use crate::capabilities::Capabilities;
+use crate::case::Variant;
 use crate::config::{Account, RunConfig};
+use crate::kinds::Profile;
 use crate::transcript::{SecretKind, Transcript};
+use gatecheck_proto::sasl::TlsVersion;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,8 +19,14 @@ pub struct CaseCtx {
     pub transcript: Transcript,
     /// This case's seed, derived from the run seed and the case id.
     pub seed: u64,
-    /// The case id, for labels and logs.
+    /// The result id (base id plus any `@profile@tls` suffix), for labels and logs.
     pub case_id: String,
+    /// The TLS version every connection of this run of the case offers (`None`: both).
+    tls: Option<TlsVersion>,
+    /// The SASL profile of this run of the case.
+    profile: Profile,
+    /// What discovery learnt about the target, shared by every case of the run.
+    caps: Arc<Capabilities>,
 }
 
 impl CaseCtx {
@@ -30,7 +41,51 @@ impl CaseCtx {
             transcript,
             seed,
             case_id: case_id.to_owned(),
+            tls: None,
+            profile: Profile::Sasl2,
+            caps: Arc::new(Capabilities::default()),
         }
+    }
+
+    /// This context pinned to a variant (profile and TLS version) with the run's capabilities.
+    /// A variant without a profile runs as [`Profile::Sasl2`]; one without a TLS version offers
+    /// both (unless `--tls` picked one, which the runner passes as the variant's version).
+    pub fn with_variant(mut self, variant: Variant, caps: Arc<Capabilities>) -> CaseCtx {
+        self.tls = variant.tls;
+        self.profile = variant.profile.unwrap_or(Profile::Sasl2);
+        self.caps = caps;
+        self
+    }
+
+    /// The TLS version this variant pinned (`None`: whatever the target negotiates).
+    pub fn tls_version(&self) -> Option<TlsVersion> {
+        self.tls
+    }
+
+    /// The SASL profile of this variant ([`Profile::Sasl2`] when the case has no `profiles`).
+    pub fn profile(&self) -> Profile {
+        self.profile
+    }
+
+    /// What the target offers, discovered once per run before the cases.
+    pub fn caps(&self) -> &Capabilities {
+        &self.caps
+    }
+
+    /// What the target offers on the streams this variant opens: under the pinned TLS version,
+    /// else under the newest version it accepted (what an unpinned handshake negotiates). `None`
+    /// when discovery learnt nothing about that version.
+    pub fn tls_caps(&self) -> Option<&crate::capabilities::TlsCaps> {
+        let v = self
+            .tls
+            .or_else(|| self.caps.versions().into_iter().max())?;
+        self.caps.on(v)
+    }
+
+    /// The longest wait for any one reply the spec requires (`--reply-timeout`, default 5 s):
+    /// no answer within it is a finding against the target, not a suite error.
+    pub fn reply_timeout(&self) -> Duration {
+        self.config.reply_timeout
     }
 
     /// Mark the step the case is at (reported if the case times out).
@@ -77,6 +132,44 @@ pub fn case_seed(run_seed: u64, case_id: &str) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tls_caps_follow_the_pinned_version_else_the_newest() {
+        use crate::capabilities::{TlsCaps, TlsProbe};
+        use gatecheck_proto::xml::{Limits, parse_element};
+        let f = |mech: &str| {
+            let xml = format!(
+                "<stream:features xmlns:stream='http://etherx.jabber.org/streams'>\
+                 <mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>{mech}</mechanism>\
+                 </mechanisms></stream:features>"
+            );
+            let el = parse_element(&xml, &Limits::default()).expect("xml");
+            TlsProbe::Offered(Box::new(TlsCaps::parse(&el)))
+        };
+        let mut caps = Capabilities::default();
+        caps.tls.insert(TlsVersion::Tls12, f("A"));
+        caps.tls.insert(TlsVersion::Tls13, f("B"));
+        let caps = Arc::new(caps);
+        let ctx = CaseCtx::new(Arc::new(RunConfig::default()), "x.y", Transcript::new());
+        let unpinned = ctx.clone().with_variant(Variant::default(), caps.clone());
+        let sasl = |c: &CaseCtx| c.tls_caps().and_then(|t| t.sasl.clone());
+        assert_eq!(sasl(&unpinned), Some(vec!["B".to_owned()]));
+        let pinned = ctx.with_variant(
+            Variant {
+                profile: Some(Profile::Sasl),
+                tls: Some(TlsVersion::Tls12),
+            },
+            caps,
+        );
+        assert_eq!(sasl(&pinned), Some(vec!["A".to_owned()]));
+        assert_eq!(pinned.profile(), Profile::Sasl);
+        assert_eq!(pinned.tls_version(), Some(TlsVersion::Tls12));
+        assert_eq!(unpinned.profile(), Profile::Sasl2);
+        assert_eq!(
+            unpinned.reply_timeout(),
+            crate::config::DEFAULT_REPLY_TIMEOUT
+        );
+    }
 
     #[test]
     fn case_seeds_are_stable_and_distinct() {

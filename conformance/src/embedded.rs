@@ -32,9 +32,9 @@ pub enum EmbeddedError {
     /// Credentials could not be derived.
     #[error("embedded server credentials: {0}")]
     Credentials(String),
-    /// Listening or TLS setup failed.
-    #[error("embedded server: {0}")]
-    Server(#[from] gatecheck_server::ServerError),
+    /// Listening, TLS setup or assembling the modules failed.
+    #[error("embedded server could not start")]
+    Server(#[source] gatecheck_server::ServerError),
     /// Internal: the bound address did not form a valid target.
     #[error("embedded server target: {0}")]
     Target(String),
@@ -50,6 +50,13 @@ pub struct Embedded {
 impl Embedded {
     /// Starts the server and returns it with the accounts it was provisioned with.
     pub async fn start() -> Result<(Self, Vec<Account>), EmbeddedError> {
+        Self::start_without(&[]).await
+    }
+
+    /// [`Embedded::start`] without the named server modules (the server's `modules_disabled`,
+    /// e.g. `sasl2`), so the suite can be run against a target that lacks a module
+    /// (`gatecheck run --embedded-disable sasl2`). An unknown name fails the start.
+    pub async fn start_without(disabled: &[String]) -> Result<(Self, Vec<Account>), EmbeddedError> {
         let data = tempfile::Builder::new()
             .prefix("gatecheck-embedded-")
             .tempdir()
@@ -60,6 +67,7 @@ impl Embedded {
             c2s_address: loopback,
             c2s_tls_address: loopback,
             data_dir: data.path().to_path_buf(),
+            modules_disabled: disabled.to_vec(),
             ..Config::default()
         };
         let store = SqliteStore::open(&config.database_path())?;
@@ -84,7 +92,9 @@ impl Embedded {
             );
         }
         let store: Arc<dyn Store> = Arc::new(store);
-        let running = root::start(&config, store).await?;
+        let running = root::start(&config, store)
+            .await
+            .map_err(EmbeddedError::Server)?;
         Ok((
             Self {
                 running,

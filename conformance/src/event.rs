@@ -1,7 +1,8 @@
 //! The event stream every report is built from: run started, case started, case finished, run finished.
 
 use crate::baseline::Known;
-use crate::kinds::{Level, Module};
+use crate::capabilities::Capabilities;
+use crate::kinds::{Level, Module, Profile};
 use crate::outcome::Outcome;
 use crate::status::Status;
 use crate::transcript::RenderedEntry;
@@ -33,6 +34,24 @@ pub struct RunMeta {
     pub selected: usize,
     /// Cases left out by `--only` / `--skip`, with the reason.
     pub not_selected: Vec<NotSelected>,
+    /// The longest wait for one reply (`--reply-timeout`), in milliseconds.
+    pub reply_timeout_ms: u64,
+    /// The `--tls` choice: `both`, `1.2` or `1.3`.
+    pub tls: String,
+    /// The TLS versions the run used (selected and accepted by the target), e.g. `tls1.3`.
+    pub tls_versions: Vec<String>,
+    /// Modules the target was required to offer (`--require`).
+    pub required: Vec<String>,
+    /// The modules that have cases in this build (the HTML module filter lists these).
+    pub modules: Vec<Module>,
+    /// What capability discovery learnt; the JSON report writes it as the top-level
+    /// `capabilities` object, every other report renders it first.
+    #[serde(skip)]
+    pub capabilities: std::sync::Arc<Capabilities>,
+    /// The bytes of capability discovery (redacted unless `--no-redact`), so a failed or
+    /// surprising probe can be read; the JSON report writes it as `capabilities.transcript`.
+    #[serde(skip)]
+    pub discovery: Vec<RenderedEntry>,
 }
 
 /// A case that was not run because of the selection.
@@ -48,8 +67,16 @@ pub struct NotSelected {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CaseResult {
-    /// Case id.
+    /// Result id: the case id plus the variant suffix (`scram.nonce@sasl@tls1.2`).
     pub id: String,
+    /// The case id without the variant suffix.
+    pub base_id: String,
+    /// The profile this variant ran over, when the case runs per profile.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<Profile>,
+    /// The TLS version this variant ran under (`tls1.2`/`tls1.3`), when the case runs per version.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls: Option<String>,
     /// Module.
     pub module: Module,
     /// Title.
@@ -98,6 +125,14 @@ pub struct RunSummary {
     pub should_passed: usize,
     /// SHOULD-level cases that ran to a verdict.
     pub should_applicable: usize,
+    /// Cases that ran to a verdict about the target (pass, fail, warn, known failure, stale).
+    pub exercised: usize,
+    /// Set when the liveness oracle failed: after which case (or module) the target stopped
+    /// serving. The text summary's first line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<String>,
+    /// Modules given to `--require` that the target does not offer.
+    pub required_missing: Vec<String>,
     /// Process exit code for this run.
     pub exit_code: i32,
 }
@@ -127,8 +162,29 @@ impl RunSummary {
                 s.should_passed += usize::from(passed);
             }
         }
+        s.exercised = results.iter().filter(|r| r.status.is_applicable()).count();
         s.exit_code = crate::status::exit_code(results.iter().map(|r| r.status));
         s
+    }
+
+    /// Apply the run-level facts (stopped target, `--require`) and recompute the exit code.
+    pub fn with_facts(
+        mut self,
+        results: &[CaseResult],
+        stopped: Option<String>,
+        required: bool,
+        required_missing: Vec<String>,
+    ) -> RunSummary {
+        let facts = crate::status::RunFacts {
+            stopped: stopped.is_some(),
+            required,
+            missing_required: required_missing.clone(),
+            exercised: self.exercised,
+        };
+        self.exit_code = crate::status::run_exit_code(results.iter().map(|r| r.status), &facts);
+        self.stopped = stopped;
+        self.required_missing = required_missing;
+        self
     }
 
     /// Count for one status.

@@ -4,6 +4,7 @@
 //! through the client kit (`gatecheck-client`).
 
 pub mod baseline;
+pub mod capabilities;
 pub mod case;
 pub mod cases;
 pub mod catalog;
@@ -14,7 +15,9 @@ pub mod ctx;
 pub mod embedded;
 pub mod event;
 pub mod kinds;
+pub mod liveness;
 pub mod outcome;
+pub mod plan;
 pub mod report;
 pub mod runner;
 pub mod select;
@@ -24,7 +27,8 @@ pub mod timefmt;
 /// The kit's transcript recorder, which the engine stores and the reports render.
 pub use gatecheck_client::transcript;
 
-pub use case::{Capability, Case, Module, Spec};
+pub use capabilities::Capabilities;
+pub use case::{Capability, Case, Module, Offer, Profile, Spec, Variant};
 pub use config::RunConfig;
 pub use ctx::CaseCtx;
 pub use outcome::{Flow, Outcome, Verdict, error, fail, pass, skip, unsupported, warn};

@@ -1,6 +1,5 @@
 //! The `gatecheck` binary.
 
-use clap::Parser;
 use gatecheck::cli::{self, Cli, Command, EXIT_CANNOT_START};
 
 fn main() {
@@ -15,12 +14,12 @@ fn main() {
 }
 
 fn real_main() -> anyhow::Result<i32> {
-    let cli = Cli::try_parse().unwrap_or_else(|e| {
+    let cases = gatecheck::cases::all();
+    let cli: Cli = cli::parse(&cases).unwrap_or_else(|e| {
         let code = if e.use_stderr() { EXIT_CANNOT_START } else { 0 };
         let _ = e.print();
         std::process::exit(code);
     });
-    let cases = gatecheck::cases::all();
     match cli.command {
         Command::List {
             module,

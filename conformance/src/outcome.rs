@@ -18,6 +18,8 @@ pub enum Verdict {
     Skip,
     /// The suite could not run the case (connection refused, timeout before the step under test).
     Error,
+    /// Not run: the target stopped serving earlier in the run (the liveness oracle).
+    NotRun,
 }
 
 impl Verdict {
@@ -30,6 +32,7 @@ impl Verdict {
             Verdict::Unsupported => "unsupported",
             Verdict::Skip => "skip",
             Verdict::Error => "error",
+            Verdict::NotRun => "not-run",
         }
     }
 }
@@ -122,4 +125,9 @@ pub fn skip(why: impl Into<String>) -> Outcome {
 /// The case could not be run.
 pub fn error(why: impl Into<String>) -> Outcome {
     Outcome::bare(Verdict::Error).with_message(why)
+}
+
+/// The case was not run because the target stopped serving earlier in the run.
+pub fn not_run(why: impl Into<String>) -> Outcome {
+    Outcome::bare(Verdict::NotRun).with_message(why)
 }

@@ -1,12 +1,20 @@
-//! Runs selected cases with a per-case timeout and bounded parallelism, and emits the event stream.
+//! Runs the selected cases and emits the event stream: capability discovery first, then the
+//! cases module by module — ordinary cases with bounded parallelism, negative cases one at a
+//! time each followed by the liveness oracle, and the oracle again at the end of each module.
+//! Once the target stops serving, every case not yet run is `not-run`.
 
-use crate::baseline::Baseline;
-use crate::case::{Capability, Case};
+use crate::baseline::{Baseline, Known};
+use crate::capabilities::Capabilities;
+use crate::capabilities::discover::{ProbeTarget, discover};
+use crate::case::Case;
 use crate::catalog::Catalog;
 use crate::config::RunConfig;
 use crate::ctx::CaseCtx;
 use crate::event::{CaseResult, Event, NotSelected, RunMeta, RunSummary};
+use crate::kinds::Module;
+use crate::liveness;
 use crate::outcome::{self, Outcome};
+use crate::plan::{Planned, plan};
 use crate::select::Selection;
 use crate::status::resolve;
 use crate::timefmt::rfc3339;
@@ -15,29 +23,7 @@ use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 use tokio::sync::{Semaphore, mpsc};
 
-/// The capability a case needs that the configuration lacks, with the option that would supply it.
-pub fn missing_capability(case: &Case, config: &RunConfig) -> Option<String> {
-    case.needs.iter().find_map(|cap| {
-        let have = match cap {
-            // Both target schemes are TLS-protected, and so is the embedded server.
-            Capability::Tls => true,
-            Capability::Account => !config.accounts.is_empty(),
-            Capability::SecondAccount => config.accounts.len() >= 2,
-            Capability::InviteMinting => config.invite_cmd.is_some(),
-            Capability::Admin => config.admin.is_some(),
-            Capability::Http => config.http.is_some(),
-        };
-        let how = match cap {
-            Capability::Tls => "a TLS-capable target",
-            Capability::Account => "an account (--account JID:PASSWORD)",
-            Capability::SecondAccount => "a second account (a second --account)",
-            Capability::InviteMinting => "a way to mint invitations (--invite-cmd)",
-            Capability::Admin => "administrator credentials (--admin)",
-            Capability::Http => "an HTTP base URL (--http)",
-        };
-        (!have).then(|| format!("needs {how}"))
-    })
-}
+pub use crate::plan::missing_capability;
 
 /// Hold an outcome to the catalogue: a `fail` citing a SHOULD-level requirement becomes a `warn`
 /// (principle: only a MUST violated is a failure), and a fail/warn citing an id the catalogue does not
@@ -67,17 +53,16 @@ pub fn normalise(mut outcome: Outcome, catalog: &Catalog) -> Outcome {
     }
 }
 
-/// Run one case: check capabilities, then the body under the timeout, catching panics.
-pub async fn run_case(case: &Case, config: Arc<RunConfig>) -> (Outcome, Transcript) {
-    let transcript = Transcript::new();
-    if let Some(why) = missing_capability(case, &config) {
-        return (outcome::skip(why), transcript);
-    }
+/// Run one case body under the per-case timeout, catching panics.
+async fn run_body(
+    case: &Case,
+    ctx: CaseCtx,
+    transcript: &Transcript,
+    config: &RunConfig,
+) -> Outcome {
     let timeout = config.timeout;
-    let config_redact = config.redact;
-    let ctx = CaseCtx::new(config, &case.id, transcript.clone());
     let mut handle = tokio::spawn((case.body)(ctx));
-    let outcome = match tokio::time::timeout(timeout, &mut handle).await {
+    match tokio::time::timeout(timeout, &mut handle).await {
         Ok(Ok(o)) => o,
         Ok(Err(join)) => {
             let why = if join.is_panic() {
@@ -102,21 +87,203 @@ pub async fn run_case(case: &Case, config: Arc<RunConfig>) -> (Outcome, Transcri
             transcript.note(&format!("timed out after {} ms", timeout.as_millis()));
             outcome::error(format!("timed out after {} ms {at}", timeout.as_millis()))
         }
+    }
+}
+
+/// Redact registered secrets out of the outcome's texts (the transcript redacts itself).
+fn redact(mut outcome: Outcome, transcript: &Transcript) -> Outcome {
+    for field in [
+        &mut outcome.expected,
+        &mut outcome.actual,
+        &mut outcome.message,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        *field = transcript.redact(field);
+    }
+    outcome
+}
+
+/// Run one case (no variant, no discovery): its outcome and transcript. For tests and tools
+/// that drive a single case; [`run`] is the engine.
+pub async fn run_case(case: &Case, config: Arc<RunConfig>) -> (Outcome, Transcript) {
+    let caps = Arc::new(Capabilities::default());
+    let planned = plan(std::slice::from_ref(case), &caps, &config);
+    let transcript = Transcript::new();
+    let Some(p) = planned.into_iter().next() else {
+        return (outcome::error("case has no variant"), transcript);
     };
-    let mut outcome = normalise(outcome, Catalog::global());
-    if config_redact {
-        for field in [
-            &mut outcome.expected,
-            &mut outcome.actual,
-            &mut outcome.message,
-        ]
-        .into_iter()
-        .flatten()
-        {
-            *field = transcript.redact(field);
+    let shared = Shared { config, caps };
+    let (o, t, _, _) = shared.execute(&p).await;
+    (o, t)
+}
+
+/// What every case of a run shares.
+#[derive(Clone)]
+struct Shared {
+    config: Arc<RunConfig>,
+    caps: Arc<Capabilities>,
+}
+
+impl Shared {
+    /// Run one planned variant: its outcome (normalised and redacted), transcript, wall-clock
+    /// start and duration.
+    async fn execute(&self, p: &Planned) -> (Outcome, Transcript, String, u64) {
+        let wall = rfc3339(SystemTime::now());
+        let t0 = Instant::now();
+        let transcript = Transcript::new();
+        let outcome = match &p.decided {
+            Some(o) => o.clone(),
+            None => {
+                let mut variant = p.variant;
+                variant.tls = p.pinned;
+                let ctx = CaseCtx::new(self.config.clone(), &p.id, transcript.clone())
+                    .with_variant(variant, self.caps.clone());
+                run_body(&p.case, ctx, &transcript, &self.config).await
+            }
+        };
+        let mut outcome = normalise(outcome, Catalog::global());
+        if self.config.redact {
+            outcome = redact(outcome, &transcript);
+        }
+        let ms = u64::try_from(t0.elapsed().as_millis()).unwrap_or(u64::MAX);
+        (outcome, transcript, wall, ms)
+    }
+
+    /// The record of a finished variant.
+    fn result(
+        &self,
+        p: &Planned,
+        outcome: Outcome,
+        transcript: &Transcript,
+        started: String,
+        duration_ms: u64,
+        known: Option<Known>,
+    ) -> CaseResult {
+        let status = resolve(outcome.verdict, self.config.strict, known.is_some());
+        CaseResult {
+            id: p.id.clone(),
+            base_id: p.case.id.clone(),
+            profile: p.variant.profile,
+            tls: p.variant.tls.map(|v| v.label().to_owned()),
+            module: p.case.module,
+            title: p.case.title.clone(),
+            level: p.case.level_in(Catalog::global()),
+            requirements: p.case.requirements.clone(),
+            requires: p.case.requires.clone(),
+            accepts: p.case.accepts.clone(),
+            outcome,
+            status,
+            baseline: known,
+            seed: crate::ctx::case_seed(self.config.seed, &p.id),
+            started,
+            duration_ms,
+            transcript: transcript.render(self.config.redact),
         }
     }
-    (outcome, transcript)
+}
+
+/// The baseline entry for a result id: the variant's own entry, else its profile's, else its
+/// case's.
+fn known_for(baseline: Option<&Baseline>, id: &str) -> Option<Known> {
+    baseline?.lookup(id).cloned()
+}
+
+/// Emits events and collects results.
+struct Emitter<'a> {
+    sink: &'a mut (dyn FnMut(&Event) + Send),
+    results: Vec<CaseResult>,
+}
+
+impl Emitter<'_> {
+    fn emit(&mut self, ev: Event) {
+        if let Event::CaseFinished(r) = &ev {
+            self.results.push((**r).clone());
+        }
+        (self.sink)(&ev);
+    }
+
+    /// Record a run that did not happen because the target stopped serving. A run decided
+    /// before it would start (unsupported, skip) keeps that verdict: it never needed the target.
+    fn not_run(&mut self, shared: &Shared, p: &Planned, why: &str, baseline: Option<&Baseline>) {
+        let outcome = p.decided.clone().unwrap_or_else(|| outcome::not_run(why));
+        let r = shared.result(
+            p,
+            outcome,
+            &Transcript::new(),
+            rfc3339(SystemTime::now()),
+            0,
+            known_for(baseline, &p.id),
+        );
+        self.emit(Event::CaseFinished(Box::new(r)));
+    }
+}
+
+/// Run `items` with at most `config.jobs` at a time, emitting each case's events as they come.
+async fn run_parallel(
+    items: Vec<Planned>,
+    shared: &Shared,
+    baseline: Option<&Baseline>,
+    out: &mut Emitter<'_>,
+) {
+    let (tx, mut rx) = mpsc::unbounded_channel::<Event>();
+    let sem = Arc::new(Semaphore::new(shared.config.jobs.max(1)));
+    let mut set = tokio::task::JoinSet::new();
+    for p in items {
+        let (tx, sem, shared) = (tx.clone(), sem.clone(), shared.clone());
+        let known = known_for(baseline, &p.id);
+        set.spawn(async move {
+            let Ok(_permit) = sem.acquire_owned().await else {
+                return;
+            };
+            let _ = tx.send(Event::CaseStarted { id: p.id.clone() });
+            let (o, t, wall, ms) = shared.execute(&p).await;
+            let r = shared.result(&p, o, &t, wall, ms, known);
+            let _ = tx.send(Event::CaseFinished(Box::new(r)));
+        });
+    }
+    drop(tx);
+    while let Some(ev) = rx.recv().await {
+        out.emit(ev);
+    }
+    while set.join_next().await.is_some() {}
+}
+
+/// Run one negative case, then the liveness oracle on a fresh connection (recorded in the
+/// case's transcript). `Some(why)` when the target stopped serving after it.
+async fn run_negative(
+    p: &Planned,
+    shared: &Shared,
+    probe: Option<&ProbeTarget>,
+    baseline: Option<&Baseline>,
+    out: &mut Emitter<'_>,
+) -> Option<String> {
+    out.emit(Event::CaseStarted { id: p.id.clone() });
+    let (mut o, t, wall, ms) = shared.execute(p).await;
+    let mut stopped = None;
+    if let Some(probe) = probe {
+        t.step("liveness check");
+        if let Err(what) = liveness::check(probe, &t, "liveness").await {
+            t.note(&format!("{}: {what}", liveness::STOPPED));
+            let cited = liveness::stopped_requirement(
+                p.case.module,
+                &p.case.requirements,
+                Catalog::global(),
+            );
+            o = match cited {
+                Some(req) => normalise(
+                    liveness::stopped_outcome(&req, &what, &o),
+                    Catalog::global(),
+                ),
+                None => outcome::error(format!("{}: {what}", liveness::STOPPED)),
+            };
+            stopped = Some(format!("target stopped serving after {}", p.id));
+        }
+    }
+    let r = shared.result(p, o, &t, wall, ms, known_for(baseline, &p.id));
+    out.emit(Event::CaseFinished(Box::new(r)));
+    stopped
 }
 
 /// Run `cases` (the full registry; selection is applied here) and send every event to `sink`.
@@ -144,6 +311,18 @@ pub async fn run(
         }
     }
     let started_at = Instant::now();
+    let probe = ProbeTarget::of(&config);
+    let discovery = Transcript::new();
+    let caps = match &probe {
+        // Nothing to run and nothing required: do not make the target wait for a probe.
+        Some(p) if !selected.is_empty() || !config.require.is_empty() => {
+            discover(p, &config.tls.versions(), &discovery).await
+        }
+        _ => Capabilities::default(),
+    };
+    let caps = Arc::new(caps);
+    let planned = plan(&selected, &caps, &config);
+    let selected_versions = config.tls.versions();
     sink(&Event::RunStarted(RunMeta {
         suite_version: env!("CARGO_PKG_VERSION").to_owned(),
         target: config.target_label(),
@@ -153,63 +332,91 @@ pub async fn run(
         redacted: config.redact,
         spec_revisions: catalog.revisions().into_iter().collect(),
         started: rfc3339(SystemTime::now()),
-        selected: selected.len(),
+        selected: planned.len(),
         not_selected,
+        reply_timeout_ms: u64::try_from(config.reply_timeout.as_millis()).unwrap_or(u64::MAX),
+        tls: config.tls.as_str().to_owned(),
+        tls_versions: caps
+            .versions()
+            .into_iter()
+            .filter(|v| selected_versions.contains(v))
+            .map(|v| v.label().to_owned())
+            .collect(),
+        required: config
+            .require
+            .iter()
+            .map(|m| m.as_str().to_owned())
+            .collect(),
+        modules: crate::case::modules_with_cases(cases),
+        capabilities: caps.clone(),
+        discovery: discovery.render(config.redact),
     }));
 
-    let (tx, mut rx) = mpsc::unbounded_channel::<Event>();
-    let sem = Arc::new(Semaphore::new(config.jobs.max(1)));
-    let mut set = tokio::task::JoinSet::new();
-    for case in selected {
-        let tx = tx.clone();
-        let sem = sem.clone();
-        let config = config.clone();
-        let known = baseline.and_then(|b| b.get(&case.id)).cloned();
-        let level = case.level_in(catalog);
-        set.spawn(async move {
-            let Ok(_permit) = sem.acquire_owned().await else {
-                return;
-            };
-            let _ = tx.send(Event::CaseStarted {
-                id: case.id.clone(),
-            });
-            let wall = rfc3339(SystemTime::now());
-            let t0 = Instant::now();
-            let (outcome, transcript) = run_case(&case, config.clone()).await;
-            let status = resolve(outcome.verdict, config.strict, known.is_some());
-            let result = CaseResult {
-                id: case.id.clone(),
-                module: case.module,
-                title: case.title.clone(),
-                level,
-                requirements: case.requirements.clone(),
-                requires: case.requires.clone(),
-                accepts: case.accepts.clone(),
-                outcome,
-                status,
-                baseline: known,
-                seed: crate::ctx::case_seed(config.seed, &case.id),
-                started: wall,
-                duration_ms: u64::try_from(t0.elapsed().as_millis()).unwrap_or(u64::MAX),
-                transcript: transcript.render(config.redact),
-            };
-            let _ = tx.send(Event::CaseFinished(Box::new(result)));
-        });
-    }
-    drop(tx);
-    let mut results = Vec::new();
-    while let Some(ev) = rx.recv().await {
-        if let Event::CaseFinished(r) = &ev {
-            results.push((**r).clone());
+    let shared = Shared {
+        config: config.clone(),
+        caps: caps.clone(),
+    };
+    let mut out = Emitter {
+        sink,
+        results: Vec::new(),
+    };
+    let mut stopped: Option<String> = None;
+    for module in Module::ALL {
+        let group: Vec<Planned> = planned
+            .iter()
+            .filter(|p| p.case.module == module)
+            .cloned()
+            .collect();
+        if group.is_empty() {
+            continue;
         }
-        sink(&ev);
+        let (negative, ordinary): (Vec<Planned>, Vec<Planned>) = group
+            .into_iter()
+            .partition(|p| p.case.negative && p.decided.is_none());
+        let ran = ordinary.iter().any(|p| p.decided.is_none()) || !negative.is_empty();
+        if let Some(why) = &stopped {
+            for p in ordinary.iter().chain(&negative) {
+                out.not_run(&shared, p, why, baseline);
+            }
+            continue;
+        }
+        run_parallel(ordinary, &shared, baseline, &mut out).await;
+        for p in &negative {
+            match &stopped {
+                Some(why) => out.not_run(&shared, p, why, baseline),
+                None => {
+                    stopped = run_negative(p, &shared, probe.as_ref(), baseline, &mut out).await
+                }
+            }
+        }
+        if stopped.is_none()
+            && ran
+            && let Some(probe) = &probe
+            && let Err(what) = liveness::check(probe, &Transcript::new(), "liveness").await
+        {
+            stopped = Some(format!(
+                "target stopped serving during the {module} cases ({what})"
+            ));
+        }
     }
-    while set.join_next().await.is_some() {}
+    let results = out.results;
+    let required_missing: Vec<String> = config
+        .require
+        .iter()
+        .filter(|m| !caps.module_offered(**m))
+        .map(|m| m.as_str().to_owned())
+        .collect();
     let summary = RunSummary::from_results(
         &results,
         rfc3339(SystemTime::now()),
         u64::try_from(started_at.elapsed().as_millis()).unwrap_or(u64::MAX),
+    )
+    .with_facts(
+        &results,
+        stopped,
+        !config.require.is_empty(),
+        required_missing,
     );
-    sink(&Event::RunFinished(summary.clone()));
+    (out.sink)(&Event::RunFinished(summary.clone()));
     summary
 }

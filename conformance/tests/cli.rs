@@ -27,7 +27,7 @@ fn run_without_target_uses_the_embedded_server_and_passes() {
     let dir = tempfile::tempdir().expect("tempdir");
     let json = dir.path().join("run.json");
     let report = format!("json={}", json.display());
-    let only = "sasl2.scram.login-each";
+    let only = "scram.login-each";
     let o = gatecheck(&["run", "--only", only, "--report", &report]);
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert_eq!(o.status.code(), Some(0), "{stdout}\n{}", stderr(&o));
@@ -35,9 +35,10 @@ fn run_without_target_uses_the_embedded_server_and_passes() {
     let run: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&json).expect("report written")).expect("json");
     let cases = run["cases"].as_array().expect("cases");
-    let ran: Vec<&serde_json::Value> = cases.iter().filter(|c| c["id"] == only).collect();
-    assert_eq!(ran.len(), 1, "{run}");
-    assert_eq!(ran[0]["status"], "pass", "{run}");
+    // One result per SASL profile the embedded server offers (`@sasl`, `@sasl2`).
+    let ran: Vec<&serde_json::Value> = cases.iter().filter(|c| c["baseId"] == only).collect();
+    assert_eq!(ran.len(), 2, "{run}");
+    assert!(ran.iter().all(|c| c["status"] == "pass"), "{run}");
 }
 
 #[test]
@@ -58,6 +59,11 @@ fn bad_arguments_and_baselines_are_exit_2() {
         vec!["run", "--target", &target, "--account", "nopassword"],
         vec!["run", "--target", &target, "--jobs", "0"],
         vec!["run", "--target", &target, "--timeout", "-1"],
+        vec!["run", "--target", &target, "--reply-timeout", "0"],
+        vec!["run", "--target", &target, "--tls", "1.1"],
+        vec!["run", "--target", &target, "--http", "ftp://x"],
+        vec!["run", "--target", &target, "--require", "sasl2,nope"],
+        vec!["run", "--target", &target, "--embedded-disable", "sasl2"],
         vec![
             "run",
             "--target",
@@ -115,7 +121,7 @@ fn a_run_writes_every_report() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&j).expect("json")).expect("parses");
-    assert_eq!(v["schemaVersion"], 1);
+    assert_eq!(v["schemaVersion"], 2);
     assert_eq!(v["run"]["seed"], "7");
     assert!(
         std::fs::read_to_string(&x)
@@ -135,7 +141,7 @@ fn listings() {
     let o = gatecheck(&["requirements", "--format", "json"]);
     assert_eq!(o.status.code(), Some(0));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
-    assert_eq!(v["requirements"].as_array().map(Vec::len), Some(204));
+    assert_eq!(v["requirements"].as_array().map(Vec::len), Some(216));
     assert!(
         v["revisions"]["SASL2"]
             .as_str()
@@ -157,4 +163,38 @@ fn listings() {
         gatecheck(&["list", "--module", "nope"]).status.code(),
         Some(2)
     );
+}
+
+/// `--help` documents the exit statuses and names only modules that have cases in this build.
+#[test]
+fn help_documents_exit_codes_and_only_modules_with_cases() {
+    let o = gatecheck(&["run", "--help"]);
+    assert_eq!(o.status.code(), Some(0));
+    let help = String::from_utf8_lossy(&o.stdout);
+    for code in [
+        "0  the run finished",
+        "1  a case failed",
+        "2  the run could not start",
+        "3  --require not met",
+    ] {
+        assert!(help.contains(code), "{code}: {help}");
+    }
+    assert!(
+        help.contains("--reply-timeout") && help.contains("--tls"),
+        "{help}"
+    );
+    let with_cases = gatecheck::case::modules_with_cases(&gatecheck::cases::all());
+    let o = gatecheck(&["list", "--help"]);
+    let help = String::from_utf8_lossy(&o.stdout);
+    let line = help
+        .lines()
+        .find(|l| l.contains("Only this module"))
+        .expect("module help");
+    let listed: Vec<&str> = line
+        .split_once('(')
+        .and_then(|(_, rest)| rest.split_once(')'))
+        .map(|(inside, _)| inside.split(", ").collect())
+        .expect("a parenthesised module list");
+    let expected: Vec<&str> = with_cases.iter().map(|m| m.as_str()).collect();
+    assert_eq!(listed, expected, "{line}");
 }

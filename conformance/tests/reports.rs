@@ -2,9 +2,36 @@
 
 mod support;
 
+use gatecheck::capabilities::{Capabilities, TlsCaps, TlsProbe};
 use gatecheck::report::{html, json, junit};
+use gatecheck_proto::sasl::TlsVersion;
+use gatecheck_proto::xml::{Limits, parse_element};
 use serde_json::Value;
+use std::sync::Arc;
 use support::*;
+
+/// The synthetic run with a capability record as discovery would have made it: SASL2 with
+/// Bind 2 on TLS 1.3, TLS 1.2 refused.
+fn run_with_capabilities() -> gatecheck::event::RunRecord {
+    let mut rec = run(&synthetic_cases(), config(), None);
+    let features = "<stream:features xmlns:stream='http://etherx.jabber.org/streams'>\
+        <authentication xmlns='urn:xmpp:sasl:2'><mechanism>SCRAM-SHA-256</mechanism>\
+        <inline><bind xmlns='urn:xmpp:bind:0'/></inline></authentication>\
+        <sasl-channel-binding xmlns='urn:xmpp:sasl-cb:0'><channel-binding type='tls-exporter'/>\
+        </sasl-channel-binding></stream:features>";
+    let el = parse_element(features, &Limits::default()).expect("xml");
+    let mut caps = Capabilities::default();
+    caps.tls.insert(
+        TlsVersion::Tls13,
+        TlsProbe::Offered(Box::new(TlsCaps::parse(&el))),
+    );
+    caps.tls.insert(
+        TlsVersion::Tls12,
+        TlsProbe::Refused("handshake failure <alert>".into()),
+    );
+    rec.meta.capabilities = Arc::new(caps);
+    rec
+}
 
 /// A small JSON Schema validator covering the keywords our published schema uses: type, const,
 /// enum, required, properties, additionalProperties, items, minimum and local `$ref`s.
@@ -94,14 +121,19 @@ fn validate(schema: &Value, root: &Value, v: &Value, path: &str, errs: &mut Vec<
 #[test]
 fn json_report_matches_the_published_schema() {
     let schema: Value = serde_json::from_str(json::SCHEMA).expect("schema is JSON");
-    assert_eq!(schema["properties"]["schemaVersion"]["const"], 1);
-    let rec = run(&synthetic_cases(), config(), None);
+    assert_eq!(schema["properties"]["schemaVersion"]["const"], 2);
+    let rec = run_with_capabilities();
     let report = json::render(&rec);
-    assert_eq!(report["schemaVersion"], 1);
+    assert_eq!(report["schemaVersion"], 2);
     let mut errs = Vec::new();
     validate(&schema, &schema, &report, "$", &mut errs);
     assert!(errs.is_empty(), "{errs:#?}");
     assert_eq!(report["cases"].as_array().map(Vec::len), Some(7));
+    assert_eq!(
+        report["capabilities"]["tls"]["tls1.3"]["sasl2"]["bind2"],
+        serde_json::json!([])
+    );
+    assert_eq!(report["capabilities"]["tls"]["tls1.2"]["accepted"], false);
     assert!(
         report["run"]["specRevisions"]["FAST"]
             .as_str()
@@ -118,8 +150,16 @@ fn json_report_matches_the_published_schema() {
 
 #[test]
 fn junit_report_validates_with_xmllint() {
-    let rec = run(&synthetic_cases(), config(), None);
+    let rec = run_with_capabilities();
     let xml = junit::render(&rec).expect("renders");
+    assert!(
+        xml.contains("<property name=\"cap.tls1.3.sasl2\" value=\"SCRAM-SHA-256\"/>"),
+        "{xml}"
+    );
+    assert!(xml.contains(
+        "name=\"cap.tls1.2.handshake\" value=\"refused: handshake failure &lt;alert&gt;\""
+    ));
+    assert!(xml.contains("<property name=\"reply-timeout-ms\" value=\"5000\"/>"));
     assert!(xml.contains("classname=\"sasl2\""));
     assert!(xml.contains("<property name=\"requirement\" value=\"SASL2-9\"/>"));
     assert!(xml.contains("requirement: SASL2-9"));
@@ -190,8 +230,22 @@ fn junit_report_validates_with_xmllint() {
 
 #[test]
 fn html_report_lists_every_case_and_escapes_transcripts() {
-    let rec = run(&synthetic_cases(), config(), None);
+    let rec = run_with_capabilities();
     let page = html::render(&rec);
+    // The capability table comes before the case table, escaped.
+    let caps_at = page
+        .find("<table id=capabilities>")
+        .expect("capability table");
+    assert!(caps_at < page.find("<table id=cases>").expect("case table"));
+    assert!(page.contains("<td class=mono>refused: handshake failure &lt;alert&gt;</td>"));
+    assert!(page.contains("<td class=mono>tls-exporter</td>"));
+    // The module filter offers the modules that have cases, no others.
+    for m in ["sasl2", "fast", "invites", "oauth2"] {
+        assert!(page.contains(&format!("<option>{m}</option>")), "{m}");
+    }
+    for m in ["sasl", "scram"] {
+        assert!(!page.contains(&format!("<option>{m}</option>")), "{m}");
+    }
     // Developer aid: GATECHECK_HTML_OUT=/tmp/r.html writes the page for a look in a browser.
     if let Ok(out) = std::env::var("GATECHECK_HTML_OUT") {
         std::fs::write(out, &page).expect("write sample page");
@@ -251,6 +305,6 @@ fn terminal_summary_groups_and_explains() {
         .expect("module row");
     assert_eq!(
         sasl2_row.split_whitespace().collect::<Vec<_>>(),
-        ["sasl2", "1", "1", "1", "0", "0", "0", "0", "0"]
+        ["sasl2", "1", "1", "1", "0", "0", "0", "0", "0", "0"]
     );
 }

@@ -38,13 +38,42 @@ async fn embedded_run() {
     let record = run_once().await;
     every_case_passes(&record);
     json_report_says_the_same(&record);
+    capabilities_match_snapshot(&record);
     transcripts_match_snapshots(&record);
+}
+
+/// Discovery ran before the cases: both TLS versions were accepted and used, and the capability
+/// table every report opens with matches its snapshot (the server's offer is deterministic).
+fn capabilities_match_snapshot(record: &RunRecord) {
+    assert_eq!(record.meta.tls_versions, ["tls1.2", "tls1.3"]);
+    assert!(record.summary.stopped.is_none());
+    assert_eq!(record.summary.exercised, record.results.len());
+    for probe in ["probe-tls1.2", "probe-tls1.3", "probe-ems"] {
+        assert!(
+            record.meta.discovery.iter().any(|e| e.conn == probe),
+            "discovery transcript records {probe}"
+        );
+    }
+    let table = gatecheck::report::capabilities::text(&record.meta.capabilities).join("\n");
+    insta::assert_snapshot!("capabilities", table);
 }
 
 /// Every case ran; no case failed or errored, and every MUST case passed (the reference server
 /// passes them all, which is also what `gatecheck run` without `--target` promises).
 fn every_case_passes(record: &RunRecord) {
-    assert_eq!(record.results.len(), gatecheck::cases::all().len());
+    // Every case ran, some as several variants (per profile, per TLS version).
+    let cases = gatecheck::cases::all();
+    assert!(record.results.len() >= cases.len());
+    for c in &cases {
+        assert!(
+            record
+                .results
+                .iter()
+                .any(|r| gatecheck::case::base_id(&r.id) == c.id),
+            "{} did not run",
+            c.id
+        );
+    }
     let mut bad = Vec::new();
     for r in &record.results {
         if r.status != Status::Pass {

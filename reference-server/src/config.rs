@@ -96,6 +96,10 @@ pub struct Config {
     pub c2s_max_auth_retries: u32,
     /// (gatecheck) PBKDF2 iteration count for stored SCRAM credentials. Default 4096 (RFC 7677 minimum).
     pub scram_iteration_count: u32,
+    /// Modules not to load, by name (e.g. `["sasl2"]` for a server offering only RFC 6120
+    /// SASL). Prosody's `modules_disabled`, default empty. A name the server does not know is
+    /// an error when the server is assembled.
+    pub modules_disabled: Vec<String>,
 
     /// (gatecheck) STARTTLS c2s listen address; port 0 picks a free port. Default `127.0.0.1:5222`.
     pub c2s_address: SocketAddr,
@@ -136,6 +140,7 @@ impl Default for Config {
             c2s_max_connections_per_ip: 32,
             c2s_max_auth_retries: 2,
             scram_iteration_count: MIN_SCRAM_ITERATIONS,
+            modules_disabled: Vec::new(),
             c2s_address: SocketAddr::from(([127, 0, 0, 1], 5222)),
             c2s_tls_address: SocketAddr::from(([127, 0, 0, 1], 5223)),
             http_address: SocketAddr::from(([127, 0, 0, 1], 5280)),
@@ -334,6 +339,13 @@ mod tests {
         assert_eq!(c.http_address.to_string(), "127.0.0.1:5280");
         assert_eq!(c.data_dir, PathBuf::from("./gatecheck-data"));
         c.validate().expect("defaults are valid");
+    }
+
+    #[test]
+    fn modules_disabled_is_read() {
+        let c = Config::from_toml_str("modules_disabled = [\"sasl2\"]\n").expect("parses");
+        assert_eq!(c.modules_disabled, ["sasl2"]);
+        assert!(Config::default().modules_disabled.is_empty());
     }
 
     #[test]

@@ -85,6 +85,7 @@ pub fn services_with_key(
         store.clone(),
     ))?;
     modules.set_breaks(config.breaks);
+    let modules = modules.without(&config.modules_disabled)?;
     Ok(Services {
         settings: C2sSettings::from_config(config),
         store,

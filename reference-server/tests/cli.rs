@@ -261,3 +261,49 @@ fn user_passwd_revokes_fast_tokens() {
     }
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// `modules_disabled` naming a module the server does not have stops `serve` at start, naming it
+/// (a misspelt module must not be left running unnoticed).
+#[test]
+fn unknown_disabled_module_stops_serve() {
+    let dir = tempdir("modoff");
+    let cfg = dir.join("off.toml");
+    std::fs::write(
+        &cfg,
+        "modules_disabled = [\"sasl3\"]\nc2s_address = \"127.0.0.1:0\"\nc2s_tls_address = \"127.0.0.1:0\"\n",
+    )
+    .unwrap();
+    let mut child = Command::new(BIN)
+        .args(["serve", "--config", cfg.to_str().unwrap(), "--data"])
+        .arg(&dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // A server that starts anyway would run until killed: give it 10 s, then fail the test.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("serve started despite an unknown module in modules_disabled");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(!status.success());
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert!(
+        err.contains("modules_disabled") && err.contains("sasl3"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -6,10 +6,11 @@
 use crate::config::TlsMode;
 use crate::ctx::CaseCtx;
 use crate::outcome::{Flow, Outcome, error, fail, pass, skip, unsupported};
-use gatecheck_client::login::{Login, LoginError, best_scram, username_of};
+use gatecheck_client::login::{Login, LoginError, best_scram, best_scram_in, username_of};
+use gatecheck_client::scram::ScramScriptError;
 use gatecheck_client::{
-    ClientError, Conn, Endpoint, Features, MAX_WAIT, Sasl2Offer, Sasl2Reply, TlsTrust,
-    client_config,
+    AuthProfile, ClientError, Conn, Endpoint, Features, Sasl2Offer, Sasl2Reply, TlsTrust,
+    client_config_for,
 };
 use gatecheck_proto::sasl::SaslCondition;
 use gatecheck_proto::xml::Element;
@@ -38,7 +39,7 @@ pub fn ended(e: &ClientError) -> Outcome {
     pass().with_message(format!("ended with {e}"))
 }
 
-/// The endpoint the run targets.
+/// The endpoint the run targets, offering only the TLS version this case variant pinned.
 pub fn endpoint(ctx: &CaseCtx) -> Result<Endpoint, ClientError> {
     let target = ctx.config.target.as_ref().ok_or_else(|| {
         ClientError::Config("no --target given (embedded server not wired)".into())
@@ -51,7 +52,8 @@ pub fn endpoint(ctx: &CaseCtx) -> Result<Endpoint, ClientError> {
         insecure: ctx.config.insecure_tls,
         ca: ctx.config.ca.clone(),
     };
-    let tls_config = client_config(&trust).map_err(|e| ClientError::Tls(e.to_string()))?;
+    let tls_config = client_config_for(&trust, ctx.tls_version())
+        .map_err(|e| ClientError::Tls(e.to_string()))?;
     Ok(Endpoint::new(
         target.host.clone(),
         target.port,
@@ -61,10 +63,64 @@ pub fn endpoint(ctx: &CaseCtx) -> Result<Endpoint, ClientError> {
     ))
 }
 
+/// The longest wait for one reply the spec requires of the server (`--reply-timeout`).
+pub fn reply_wait(ctx: &CaseCtx) -> std::time::Duration {
+    ctx.reply_timeout()
+}
+
+/// The SASL profile this run of the case uses, as the client kit names it.
+pub fn profile(ctx: &CaseCtx) -> AuthProfile {
+    match ctx.profile() {
+        crate::kinds::Profile::Sasl => AuthProfile::Sasl,
+        crate::kinds::Profile::Sasl2 => AuthProfile::Sasl2,
+    }
+}
+
 /// Connect to the run's target, recording into the case transcript under `label`.
 pub async fn open(ctx: &CaseCtx, label: &str) -> Result<Conn, ClientError> {
-    let wait = ctx.timeout().min(MAX_WAIT);
-    Conn::connect(endpoint(ctx)?, ctx.transcript.clone(), label, wait).await
+    Conn::connect(
+        endpoint(ctx)?,
+        ctx.transcript.clone(),
+        label,
+        reply_wait(ctx),
+    )
+    .await
+}
+
+/// "no answer within N s": silence after a step the spec requires the server to answer.
+pub fn silence(ctx: &CaseCtx) -> String {
+    format!("no answer within {} s", reply_wait(ctx).as_secs_f32())
+}
+
+/// The server did not answer a step the spec requires it to answer, as a verdict: silence fails
+/// `req` (the requirement of the step), a TCP close without `<stream:error/>` fails SASL2-125
+/// (its own wording, distinct from silence), an element outside the profile's replies fails
+/// SASL2-17; a stream error ends the attempt and passes with a note when `stream_error_ok`, else
+/// fails `req`. Anything else (I/O, TLS) is the suite's own error.
+pub fn unanswered(
+    ctx: &CaseCtx,
+    req: &str,
+    expected: &str,
+    e: &ClientError,
+    stream_error_ok: bool,
+) -> Outcome {
+    match e {
+        ClientError::Timeout(_) => fail(req, expected, silence(ctx)),
+        ClientError::Closed => fail("SASL2-125", expected, "closed without <stream:error/>"),
+        ClientError::StreamClosed => fail(
+            "SASL2-125",
+            expected,
+            "</stream:stream> without <stream:error/>",
+        ),
+        ClientError::StreamError { .. } if stream_error_ok => ended(e),
+        ClientError::StreamError { .. } => fail(req, expected, e.to_string()),
+        ClientError::Unexpected { got, .. } => fail(
+            "SASL2-17",
+            "only challenge, success, failure or continue during authentication",
+            got.clone(),
+        ),
+        other => setup("waiting for the server", other),
+    }
 }
 
 /// A stream on the run's target with TLS up (STARTTLS on `xmpp://`), and its features.
@@ -149,14 +205,68 @@ pub async fn scram_session(ctx: &CaseCtx) -> Flow<(Conn, Features, &'static str)
     Ok((c, f, mech))
 }
 
-/// A login error as an outcome: a wrong server signature fails SASL2-113, a rejected correct login
-/// fails `req`, anything else is an error of the setup.
+/// A login error as an outcome: a wrong server signature fails SASL2-113, a rejected correct
+/// login fails `req` (also when the server went silent, closed or sent a stream error), an
+/// element outside the profile's replies fails SASL2-17, an iteration count above the suite's
+/// compute limit is `unsupported` (RFC 5802 sets no upper bound), a malformed server-first fails
+/// SASL2-106; anything else is an error of the setup.
 pub fn login_failed(req: &str, e: LoginError) -> Outcome {
+    let expected = "<success/> for correct credentials";
     match e {
         LoginError::ServerSignature(s) => fail("SASL2-113", "v= equal to ServerSignature", s),
-        LoginError::Reply(r) => fail(req, "<success/> for correct credentials", r.describe()),
+        LoginError::Reply(r) => fail(req, expected, r.describe()),
+        LoginError::Scram(ScramScriptError::TooManyIterations(i)) => unsupported(format!(
+            "iteration count {i} above the suite's compute limit (not a fault: RFC 5802 sets no \
+             upper bound)"
+        )),
         LoginError::Scram(s) => fail("SASL2-106", "a valid server-first-message", s.to_string()),
+        LoginError::Client(ClientError::Timeout(w)) => {
+            fail(req, expected, format!("no answer (waiting for {w})"))
+        }
+        LoginError::Client(ClientError::Closed) => {
+            fail(req, expected, "closed without <stream:error/>")
+        }
+        LoginError::Client(e @ (ClientError::StreamError { .. } | ClientError::StreamClosed)) => {
+            fail(req, expected, e.to_string())
+        }
+        LoginError::Client(ClientError::Unexpected { got, .. }) => fail(
+            "SASL2-17",
+            "only challenge, success, failure or continue during authentication",
+            got,
+        ),
         other => setup("login", other),
+    }
+}
+
+/// A fresh TLS-protected stream offering `p`, and the best plain SCRAM mechanism `p` offers.
+pub async fn profile_session(
+    ctx: &CaseCtx,
+    p: AuthProfile,
+    label: &str,
+) -> Flow<(Conn, Features, &'static str)> {
+    ctx.step(&format!("open TLS stream ({})", p.title()));
+    let (c, f) = tls_session(ctx, label)
+        .await
+        .or_setup("opening a TLS-protected stream")?;
+    if !p.offered(&f) {
+        return Err(unsupported(format!("{} not offered after TLS", p.title())));
+    }
+    let mech = best_scram_in(p, &f)
+        .ok_or_else(|| unsupported(format!("no SCRAM mechanism offered over {}", p.title())))?;
+    Ok((c, f, mech))
+}
+
+/// The liveness oracle: a fresh connection must still get stream features within the reply
+/// wait, else the target stopped serving after the input under test (`req`).
+pub async fn still_serving(ctx: &CaseCtx, req: &str) -> Flow<()> {
+    ctx.step("liveness: a new connection still gets stream features");
+    match tls_session(ctx, "live").await {
+        Ok(_) => Ok(()),
+        Err(e) => Err(fail(
+            req,
+            "stream features on a new connection",
+            format!("target stopped serving after this case: {e}"),
+        )),
     }
 }
 

@@ -7,6 +7,7 @@ use crate::case::Case;
 pub mod common;
 pub mod prelude;
 pub mod sasl2;
+pub mod table;
 
 /// Every real case of the suite, in registry order.
 pub fn all() -> Vec<Case> {

@@ -164,7 +164,7 @@ mod tests {
                 .find(|s| s.set == p)
                 .map_or(0, |s| s.requirements.len())
         };
-        assert_eq!(count("SASL2"), 39 + 24);
+        assert_eq!(count("SASL2"), 39 + 24 + 12);
         assert_eq!(count("FAST"), 29);
         assert_eq!(count("INV"), 28);
         assert_eq!(count("IBR"), 26);

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 /// A report file format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReportKind {
-    /// Versioned JSON (`schema/report-v1.schema.json`).
+    /// Versioned JSON (`schema/report-v2.schema.json`).
     Json,
     /// JUnit XML (`schema/junit.xsd`).
     Junit,

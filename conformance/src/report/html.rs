@@ -3,6 +3,7 @@
 //! All data is rendered server-side and HTML-escaped; the script holds no data, so transcript bytes
 //! cannot break out of it.
 
+use super::{capabilities, headline};
 use crate::catalog::Catalog;
 use crate::event::{CaseResult, RunRecord};
 use crate::status::Status;
@@ -48,7 +49,7 @@ tr.case{cursor:pointer} tr.case:hover{background:#f0f4ff}
 tr.detail td{background:#fbfbfc;padding:10px 18px}
 .badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600;color:#fff}
 .s-pass{background:#2e7d32}.s-fail{background:#c62828}.s-error{background:#6a1b9a}.s-stale{background:#ad1457}
-.s-warn{background:#ef6c00}.s-known-failure{background:#8d6e63}.s-unsupported{background:#607d8b}.s-skip{background:#9e9e9e}
+.s-warn{background:#ef6c00}.s-known-failure{background:#8d6e63}.s-unsupported{background:#607d8b}.s-skip{background:#9e9e9e}.s-not-run{background:#37474f}
 .mono,.tr{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 .kv{margin:4px 0}.kv b{display:inline-block;min-width:130px;color:#444}
 .reqs li{margin:2px 0}
@@ -56,6 +57,10 @@ tr.detail td{background:#fbfbfc;padding:10px 18px}
 .tr div{white-space:pre-wrap;word-break:break-all;padding:1px 6px;border-bottom:1px solid #f0f0f0}
 .tr .sent{background:#e8f1ff;color:#0d3c8c}.tr .received{background:#eaf7ea;color:#1b5e20}.tr .note{color:#777;font-style:italic}
 .tr .t{color:#999;display:inline-block;min-width:70px}
+.alert{margin:14px 24px 0;padding:10px 14px;border-radius:6px;background:#fdecea;color:#8a1c1c;font-weight:600}
+.caps{padding:0 24px 6px}.caps table{margin:0;width:auto}.caps td,.caps th{cursor:default}.caps th:after{content:""}
+.caps ul{margin:6px 0 0;padding-left:18px;font-size:13px;color:#444}
+.notoffered{margin:0 24px 12px;font-size:14px}
 "#;
 
 const JS: &str = r#"
@@ -171,11 +176,17 @@ fn detail(r: &CaseResult, catalog: &Catalog) -> String {
                 .unwrap_or_default()
         );
     }
-    let _ = write!(d, "<div class=tr>");
-    if r.transcript.is_empty() {
+    d.push_str(&transcript_html(&r.transcript));
+    d
+}
+
+/// A transcript as the report's scrolling, colour-coded block.
+fn transcript_html(entries: &[crate::transcript::RenderedEntry]) -> String {
+    let mut d = String::from("<div class=tr>");
+    if entries.is_empty() {
         d.push_str("<div class=note>(no traffic recorded)</div>");
     }
-    for e in &r.transcript {
+    for e in entries {
         let (cls, arrow) = match e.dir {
             Direction::Sent => ("sent", "&rarr;"),
             Direction::Received => ("received", "&larr;"),
@@ -191,6 +202,34 @@ fn detail(r: &CaseResult, catalog: &Catalog) -> String {
     }
     d.push_str("</div>");
     d
+}
+
+/// The capability table: one row per TLS version tried, then the notes (transport, features
+/// before TLS, HTTP).
+fn capability_table(caps: &crate::capabilities::Capabilities) -> String {
+    let mut h = String::from("<section class=caps><h3>Capabilities</h3>");
+    let rows = capabilities::rows(caps);
+    if !rows.is_empty() {
+        h.push_str("<table id=capabilities><thead><tr>");
+        for head in capabilities::HEADINGS {
+            let _ = write!(h, "<th>{}</th>", escape(head));
+        }
+        h.push_str("</tr></thead><tbody>");
+        for r in rows {
+            h.push_str("<tr>");
+            for c in r.cells() {
+                let _ = write!(h, "<td class=mono>{}</td>", escape(c));
+            }
+            h.push_str("</tr>");
+        }
+        h.push_str("</tbody></table>");
+    }
+    h.push_str("<ul>");
+    for n in capabilities::notes(caps) {
+        let _ = write!(h, "<li>{}</li>", escape(&n));
+    }
+    h.push_str("</ul></section>");
+    h
 }
 
 /// Render the run as one HTML document.
@@ -223,14 +262,22 @@ pub fn render(rec: &RunRecord) -> String {
         escape(&rec.meta.started),
         s.duration_ms as f64 / 1000.0
     );
+    let _ = write!(
+        h,
+        "<div class=meta style=\"padding:4px 24px;font-size:13px\">{}</div>",
+        escape(&headline::settings(rec))
+    );
+    for line in headline::headlines(rec) {
+        let _ = write!(h, "<div class=alert>{}</div>", escape(&line));
+    }
+    h.push_str(&capability_table(&rec.meta.capabilities));
+    if !rec.meta.discovery.is_empty() {
+        h.push_str("<details style=\"margin:0 24px 10px\"><summary>Discovery transcript</summary>");
+        h.push_str(&transcript_html(&rec.meta.discovery));
+        h.push_str("</details>");
+    }
     h.push_str("<div class=cards>");
-    let pct = |n: usize, d: usize| {
-        if d == 0 {
-            "n/a".to_owned()
-        } else {
-            format!("{:.0}%", 100.0 * n as f64 / d as f64)
-        }
-    };
+    let pct = |n: usize, d: usize| headline::score(n, d, 0);
     let _ = write!(
         h,
         "<div class=card><b>{}</b><span>MUST score {}/{}</span></div>",
@@ -258,13 +305,22 @@ pub fn render(rec: &RunRecord) -> String {
         "<div class=card><b>{}</b><span>not selected</span></div>",
         rec.meta.not_selected.len()
     );
-    h.push_str("</div><div class=controls><input id=q type=search placeholder=\"Search id, title, requirement, message\" size=40>");
+    h.push_str("</div>");
+    let groups = headline::not_offered_groups(rec);
+    if !groups.is_empty() {
+        h.push_str("<ul class=notoffered>");
+        for g in groups {
+            let _ = write!(h, "<li>{}</li>", escape(&g.line));
+        }
+        h.push_str("</ul>");
+    }
+    h.push_str("<div class=controls><input id=q type=search placeholder=\"Search id, title, requirement, message\" size=40>");
     h.push_str("<select id=fstatus><option value=\"\">all verdicts</option>");
     for st in Status::ALL {
         let _ = write!(h, "<option>{}</option>", st.as_str());
     }
     h.push_str("</select><select id=fmodule><option value=\"\">all modules</option>");
-    for m in crate::kinds::Module::ALL {
+    for m in &rec.meta.modules {
         let _ = write!(h, "<option>{}</option>", m.as_str());
     }
     h.push_str(

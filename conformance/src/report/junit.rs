@@ -104,7 +104,7 @@ fn test_case(r: &CaseResult) -> TestCase {
                 .set_description(xml_safe(&failure_text(r)));
             s
         }
-        Status::Skip | Status::Unsupported | Status::KnownFailure => {
+        Status::Skip | Status::Unsupported | Status::KnownFailure | Status::NotRun => {
             let mut s = TestCaseStatus::skipped();
             let msg = match r.status {
                 Status::KnownFailure => format!("known failure: {}", failure_text(r)),
@@ -120,6 +120,12 @@ fn test_case(r: &CaseResult) -> TestCase {
     for req in &r.requirements {
         tc.add_property(Property::new("requirement", req.as_str()));
     }
+    if let Some(p) = r.profile {
+        tc.add_property(Property::new("profile", p.as_str()));
+    }
+    if let Some(t) = &r.tls {
+        tc.add_property(Property::new("tls", t.as_str()));
+    }
     tc.add_property(Property::new("level", r.level.as_str()));
     tc.add_property(Property::new("status", r.status.as_str()));
     tc.add_property(Property::new("seed", r.seed.to_string()));
@@ -128,6 +134,25 @@ fn test_case(r: &CaseResult) -> TestCase {
     }
     tc.set_system_out(xml_safe(&transcript_text(r)));
     tc
+}
+
+/// The run-level properties every testsuite carries: the settings, the capability table
+/// (`cap.tls1.3.sasl2=…`) and the run-level headlines (stopped target, `--require`).
+fn run_properties(rec: &RunRecord) -> Vec<(String, String)> {
+    let m = &rec.meta;
+    let mut out = vec![
+        (
+            "reply-timeout-ms".to_owned(),
+            m.reply_timeout_ms.to_string(),
+        ),
+        ("tls".to_owned(), m.tls.clone()),
+        ("tls-versions".to_owned(), m.tls_versions.join(" ")),
+    ];
+    out.extend(super::capabilities::properties(&m.capabilities));
+    for (i, h) in super::headline::headlines(rec).into_iter().enumerate() {
+        out.push((format!("headline.{i}"), h));
+    }
+    out
 }
 
 /// Render the run as JUnit XML.
@@ -149,6 +174,9 @@ pub fn render(rec: &RunRecord) -> Result<String, ReportError> {
             "suite-version",
             rec.meta.suite_version.as_str(),
         ));
+        for (k, v) in run_properties(rec) {
+            suite.add_property(Property::new(k, xml_safe(&v)));
+        }
         for r in cases {
             suite.add_test_case(test_case(r));
         }

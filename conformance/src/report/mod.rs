@@ -1,5 +1,7 @@
 //! Reports, all built from the one event stream: terminal, JSON, JUnit XML, HTML.
 
+pub mod capabilities;
+pub mod headline;
 pub mod html;
 pub mod json;
 pub mod junit;

@@ -1,6 +1,7 @@
 //! The terminal view: a progress bar on a TTY, then a summary grouped by module and level that lists
 //! every non-pass with its requirement, expected and actual, and says what did not run and why.
 
+use super::{capabilities, headline};
 use crate::event::{Collector, Event, RunRecord};
 use crate::kinds::Module;
 use crate::status::Status;
@@ -62,28 +63,31 @@ impl Terminal {
     }
 }
 
-fn pct(n: usize, d: usize) -> String {
-    if d == 0 {
-        "n/a".to_owned()
-    } else {
-        format!("{:.1}%", 100.0 * n as f64 / d as f64)
-    }
-}
-
-/// Render the end-of-run summary.
+/// Render the end-of-run summary: run-level headlines first (a target that stopped serving,
+/// `--require` not met, nothing exercised), then the header, the capability table, counts per
+/// module, scores, every non-pass, and what did not run (the "not offered" cases one line per
+/// reason).
 pub fn summary_text(rec: &RunRecord) -> String {
     let s = &rec.summary;
     let mut out = String::new();
+    for h in headline::headlines(rec) {
+        let _ = writeln!(out, "{h}");
+    }
     let _ = writeln!(
         out,
         "gatecheck {} against {} (seed {})",
         rec.meta.suite_version, rec.meta.target, rec.meta.seed
     );
+    let _ = writeln!(out, "{}", headline::settings(rec));
+    let _ = writeln!(out, "\nCapabilities:");
+    for l in capabilities::text(&rec.meta.capabilities) {
+        let _ = writeln!(out, "{l}");
+    }
     let _ = writeln!(out);
     let _ = writeln!(
         out,
-        "{:<10} {:>5} {:>5} {:>5} {:>5} {:>6} {:>6} {:>6} {:>6}",
-        "module", "pass", "fail", "warn", "error", "known", "stale", "unsup", "skip"
+        "{:<10} {:>5} {:>5} {:>5} {:>5} {:>6} {:>6} {:>6} {:>6} {:>7}",
+        "module", "pass", "fail", "warn", "error", "known", "stale", "unsup", "skip", "not-run"
     );
     for m in Module::ALL {
         let rs: Vec<_> = rec.results.iter().filter(|r| r.module == m).collect();
@@ -93,7 +97,7 @@ pub fn summary_text(rec: &RunRecord) -> String {
         let c = |st: Status| rs.iter().filter(|r| r.status == st).count();
         let _ = writeln!(
             out,
-            "{:<10} {:>5} {:>5} {:>5} {:>5} {:>6} {:>6} {:>6} {:>6}",
+            "{:<10} {:>5} {:>5} {:>5} {:>5} {:>6} {:>6} {:>6} {:>6} {:>7}",
             m.as_str(),
             c(Status::Pass),
             c(Status::Fail),
@@ -102,7 +106,8 @@ pub fn summary_text(rec: &RunRecord) -> String {
             c(Status::KnownFailure),
             c(Status::Stale),
             c(Status::Unsupported),
-            c(Status::Skip)
+            c(Status::Skip),
+            c(Status::NotRun)
         );
     }
     let _ = writeln!(out);
@@ -129,20 +134,25 @@ pub fn summary_text(rec: &RunRecord) -> String {
         "MUST score:   {}/{} ({})",
         s.must_passed,
         s.must_applicable,
-        pct(s.must_passed, s.must_applicable)
+        headline::score(s.must_passed, s.must_applicable, 1)
     );
     let _ = writeln!(
         out,
         "SHOULD score: {}/{} ({})",
         s.should_passed,
         s.should_applicable,
-        pct(s.should_passed, s.should_applicable)
+        headline::score(s.should_passed, s.should_applicable, 1)
     );
 
     let problems: Vec<_> = rec
         .results
         .iter()
-        .filter(|r| !matches!(r.status, Status::Pass | Status::Skip | Status::Unsupported))
+        .filter(|r| {
+            !matches!(
+                r.status,
+                Status::Pass | Status::Skip | Status::Unsupported | Status::NotRun
+            )
+        })
         .collect();
     if !problems.is_empty() {
         let _ = writeln!(out, "\nNot passed:");
@@ -182,16 +192,29 @@ pub fn summary_text(rec: &RunRecord) -> String {
             }
         }
     }
+    let groups = headline::not_offered_groups(rec);
     let not_run: Vec<_> = rec
         .results
         .iter()
         .filter(|r| matches!(r.status, Status::Skip | Status::Unsupported))
+        .filter(|r| !headline::is_not_offered(r))
         .collect();
-    if !not_run.is_empty() || !rec.meta.not_selected.is_empty() {
+    let stopped = s.count(Status::NotRun);
+    if !groups.is_empty() || !not_run.is_empty() || stopped > 0 || !rec.meta.not_selected.is_empty()
+    {
         let _ = writeln!(out, "\nDid not run:");
+        for g in &groups {
+            let _ = writeln!(out, "  {}", g.line);
+        }
         for r in not_run {
             let why = r.outcome.message.as_deref().unwrap_or("no reason given");
             let _ = writeln!(out, "  {} {}: {why}", r.status.as_str(), r.id);
+        }
+        if stopped > 0 {
+            let _ = writeln!(
+                out,
+                "  {stopped} case(s) not run: the target stopped serving"
+            );
         }
         if !rec.meta.not_selected.is_empty() {
             let _ = writeln!(
@@ -203,14 +226,11 @@ pub fn summary_text(rec: &RunRecord) -> String {
     }
     let _ = writeln!(
         out,
-        "\n{} case(s) in {:.1}s: {}",
+        "\n{} case(s) in {:.1}s, {} exercised the target: {}",
         rec.results.len(),
         s.duration_ms as f64 / 1000.0,
-        if s.exit_code == 0 {
-            "OK (exit 0)"
-        } else {
-            "FAILED (exit 1)"
-        }
+        s.exercised,
+        headline::exit_label(s.exit_code)
     );
     out
 }

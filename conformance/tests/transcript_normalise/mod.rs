@@ -110,8 +110,13 @@ fn replace_element_text(s: &str, name: &str, f: fn(&str) -> String) -> String {
         };
         let body = &rest[body_start..body_start + len];
         out.push_str(&rest[..body_start]);
-        if body.contains('<') {
-            out.push_str(body);
+        if let Some(lt) = body.find('<') {
+            // Mixed content (base64 followed by an extra child): normalise the leading text.
+            let (text, markup) = body.split_at(lt);
+            if !text.trim().is_empty() {
+                out.push_str(&f(text));
+            }
+            out.push_str(markup);
         } else {
             out.push_str(&f(body));
         }
@@ -147,7 +152,20 @@ fn normalise_b64(body: &str) -> String {
             }
             _ => format!("<b64:{} bytes>", bytes.len()),
         },
-        Err(_) => body.to_owned(),
+        // Deliberately malformed base64 (line-wrapped, padding removed or doubled) still carries
+        // per-run SCRAM values: decode it leniently and mark it `b64~{…}`.
+        Err(_) => {
+            let compact: String = t.chars().filter(|c| !c.is_whitespace()).collect();
+            let lenient = base64::engine::general_purpose::STANDARD_NO_PAD
+                .decode(compact.trim_end_matches('='))
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+                .filter(|text| scram::looks_like_scram(text));
+            match lenient {
+                Some(text) => format!("b64~{{{}}}", scram::normalise(&text)),
+                None => body.to_owned(),
+            }
+        }
     }
 }
 
@@ -161,6 +179,10 @@ fn normalise_text(s: &str, target: &str) -> String {
         s = replace_after(&s, host, |c| c.is_ascii_digit(), "<port>");
     }
     s = replace_generated_resource(&s);
+    // The kit's per-process user-agent software and device strings (random hex suffix).
+    for prefix in ["gcsw-", "gcdev-"] {
+        s = replace_after(&s, prefix, |c| c.is_ascii_hexdigit(), "<hex>");
+    }
     s
 }
 
@@ -201,6 +223,13 @@ fn replace_generated_resource(s: &str) -> String {
                 out.push_str("<hex>");
                 rest = &hex[hex_len..];
             }
+        } else if tag_len == 16
+            && rest[..tag_len].bytes().all(|b| b.is_ascii_hexdigit())
+            && rest[tag_len..].starts_with('<')
+        {
+            // A resource generated without a tag: 16 random hex digits.
+            out.push_str("<hex>");
+            rest = &rest[tag_len..];
         }
     }
     out.push_str(rest);

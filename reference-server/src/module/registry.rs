@@ -28,6 +28,15 @@ pub enum RegistryError {
         /// The module being registered.
         second: &'static str,
     },
+    /// `modules_disabled` names a module the server does not have (a typo would otherwise
+    /// silently leave the module running).
+    #[error("modules_disabled: unknown module {name:?} (known: {known})")]
+    UnknownModule {
+        /// The name as configured.
+        name: String,
+        /// The registered module names, comma-separated.
+        known: String,
+    },
 }
 
 /// The registered modules, shared by every session.
@@ -47,6 +56,11 @@ impl ModuleRegistry {
 
     /// Appends a module. Fails if it claims an IQ namespace another module already serves.
     pub fn register(&mut self, m: impl Module + 'static) -> Result<&mut Self, RegistryError> {
+        self.register_shared(Arc::new(m))
+    }
+
+    /// [`ModuleRegistry::register`] for a module that is already shared.
+    fn register_shared(&mut self, m: Arc<dyn Module>) -> Result<&mut Self, RegistryError> {
         let index = self.modules.len();
         for &namespace in m.iq_namespaces() {
             if let Some(&other) = self.iq.get(namespace) {
@@ -63,8 +77,41 @@ impl ModuleRegistry {
         // XEP-0030 §3.1 feature lists are sets; sorted so the answer is stable.
         self.disco.sort_unstable();
         self.disco.dedup();
-        self.modules.push(Arc::new(m));
+        self.modules.push(m);
         Ok(self)
+    }
+
+    /// This registry without the modules named in `disabled` (Prosody's `modules_disabled`),
+    /// keeping the order of the rest and the injected bugs. A name no registered module has is
+    /// an error, so a misspelt module is never left running unnoticed.
+    pub fn without(self, disabled: &[String]) -> Result<ModuleRegistry, RegistryError> {
+        if let Some(name) = disabled
+            .iter()
+            .find(|n| !self.modules.iter().any(|m| m.name() == n.as_str()))
+        {
+            return Err(RegistryError::UnknownModule {
+                name: name.clone(),
+                known: self
+                    .modules
+                    .iter()
+                    .map(|m| m.name())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+        }
+        let mut kept = ModuleRegistry::new();
+        kept.breaks = self.breaks;
+        for m in self.modules {
+            if !disabled.iter().any(|n| n == m.name()) {
+                kept.register_shared(m)?;
+            }
+        }
+        Ok(kept)
+    }
+
+    /// The names of the registered modules, in registration order.
+    pub fn names(&self) -> Vec<&'static str> {
+        self.modules.iter().map(|m| m.name()).collect()
     }
 
     /// Switches on deliberately injected bugs for every session (`break-builds` only).
@@ -187,5 +234,30 @@ impl ModuleRegistry {
     /// The union of every module's XEP-0030 features, sorted.
     pub fn disco_features(&self) -> &[&'static str] {
         &self.disco
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_drops_named_modules_and_rejects_unknown_names() {
+        let all = crate::root::modules().expect("modules");
+        assert!(all.names().contains(&"sasl2"));
+        let kept = all
+            .clone()
+            .without(&["sasl2".to_owned()])
+            .expect("sasl2 is known");
+        let expected: Vec<&str> = all.names().into_iter().filter(|n| *n != "sasl2").collect();
+        assert_eq!(kept.names(), expected, "the rest, in order");
+        let err = all
+            .without(&["sasl3".to_owned()])
+            .err()
+            .expect("typo is an error");
+        assert!(
+            matches!(&err, RegistryError::UnknownModule { name, known } if name == "sasl3" && known.contains("sasl2")),
+            "{err}"
+        );
     }
 }

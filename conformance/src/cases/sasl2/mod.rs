@@ -5,12 +5,16 @@
 mod bind2;
 mod failure;
 mod features;
+pub mod malformed;
 mod scram;
 
-use crate::case::{Case, Module, Spec};
+use crate::case::{Case, Module, Offer, Spec};
 
-/// The base registration of every SASL2 case (`..SASL2`).
-const SASL2: Spec = Spec::module(Module::Sasl2);
+/// The base registration of every SASL2 case (`..SASL2`): the target must offer SASL2.
+const SASL2: Spec = Spec {
+    offers: &[Offer::Sasl2],
+    ..Spec::module(Module::Sasl2)
+};
 
 /// Every SASL2 case, in registry order.
 pub fn all() -> Vec<Case> {
@@ -18,5 +22,7 @@ pub fn all() -> Vec<Case> {
     v.extend(scram::cases());
     v.extend(failure::cases());
     v.extend(bind2::cases());
+    v.extend(malformed::sasl2_cases());
+    v.extend(malformed::sasl_cases());
     v
 }
