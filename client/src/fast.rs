@@ -11,7 +11,9 @@ use gatecheck_proto::xml::Element;
 use crate::conn::{Conn, Connect};
 use crate::error::ClientError;
 use crate::features::Features;
+use crate::login::{Login, LoginError, best_scram, script_for};
 use crate::sasl2::{Sasl2Reply, additional_data};
+use crate::scram::{FinalTweaks, ServerFirst, verify_server_final};
 
 /// Why a FAST step could not be built or did not verify.
 #[derive(Debug, thiserror::Error)]
@@ -165,6 +167,48 @@ pub async fn authenticate_with_token(
         .into();
     conn.send(&el).await?;
     Ok(conn.sasl2_reply().await?)
+}
+
+/// A SCRAM password login over SASL2 (the best plain SCRAM mechanism `features` offers) whose
+/// `<user-agent/>` carries `ua_id` instead of the kit's fixed id, so FAST tokens can be obtained
+/// for a chosen client installation; `extra` are further inline requests (`<request-token/>`).
+/// Verifies the server signature like [`crate::login`].
+pub async fn password_login(
+    conn: &mut Conn,
+    features: &Features,
+    username: &str,
+    password: &str,
+    ua_id: &str,
+    extra: &[Element],
+) -> Result<Login, LoginError> {
+    let mech = best_scram(features)
+        .ok_or_else(|| LoginError::Mechanism("no SCRAM offered over SASL2".into()))?;
+    let script = script_for(conn, mech, username, None)?;
+    let el: Element = crate::build::authenticate(mech)
+        .initial_response(&script.client_first())
+        .user_agent_id(ua_id)
+        .inline(extra.iter().cloned())
+        .into();
+    conn.send(&el).await?;
+    let first = conn.sasl2_reply().await?;
+    let Sasl2Reply::Challenge { data: Some(sf), .. } = first else {
+        return Err(LoginError::Reply(first));
+    };
+    let server_first = ServerFirst::parse(&sf, &script.client_nonce)?;
+    let (msg, signature) = script.client_final(&server_first, password, &FinalTweaks::default())?;
+    let reply = conn.respond(&msg).await?;
+    let Sasl2Reply::Success(success) = reply else {
+        return Err(LoginError::Reply(reply));
+    };
+    match additional_data(&success) {
+        Some(Some(v)) if verify_server_final(&v, &signature) => Ok(Login {
+            success,
+            server_first,
+        }),
+        _ => Err(LoginError::ServerSignature(
+            "additional-data missing or not the server signature".into(),
+        )),
+    }
 }
 
 #[cfg(test)]

@@ -200,6 +200,12 @@ pub struct RunConfig {
     pub timeout: Duration,
     /// Longest wait for one reply the spec requires the target to send.
     pub reply_timeout: Duration,
+    /// The target's FAST token lifetime (`--fast-ttl`), when set short for testing.
+    pub fast_ttl: Option<Duration>,
+    /// The target's FAST rotation threshold (`--fast-min-ttl`), when set short for testing.
+    pub fast_min_ttl: Option<Duration>,
+    /// Shell command changing an account's password (`--passwd-cmd`).
+    pub passwd_cmd: Option<String>,
     /// The TLS versions to use.
     pub tls: TlsChoice,
     /// Modules the target must offer (`--require`); a missing one fails the run.
@@ -238,6 +244,9 @@ impl Default for RunConfig {
             http: None,
             timeout: DEFAULT_TIMEOUT,
             reply_timeout: DEFAULT_REPLY_TIMEOUT,
+            fast_ttl: None,
+            fast_min_ttl: None,
+            passwd_cmd: None,
             tls: TlsChoice::Both,
             require: Vec::new(),
             embedded_disable: Vec::new(),

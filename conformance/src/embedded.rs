@@ -17,6 +17,15 @@ use crate::config::{Account, RunConfig, Target};
 /// The XMPP domain the embedded server serves.
 pub const DOMAIN: &str = "localhost";
 
+/// The FAST token lifetime the embedded server runs with (seconds): short, so the expiry cases
+/// wait it out in the run; the run's `--fast-ttl` is set to it.
+pub const FAST_TTL_S: u64 = 3;
+
+/// The FAST rotation threshold of the embedded server (seconds; 0: a token used in a later
+/// second than it was issued is due); the run's `--fast-min-ttl`. The rotation case waits it
+/// plus one second, then uses the old token twice before it expires.
+pub const FAST_MIN_TTL_S: u64 = 0;
+
 /// Localparts of the accounts provisioned for the run (cases that need two use both).
 const USERS: [&str; 2] = ["alice", "bob"];
 
@@ -68,6 +77,8 @@ impl Embedded {
             c2s_tls_address: loopback,
             data_dir: data.path().to_path_buf(),
             modules_disabled: disabled.to_vec(),
+            sasl2_fast_token_ttl: FAST_TTL_S,
+            sasl2_fast_token_min_ttl: FAST_MIN_TTL_S,
             ..Config::default()
         };
         let store = SqliteStore::open(&config.database_path())?;
@@ -104,7 +115,8 @@ impl Embedded {
         ))
     }
 
-    /// Fills in what a user would otherwise pass: target (STARTTLS port), domain, accounts and TLS trust
+    /// Fills in what a user would otherwise pass: target (STARTTLS port), domain, accounts, the FAST
+    /// TTLs it runs with, and TLS trust
     /// (the certificate is generated per run, so it is accepted without a CA, like `--insecure-tls`).
     pub fn configure(
         &self,
@@ -117,6 +129,10 @@ impl Embedded {
         config.target = Some(target);
         config.domain = Some(DOMAIN.to_owned());
         config.insecure_tls = true;
+        if config.fast_ttl.is_none() && config.fast_min_ttl.is_none() {
+            config.fast_ttl = Some(std::time::Duration::from_secs(FAST_TTL_S));
+            config.fast_min_ttl = Some(std::time::Duration::from_secs(FAST_MIN_TTL_S));
+        }
         if config.accounts.is_empty() {
             config.accounts = accounts;
         }
