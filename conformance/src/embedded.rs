@@ -19,11 +19,11 @@ pub const DOMAIN: &str = "localhost";
 
 /// The FAST token lifetime the embedded server runs with (seconds): short, so the expiry cases
 /// wait it out in the run; the run's `--fast-ttl` is set to it.
-pub const FAST_TTL_S: u64 = 3;
+pub const FAST_TTL_S: u64 = 2;
 
 /// The FAST rotation threshold of the embedded server (seconds; 0: a token used in a later
-/// second than it was issued is due); the run's `--fast-min-ttl`. The rotation case waits it
-/// plus one second, then uses the old token twice before it expires.
+/// second than it was issued is due); the run's `--fast-min-ttl`. The rotation case waits into
+/// the next second, then uses the old token twice before it expires.
 pub const FAST_MIN_TTL_S: u64 = 0;
 
 /// Localparts of the accounts provisioned for the run (cases that need two use both).

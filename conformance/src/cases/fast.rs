@@ -385,10 +385,9 @@ fn setting(v: Option<Duration>, option: &str) -> Flow<Duration> {
     })
 }
 
-/// Wait `d` plus one second (the target may count whole seconds).
-async fn wait_past(ctx: &CaseCtx, d: Duration, what: &str) {
-    ctx.step(&format!("wait {} s for {what}", d.as_secs() + 1));
-    tokio::time::sleep(d + Duration::from_secs(1)).await;
+/// How long until 50 ms into the next whole second (targets may count whole seconds).
+fn next_second() -> Duration {
+    Duration::from_millis(u64::try_from(1050 - now_ms().rem_euclid(1000)).unwrap_or(0))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -775,7 +774,13 @@ async fn rotation_keeps_old(ctx: CaseCtx) -> Flow {
     let mech = preferred(&ctx).await?;
     let id = ua(&ctx, "a");
     let t1 = obtain(&ctx, &mech, &id, "c1").await?;
-    wait_past(&ctx, min_ttl, "the rotation threshold").await;
+    // Past the threshold on a clock of whole seconds: min ttl, then into the next second.
+    let d = min_ttl + next_second();
+    ctx.step(&format!(
+        "wait {:.2} s for the rotation threshold",
+        d.as_secs_f32()
+    ));
+    tokio::time::sleep(d).await;
     let (c, r) = use_token(&ctx, "c2", &mech, &t1.token, &id, None).await?;
     let (el, _) = expect_success(&ctx, "FAST-9", &mech, &t1.token, &c, r)?;
     let Some(t2) = token_in(&ctx, &el)? else {
@@ -819,8 +824,7 @@ async fn earlier_expiry_invalid(ctx: CaseCtx) -> Flow {
     let e1 = check_expiry(&t1)?;
     // T2 must expire later than T1 for the rule to apply; expiries may have whole seconds, so
     // the next token is requested in the next second.
-    let into_next = 1050 - now_ms().rem_euclid(1000);
-    tokio::time::sleep(Duration::from_millis(u64::try_from(into_next).unwrap_or(0))).await;
+    tokio::time::sleep(next_second()).await;
     let fast = fast_request(None, false);
     let (c, r) = attempt(
         &ctx,
@@ -1196,8 +1200,8 @@ mod tests {
 
     #[test]
     fn entropy_bound_counts_what_differs() {
-        let a = format!("fast-{}", "A".repeat(32));
-        let b = format!("fast-{}", "B".repeat(32));
+        let a = format!("fast-{}", "x".repeat(32));
+        let b = format!("fast-{}", "y".repeat(32));
         assert_eq!(entropy_bound(&a, &b), 192.0);
         assert_eq!(entropy_bound("fast-abcdef12", "fast-01234567"), 32.0);
     }
