@@ -303,6 +303,7 @@ impl RunArgs {
             fast_ttl: self.fast_ttl.map(Duration::from_secs),
             fast_min_ttl: self.fast_min_ttl.map(Duration::from_secs),
             passwd_cmd: self.passwd_cmd,
+            passwd_hook: None,
             tls: self.tls,
             require,
             embedded_disable: self.embedded_disable,

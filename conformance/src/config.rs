@@ -206,6 +206,8 @@ pub struct RunConfig {
     pub fast_min_ttl: Option<Duration>,
     /// Shell command changing an account's password (`--passwd-cmd`).
     pub passwd_cmd: Option<String>,
+    /// The same in-process, set by the embedded run (which owns the server's store).
+    pub passwd_hook: Option<PasswdHook>,
     /// The TLS versions to use.
     pub tls: TlsChoice,
     /// Modules the target must offer (`--require`); a missing one fails the run.
@@ -247,6 +249,7 @@ impl Default for RunConfig {
             fast_ttl: None,
             fast_min_ttl: None,
             passwd_cmd: None,
+            passwd_hook: None,
             tls: TlsChoice::Both,
             require: Vec::new(),
             embedded_disable: Vec::new(),
@@ -275,6 +278,17 @@ impl RunConfig {
         self.target
             .as_ref()
             .map_or_else(|| "embedded reference server".to_owned(), |t| t.to_string())
+    }
+}
+
+/// Changes an account's password in-process: `(bare JID, new password)`; the embedded run's
+/// counterpart of `--passwd-cmd`.
+#[derive(Clone)]
+pub struct PasswdHook(pub std::sync::Arc<dyn Fn(&str, &str) -> Result<(), String> + Send + Sync>);
+
+impl std::fmt::Debug for PasswdHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PasswdHook(..)")
     }
 }
 

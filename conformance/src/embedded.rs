@@ -12,7 +12,7 @@ use gatecheck_server::store::{Account as StoredAccount, SqliteStore, Store};
 use gatecheck_server::{Config, RunningServer, credentials, root};
 use rand::RngExt;
 
-use crate::config::{Account, RunConfig, Target};
+use crate::config::{Account, PasswdHook, RunConfig, Target};
 
 /// The XMPP domain the embedded server serves.
 pub const DOMAIN: &str = "localhost";
@@ -52,6 +52,8 @@ pub enum EmbeddedError {
 /// A running embedded server; dropping it stops the server and deletes its data.
 pub struct Embedded {
     running: RunningServer,
+    store: Arc<dyn Store>,
+    iterations: u32,
     // Held for its Drop: the data directory lives as long as the server.
     _data: tempfile::TempDir,
 }
@@ -103,12 +105,14 @@ impl Embedded {
             );
         }
         let store: Arc<dyn Store> = Arc::new(store);
-        let running = root::start(&config, store)
+        let running = root::start(&config, store.clone())
             .await
             .map_err(EmbeddedError::Server)?;
         Ok((
             Self {
                 running,
+                store,
+                iterations: config.scram_iteration_count,
                 _data: data,
             },
             accounts,
@@ -135,6 +139,20 @@ impl Embedded {
         }
         if config.accounts.is_empty() {
             config.accounts = accounts;
+        }
+        if config.passwd_cmd.is_none() {
+            let (store, iterations) = (self.store.clone(), self.iterations);
+            config.passwd_hook = Some(PasswdHook(Arc::new(move |jid: &str, password: &str| {
+                // New credentials through the store; the server refuses older FAST tokens by
+                // their credential tag. (`gatecheck-server user passwd` also deletes the token
+                // rows, after which a stale token reads as unknown: not-authorized.)
+                let user = jid.split('@').next().unwrap_or(jid);
+                let creds =
+                    credentials::derive_all(password, iterations).map_err(|e| e.to_string())?;
+                store
+                    .set_credentials(user, &creds)
+                    .map_err(|e| e.to_string())
+            })));
         }
         Ok(())
     }

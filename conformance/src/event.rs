@@ -42,7 +42,8 @@ pub struct RunMeta {
     /// The target's FAST rotation threshold (`--fast-min-ttl`) in seconds, when given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fast_min_ttl_s: Option<u64>,
-    /// Whether a password-change command (`--passwd-cmd`) was given (not the command itself).
+    /// Whether the run can change a password (`--passwd-cmd`, or the embedded server's store);
+    /// not the command itself.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub passwd_cmd: bool,
     /// The `--tls` choice: `both`, `1.2` or `1.3`.
