@@ -284,7 +284,10 @@ impl RunConfig {
 /// Changes an account's password in-process: `(bare JID, new password)`; the embedded run's
 /// counterpart of `--passwd-cmd`.
 #[derive(Clone)]
-pub struct PasswdHook(pub std::sync::Arc<dyn Fn(&str, &str) -> Result<(), String> + Send + Sync>);
+pub struct PasswdHook(pub std::sync::Arc<PasswdFn>);
+
+/// The function behind a [`PasswdHook`]: `(bare JID, new password)`, an error in words.
+pub type PasswdFn = dyn Fn(&str, &str) -> Result<(), String> + Send + Sync;
 
 impl std::fmt::Debug for PasswdHook {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -262,16 +262,15 @@ enum Tamper {
 }
 
 /// One HT attempt on a fresh stream from client `ua_id`: `<authenticate/>` with the initiator
-/// message for `token`, `<user-agent/>`, `fast` and `extra`; the connection and the reply.
-#[allow(clippy::too_many_arguments)]
+/// message for `token`, `<user-agent/>` and the inline requests `inline` (`<fast/>` first);
+/// the connection and the reply.
 async fn attempt(
     ctx: &CaseCtx,
     label: &str,
     mech: &str,
     token: &str,
     ua_id: &str,
-    fast: Element,
-    extra: &[Element],
+    inline: &[Element],
     tamper: Tamper,
 ) -> Flow<(Conn, Result<Sasl2Reply, ClientError>)> {
     let (_, user, _) = account(ctx)?;
@@ -289,12 +288,12 @@ async fn attempt(
     {
         *b ^= 0x01;
     }
-    let mut inline = vec![user_agent_with_id(ua_id), fast];
-    inline.extend(extra.iter().cloned());
+    let mut all = vec![user_agent_with_id(ua_id)];
+    all.extend(inline.iter().cloned());
     let el: Element = build::authenticate(mech)
         .initial_response(&ir)
         .without_user_agent()
-        .inline(inline)
+        .inline(all)
         .into();
     ctx.step(&format!("authenticate with {mech} ({tamper:?})"));
     let r = match c.send(&el).await {
@@ -314,7 +313,7 @@ async fn use_token(
     count: Option<u64>,
 ) -> Flow<(Conn, Result<Sasl2Reply, ClientError>)> {
     let fast = fast_request(count, false);
-    attempt(ctx, label, mech, token, ua_id, fast, &[], Tamper::None).await
+    attempt(ctx, label, mech, token, ua_id, &[fast], Tamper::None).await
 }
 
 /// The reply must be a one-round-trip `<success/>` (`req`) whose `<additional-data/>` is the
@@ -726,8 +725,7 @@ async fn wrong_channel_binding(ctx: CaseCtx) -> Flow {
             mech,
             &t.token,
             &id,
-            fast,
-            &[],
+            &[fast],
             Tamper::EmptyCb,
         )
         .await?;
@@ -751,7 +749,7 @@ async fn bit_flipped_hmac(ctx: CaseCtx) -> Flow {
     let id = ua(&ctx, "a");
     let t = obtain(&ctx, &mech, &id, "c1").await?;
     let fast = fast_request(None, false);
-    let (_, r) = attempt(&ctx, "c2", &mech, &t.token, &id, fast, &[], Tamper::FlipBit).await?;
+    let (_, r) = attempt(&ctx, "c2", &mech, &t.token, &id, &[fast], Tamper::FlipBit).await?;
     expect_rejected(&ctx, "FAST-24", &r)?;
     Ok(pass())
 }
@@ -832,8 +830,7 @@ async fn earlier_expiry_invalid(ctx: CaseCtx) -> Flow {
         &mech,
         &t1.token,
         &id,
-        fast,
-        &[build::request_token(&mech)],
+        &[fast, build::request_token(&mech)],
         Tamper::None,
     )
     .await?;
@@ -910,7 +907,7 @@ async fn invalidate(ctx: CaseCtx) -> Flow {
     let id = ua(&ctx, "a");
     let t = obtain(&ctx, &mech, &id, "c1").await?;
     let fast = fast_request(None, true);
-    let (c, r) = attempt(&ctx, "c2", &mech, &t.token, &id, fast, &[], Tamper::None).await?;
+    let (c, r) = attempt(&ctx, "c2", &mech, &t.token, &id, &[fast], Tamper::None).await?;
     let (el, _) = expect_success(&ctx, "FAST-9", &mech, &t.token, &c, r)?;
     if let Some(extra) = el.child("token", ns::FAST) {
         return Err(fail(
