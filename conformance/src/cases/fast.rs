@@ -327,6 +327,11 @@ fn expect_success(
     r: Result<Sasl2Reply, ClientError>,
 ) -> Flow<(Element, HtDraft)> {
     let expected = format!("<success/> to {mech} with a valid token, in one round trip");
+    if let Ok(Sasl2Reply::Success(el)) = &r
+        && let Some(t) = issued_token(el)
+    {
+        ctx.secret(SecretKind::Token, &t.token);
+    }
     match r {
         Ok(Sasl2Reply::Success(el)) => match verify_success(mech, token, c.tls(), &el) {
             Ok(d) => Ok((el, d)),
@@ -774,10 +779,7 @@ async fn rotation_keeps_old(ctx: CaseCtx) -> Flow {
     let t1 = obtain(&ctx, &mech, &id, "c1").await?;
     // Past the threshold on a clock of whole seconds: min ttl, then into the next second.
     let d = min_ttl + next_second();
-    ctx.step(&format!(
-        "wait {:.2} s for the rotation threshold",
-        d.as_secs_f32()
-    ));
+    ctx.step("wait past the rotation threshold (--fast-min-ttl, into the next second)");
     tokio::time::sleep(d).await;
     let (c, r) = use_token(&ctx, "c2", &mech, &t1.token, &id, None).await?;
     let (el, _) = expect_success(&ctx, "FAST-9", &mech, &t1.token, &c, r)?;
@@ -1089,10 +1091,7 @@ async fn expired(ctx: CaseCtx) -> Flow {
     let until_expiry =
         Duration::from_millis(u64::try_from((at + 1) * 1000 - now_ms()).unwrap_or(0));
     let d = until_expiry.min(ttl + Duration::from_secs(1));
-    ctx.step(&format!(
-        "wait {:.1} s for the token to expire",
-        d.as_secs_f32()
-    ));
+    ctx.step("wait until one second past the token's expiry");
     tokio::time::sleep(d).await;
     let (c, r) = use_token(&ctx, "c2", &mech, &t.token, &id, None).await?;
     expect_expired_then_password(&ctx, c, r, &id, "an expired token").await
