@@ -549,7 +549,7 @@ async fn token_issued(ctx: CaseCtx) -> Flow {
 const NO_TOKEN_ON_FAILURE: Spec = Spec {
     id: "fast.token.none-on-failure",
     title: "A failed password login with <request-token/> gets no token",
-    cites: &["FAST-8"],
+    cites: &["FAST-8", "SASL2-112"],
     requires: "no token before full authentication: a wrong password with <request-token/> is \
                answered with <failure/> and no <token/>",
     negative: true,
@@ -584,6 +584,11 @@ async fn no_token_on_failure(ctx: CaseCtx) -> Flow {
             "FAST-8",
             "<failure/> for a wrong password, without <token/>",
             l.success.to_xml(),
+        )),
+        Err(LoginError::ServerSignature(why)) => Err(fail(
+            "SASL2-112",
+            "<failure/> for a wrong password",
+            format!("<success/> ({why})"),
         )),
         Err(e) => Err(setup("password login", e)),
     }
@@ -844,6 +849,13 @@ async fn earlier_expiry_invalid(ctx: CaseCtx) -> Flow {
             el.to_xml(),
         )
     })?;
+    if t2.token == t1.token {
+        return Err(fail(
+            "FAST-6",
+            "a new unique token for <request-token/>",
+            "the token in use returned again",
+        ));
+    }
     let e2 = check_expiry(&t2)?;
     if e2 <= e1 {
         return Err(unsupported(format!(
@@ -874,6 +886,13 @@ async fn never_used_invalid(ctx: CaseCtx) -> Flow {
     let id = ua(&ctx, "a");
     let t1 = obtain(&ctx, &mech, &id, "c1").await?;
     let t2 = obtain(&ctx, &mech, &id, "c2").await?;
+    if t2.token == t1.token {
+        return Err(fail(
+            "FAST-6",
+            "a new unique token for each <request-token/>",
+            "the same token twice",
+        ));
+    }
     ctx.note("t1 was issued and never used; t2 has been issued since");
     let (_, r) = use_token(&ctx, "c3", &mech, &t1.token, &id, None).await?;
     match r {
@@ -1032,35 +1051,20 @@ async fn expect_expired_then_password(
     id: &str,
     why: &str,
 ) -> Flow {
+    let expected = format!("<failure><credentials-expired/></failure> for {why}");
     match &r {
-        Ok(Sasl2Reply::Failure { conditions, .. })
-            if conditions.iter().any(|x| x == "credentials-expired") =>
-        {
+        Ok(Sasl2Reply::Failure { .. }) => {
+            // One defined condition first (SASL2-24), then which one.
             expect_rejected(ctx, "FAST-20", &r)?;
+            if r.as_ref().ok().and_then(Sasl2Reply::failure_condition)
+                != Some("credentials-expired")
+            {
+                let got = r.as_ref().map(Sasl2Reply::describe).unwrap_or_default();
+                return Err(fail("FAST-20", expected, got));
+            }
         }
-        Ok(Sasl2Reply::Success(el)) => {
-            return Err(fail(
-                "FAST-20",
-                format!("<failure><credentials-expired/></failure> for {why}"),
-                el.to_xml(),
-            ));
-        }
-        Ok(other) => {
-            return Err(fail(
-                "FAST-20",
-                format!("<failure><credentials-expired/></failure> for {why}"),
-                other.describe(),
-            ));
-        }
-        Err(e) => {
-            return Err(unanswered(
-                ctx,
-                "FAST-20",
-                "<failure><credentials-expired/></failure>",
-                e,
-                false,
-            ));
-        }
+        Ok(other) => return Err(fail("FAST-20", expected, other.describe())),
+        Err(e) => return Err(unanswered(ctx, "FAST-20", &expected, e, false)),
     }
     let (_, user, password) = account(ctx)?;
     // The mechanism offer of this stream: the same target offers the same to every stream
