@@ -20,6 +20,7 @@ pub mod build;
 pub mod compare;
 pub mod conn;
 pub mod error;
+pub mod fast;
 pub mod features;
 pub mod legacy;
 pub mod login;

@@ -139,6 +139,20 @@ pub struct RunArgs {
     /// against the target (recorded in every report).
     #[arg(long, default_value = "5", value_name = "SECS")]
     pub reply_timeout: f64,
+    /// The target's FAST token lifetime in seconds (its `sasl2_fast_token_ttl`, set short for
+    /// testing): the FAST expiry cases wait it out, and skip without it (recorded in reports).
+    #[arg(long, value_name = "SECS")]
+    pub fast_ttl: Option<u64>,
+    /// The target's FAST rotation threshold in seconds (`sasl2_fast_token_min_ttl`): the FAST
+    /// rotation cases wait it out, and skip without it (recorded in reports).
+    #[arg(long, value_name = "SECS")]
+    pub fast_min_ttl: Option<u64>,
+    /// Command that changes an account's password on the target, run with `sh -c`: the bare JID
+    /// in `$GATECHECK_JID`, the new password on stdin (the case sets the account's current
+    /// password again, so the run's credentials stay valid). Without it the password-change
+    /// case skips. E.g. `gatecheck-server user passwd "$GATECHECK_JID" --data DIR`.
+    #[arg(long, value_name = "CMD")]
+    pub passwd_cmd: Option<String>,
     /// TLS versions to use: 1.2, 1.3 or both (every version the target accepts; cases that
     /// depend on the version run once per version).
     #[arg(long, default_value = "both", value_name = "1.2|1.3|both")]
@@ -229,6 +243,25 @@ impl RunArgs {
                 self.reply_timeout
             )));
         }
+        if self.fast_ttl.is_some_and(|v| v == 0 || v > 86_400) {
+            return Err(StartError::BadArgs(format!(
+                "--fast-ttl {}: expected seconds in 1..=86400",
+                self.fast_ttl.unwrap_or_default()
+            )));
+        }
+        if self.fast_min_ttl.is_some_and(|v| v >= 86_400) {
+            return Err(StartError::BadArgs(format!(
+                "--fast-min-ttl {}: expected seconds in 0..86400",
+                self.fast_min_ttl.unwrap_or_default()
+            )));
+        }
+        if let (Some(t), Some(m)) = (self.fast_ttl, self.fast_min_ttl)
+            && m >= t
+        {
+            return Err(StartError::BadArgs(format!(
+                "--fast-min-ttl {m} must be below --fast-ttl {t}"
+            )));
+        }
         if let Some(h) = &self.http {
             h.parse::<crate::capabilities::http::HttpBase>()
                 .map_err(StartError::BadArgs)?;
@@ -267,6 +300,10 @@ impl RunArgs {
             http: self.http,
             timeout: Duration::from_secs_f64(self.timeout),
             reply_timeout: Duration::from_secs_f64(self.reply_timeout),
+            fast_ttl: self.fast_ttl.map(Duration::from_secs),
+            fast_min_ttl: self.fast_min_ttl.map(Duration::from_secs),
+            passwd_cmd: self.passwd_cmd,
+            passwd_hook: None,
             tls: self.tls,
             require,
             embedded_disable: self.embedded_disable,

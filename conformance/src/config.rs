@@ -200,6 +200,14 @@ pub struct RunConfig {
     pub timeout: Duration,
     /// Longest wait for one reply the spec requires the target to send.
     pub reply_timeout: Duration,
+    /// The target's FAST token lifetime (`--fast-ttl`), when set short for testing.
+    pub fast_ttl: Option<Duration>,
+    /// The target's FAST rotation threshold (`--fast-min-ttl`), when set short for testing.
+    pub fast_min_ttl: Option<Duration>,
+    /// Shell command changing an account's password (`--passwd-cmd`).
+    pub passwd_cmd: Option<String>,
+    /// The same in-process, set by the embedded run (which owns the server's store).
+    pub passwd_hook: Option<PasswdHook>,
     /// The TLS versions to use.
     pub tls: TlsChoice,
     /// Modules the target must offer (`--require`); a missing one fails the run.
@@ -238,6 +246,10 @@ impl Default for RunConfig {
             http: None,
             timeout: DEFAULT_TIMEOUT,
             reply_timeout: DEFAULT_REPLY_TIMEOUT,
+            fast_ttl: None,
+            fast_min_ttl: None,
+            passwd_cmd: None,
+            passwd_hook: None,
             tls: TlsChoice::Both,
             require: Vec::new(),
             embedded_disable: Vec::new(),
@@ -266,6 +278,20 @@ impl RunConfig {
         self.target
             .as_ref()
             .map_or_else(|| "embedded reference server".to_owned(), |t| t.to_string())
+    }
+}
+
+/// Changes an account's password in-process: `(bare JID, new password)`; the embedded run's
+/// counterpart of `--passwd-cmd`.
+#[derive(Clone)]
+pub struct PasswdHook(pub std::sync::Arc<PasswdFn>);
+
+/// The function behind a [`PasswdHook`]: `(bare JID, new password)`, an error in words.
+pub type PasswdFn = dyn Fn(&str, &str) -> Result<(), String> + Send + Sync;
+
+impl std::fmt::Debug for PasswdHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PasswdHook(..)")
     }
 }
 

@@ -12,10 +12,19 @@ use gatecheck_server::store::{Account as StoredAccount, SqliteStore, Store};
 use gatecheck_server::{Config, RunningServer, credentials, root};
 use rand::RngExt;
 
-use crate::config::{Account, RunConfig, Target};
+use crate::config::{Account, PasswdHook, RunConfig, Target};
 
 /// The XMPP domain the embedded server serves.
 pub const DOMAIN: &str = "localhost";
+
+/// The FAST token lifetime the embedded server runs with (seconds): short, so the expiry cases
+/// wait it out in the run; the run's `--fast-ttl` is set to it.
+pub const FAST_TTL_S: u64 = 2;
+
+/// The FAST rotation threshold of the embedded server (seconds; 0: a token used in a later
+/// second than it was issued is due); the run's `--fast-min-ttl`. The rotation case waits into
+/// the next second, then uses the old token twice before it expires.
+pub const FAST_MIN_TTL_S: u64 = 0;
 
 /// Localparts of the accounts provisioned for the run (cases that need two use both).
 const USERS: [&str; 2] = ["alice", "bob"];
@@ -43,6 +52,8 @@ pub enum EmbeddedError {
 /// A running embedded server; dropping it stops the server and deletes its data.
 pub struct Embedded {
     running: RunningServer,
+    store: Arc<dyn Store>,
+    iterations: u32,
     // Held for its Drop: the data directory lives as long as the server.
     _data: tempfile::TempDir,
 }
@@ -68,6 +79,8 @@ impl Embedded {
             c2s_tls_address: loopback,
             data_dir: data.path().to_path_buf(),
             modules_disabled: disabled.to_vec(),
+            sasl2_fast_token_ttl: FAST_TTL_S,
+            sasl2_fast_token_min_ttl: FAST_MIN_TTL_S,
             ..Config::default()
         };
         let store = SqliteStore::open(&config.database_path())?;
@@ -92,19 +105,22 @@ impl Embedded {
             );
         }
         let store: Arc<dyn Store> = Arc::new(store);
-        let running = root::start(&config, store)
+        let running = root::start(&config, store.clone())
             .await
             .map_err(EmbeddedError::Server)?;
         Ok((
             Self {
                 running,
+                store,
+                iterations: config.scram_iteration_count,
                 _data: data,
             },
             accounts,
         ))
     }
 
-    /// Fills in what a user would otherwise pass: target (STARTTLS port), domain, accounts and TLS trust
+    /// Fills in what a user would otherwise pass: target (STARTTLS port), domain, accounts, the FAST
+    /// TTLs it runs with, and TLS trust
     /// (the certificate is generated per run, so it is accepted without a CA, like `--insecure-tls`).
     pub fn configure(
         &self,
@@ -117,8 +133,26 @@ impl Embedded {
         config.target = Some(target);
         config.domain = Some(DOMAIN.to_owned());
         config.insecure_tls = true;
+        if config.fast_ttl.is_none() && config.fast_min_ttl.is_none() {
+            config.fast_ttl = Some(std::time::Duration::from_secs(FAST_TTL_S));
+            config.fast_min_ttl = Some(std::time::Duration::from_secs(FAST_MIN_TTL_S));
+        }
         if config.accounts.is_empty() {
             config.accounts = accounts;
+        }
+        if config.passwd_cmd.is_none() {
+            let (store, iterations) = (self.store.clone(), self.iterations);
+            config.passwd_hook = Some(PasswdHook(Arc::new(move |jid: &str, password: &str| {
+                // New credentials through the store; the server refuses older FAST tokens by
+                // their credential tag. (`gatecheck-server user passwd` also deletes the token
+                // rows, after which a stale token reads as unknown: not-authorized.)
+                let user = jid.split('@').next().unwrap_or(jid);
+                let creds =
+                    credentials::derive_all(password, iterations).map_err(|e| e.to_string())?;
+                store
+                    .set_credentials(user, &creds)
+                    .map_err(|e| e.to_string())
+            })));
         }
         Ok(())
     }

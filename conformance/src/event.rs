@@ -36,6 +36,16 @@ pub struct RunMeta {
     pub not_selected: Vec<NotSelected>,
     /// The longest wait for one reply (`--reply-timeout`), in milliseconds.
     pub reply_timeout_ms: u64,
+    /// The target's FAST token lifetime (`--fast-ttl`) in seconds, when given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fast_ttl_s: Option<u64>,
+    /// The target's FAST rotation threshold (`--fast-min-ttl`) in seconds, when given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fast_min_ttl_s: Option<u64>,
+    /// Whether the run can change a password (`--passwd-cmd`, or the embedded server's store);
+    /// not the command itself.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub passwd_cmd: bool,
     /// The `--tls` choice: `both`, `1.2` or `1.3`.
     pub tls: String,
     /// The TLS versions the run used (selected and accepted by the target), e.g. `tls1.3`.

@@ -335,6 +335,9 @@ pub async fn run(
         selected: planned.len(),
         not_selected,
         reply_timeout_ms: u64::try_from(config.reply_timeout.as_millis()).unwrap_or(u64::MAX),
+        fast_ttl_s: config.fast_ttl.map(|d| d.as_secs()),
+        fast_min_ttl_s: config.fast_min_ttl.map(|d| d.as_secs()),
+        passwd_cmd: config.passwd_cmd.is_some() || config.passwd_hook.is_some(),
         tls: config.tls.as_str().to_owned(),
         tls_versions: caps
             .versions()

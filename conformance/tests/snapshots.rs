@@ -99,10 +99,18 @@ fn json_report_says_the_same(record: &RunRecord) {
     }
 }
 
+/// Cases whose transcript is not deterministic by design: the FAST race sends on two
+/// connections at once, so the interleaving and which one wins change run to run.
+const UNORDERED: [&str; 1] = ["fast.count.race"];
+
 /// Each case's transcript, normalised so it is deterministic, matches its committed snapshot.
 fn transcripts_match_snapshots(record: &RunRecord) {
     let target = record.meta.target.clone();
-    for r in &record.results {
+    for r in record
+        .results
+        .iter()
+        .filter(|r| !UNORDERED.contains(&r.id.as_str()))
+    {
         let text = normalise::render(&r.transcript, &target);
         insta::assert_snapshot!(r.id.as_str(), text);
     }

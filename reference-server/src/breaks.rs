@@ -138,6 +138,24 @@ breaks! {
     R12ResourceRevealsSoftware = ("sasl2-12-resource-reveals-software", "SASL2-12", Fail, "the Bind 2 resource reveals the user-agent software"),
     R202LegacyAbortWrongCondition = ("sasl2-202-legacy-abort-wrong-condition", "SASL2-202", Fail, "legacy <abort/> answered with malformed-request instead of aborted"),
     R204LegacyEmptyIrAsAbsent = ("sasl2-204-legacy-empty-ir-as-absent", "SASL2-204", Fail, "legacy initial response '=' treated as absent (empty challenge)"),
+    Fast6SameToken = ("fast-6-same-token", "FAST-6", Fail, "every <request-token/> of one client answered with the same token"),
+    Fast7ExpiryNotDatetime = ("fast-7-expiry-not-datetime", "FAST-7", Fail, "token expiry written as UNIX seconds instead of a XEP-0082 DateTime"),
+    Fast8TokenOnFailure = ("fast-8-token-on-failure", "FAST-8", Fail, "a <token/> minted and sent inside <failure/> when <request-token/> was present"),
+    Fast10AnyMechanism = ("fast-10-any-mechanism", "FAST-10", Fail, "a token accepted with an HT mechanism other than the one it was requested for"),
+    Fast11CbNotChecked = ("fast-11-cb-not-checked", "FAST-11", Fail, "an initiator HMAC over empty channel-binding data accepted for -EXPR/-ENDP"),
+    Fast13CountReplayAccepted = ("fast-13-count-replay-accepted", "FAST-13", Warn, "a count at or below the highest processed count for the token accepted (replay; mandated for 0-RTT only, so a warning outside it)"),
+    Fast14RotationDropsOld = ("fast-14-rotation-drops-old", "FAST-14", Fail, "rotation invalidates the old token before the new one has been used"),
+    Fast15EarlierExpiryKept = ("fast-15-earlier-expiry-kept", "FAST-15", Fail, "using the newer token leaves the older (earlier expiry) token valid"),
+    Fast16UnusedKept = ("fast-16-unused-kept", "FAST-16", Warn, "issuing a token keeps the previously issued, never-used token valid"),
+    Fast17InvalidateIgnored = ("fast-17-invalidate-ignored", "FAST-17", Fail, "invalidate='true' ignored: the token stays usable"),
+    Fast18TokenWithInvalidate = ("fast-18-token-with-invalidate", "FAST-18", Fail, "a new <token/> sent on invalidate without <request-token/>"),
+    Fast20ExpiredNotAuthorized = ("fast-20-expired-not-authorized", "FAST-20", Fail, "an expired token answered with not-authorized instead of credentials-expired"),
+    Fast20ExpiryNotChecked = ("fast-20-expiry-not-checked", "FAST-20", Fail, "an expired token still accepted"),
+    Fast20PasswordChangeIgnored = ("fast-20-password-change-ignored", "FAST-20", Warn, "tokens survive a password change (`user passwd` keeps them, the server does not compare credentials; XEP-0484 implies, not states, that this revokes them)"),
+    Fast23ShortToken = ("fast-23-short-token", "FAST-23", Warn, "tokens carry only 48 random bits"),
+    Fast24HmacPrefixOnly = ("fast-24-hmac-prefix-only", "FAST-24", Fail, "only the first 16 bytes of the initiator HMAC compared"),
+    Fast25WrongResponder = ("fast-25-wrong-responder", "FAST-25", Fail, "one bit of the responder HMAC in <additional-data/> flipped"),
+    Fast29AnyUserAgent = ("fast-29-any-user-agent", "FAST-29", Fail, "tokens keyed by account only, so usable from another user-agent id"),
 }
 
 impl Break {
@@ -316,7 +334,7 @@ mod tests {
 
     #[test]
     fn table_is_consistent() {
-        assert_eq!(Break::ALL.len(), 64);
+        assert_eq!(Break::ALL.len(), 64 + 18);
         assert!(Break::ALL.len() <= 128);
         let mut names: Vec<_> = Break::ALL.iter().map(|b| b.info().name).collect();
         names.sort_unstable();
@@ -325,11 +343,12 @@ mod tests {
         for b in Break::ALL {
             let i = b.info();
             assert_eq!(Break::from_name(i.name), Some(*b));
-            assert!(i.requirement.starts_with("SASL2-"), "{}", i.name);
+            let (set, num) = i.requirement.split_once('-').unwrap();
+            assert!(matches!(set, "SASL2" | "FAST"), "{}", i.name);
             // Named after the requirement it violates.
-            let num = i.requirement.trim_start_matches("SASL2-");
+            let prefix = format!("{}-{num}-", set.to_ascii_lowercase());
             assert!(
-                i.name.starts_with(&format!("sasl2-{num}-")) || i.name.starts_with("sasl2-127-"),
+                i.name.starts_with(&prefix) || i.name.starts_with("sasl2-127-"),
                 "{}",
                 i.name
             );

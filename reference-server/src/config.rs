@@ -69,7 +69,9 @@ pub struct Config {
     pub invite_expiry: u64,
     /// Lifetime of a FAST token in seconds. Prosody (mod_sasl2_fast) default: 21 days.
     pub sasl2_fast_token_ttl: u64,
-    /// Remaining lifetime below which a used FAST token is rotated. Prosody default: 1 day.
+    /// Age in seconds after which a successful FAST authentication rotates the token (a new
+    /// `<token/>` in `<success/>`; the old one stays valid until the new one is used). Prosody
+    /// default: 1 day.
     pub sasl2_fast_token_min_ttl: u64,
     /// Secret used to sign stateless OAuth2 client registrations (RFC 7591). Prosody
     /// (mod_http_oauth2) default: unset, which disables dynamic client registration.
@@ -291,6 +293,12 @@ impl Config {
         Duration::from_secs(self.ssl_handshake_timeout)
     }
 
+    /// (gatecheck) Path of the key FAST tokens are sealed under: `fast-token.key` in `data_dir`,
+    /// a file of its own (mode 0600) so a copy of the database alone cannot be used to log in.
+    pub fn fast_token_key_path(&self) -> PathBuf {
+        self.data_dir.join("fast-token.key")
+    }
+
     /// Path of the SQLite database inside `data_dir`.
     pub fn database_path(&self) -> PathBuf {
         self.data_dir.join("gatecheck.sqlite3")
@@ -351,6 +359,12 @@ mod tests {
         let c = Config::from_toml_str(text).expect("example parses");
         assert_eq!(c.domain, "localhost");
         assert_eq!(c.invite_expiry, 604_800);
+        assert_eq!(c.sasl2_fast_token_ttl, 1_814_400);
+        assert_eq!(c.sasl2_fast_token_min_ttl, 86_400);
+        assert_eq!(
+            c.fast_token_key_path(),
+            PathBuf::from("./gatecheck-data/fast-token.key")
+        );
     }
 
     #[test]

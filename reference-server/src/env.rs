@@ -87,6 +87,29 @@ impl Clock for FixedClock {
     }
 }
 
+/// [`Clock`] a test moves by hand (token expiry and rotation without waiting).
+#[derive(Debug)]
+pub struct ManualClock(Mutex<SystemTime>);
+
+impl ManualClock {
+    /// A clock standing at `t`.
+    pub fn new(t: SystemTime) -> Self {
+        Self(Mutex::new(t))
+    }
+
+    /// Moves the clock forward by `d`.
+    pub fn advance(&self, d: std::time::Duration) {
+        let mut g = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        *g += d;
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> SystemTime {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
 /// Deterministic, NOT cryptographic [`Rng`] (SplitMix64): the same seed gives the same bytes, so
 /// tests can compare whole outputs and fuzz findings replay exactly.
 #[derive(Debug)]

@@ -214,7 +214,19 @@ fn add_or_passwd(args: UserArgs, create: bool) -> anyhow::Result<()> {
         eprintln!("created {name}@{}", config.domain);
     } else {
         store.set_credentials(&name, &creds)?;
-        eprintln!("changed password of {name}@{}", config.domain);
+        // The server would refuse them anyway (their credential tag no longer matches), but a
+        // password change is when a user expects every other login to end: delete them now.
+        let revoked = if breaks(&args.common)
+            .has(gatecheck_server::breaks::Break::Fast20PasswordChangeIgnored)
+        {
+            0
+        } else {
+            store.fast_revoke_account(&name)?
+        };
+        eprintln!(
+            "changed password of {name}@{} ({revoked} FAST tokens revoked)",
+            config.domain
+        );
     }
     Ok(())
 }

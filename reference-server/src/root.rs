@@ -14,10 +14,12 @@ use crate::config::Config;
 use crate::env::Env;
 pub use crate::listener::Listener;
 use crate::module::{ModuleRegistry, RegistryError};
+use crate::modules::fast::{Fast, FastSettings};
 use crate::modules::{
     bind, bind2, channel_binding, disco, legacy_auth, ping, presence, roster, sasl2,
 };
 use crate::sasl::provider::DefaultMechanisms;
+use crate::store::seal::SealKey;
 use crate::store::{Store, StoreError};
 
 /// Why the server could not be assembled.
@@ -29,10 +31,14 @@ pub enum AssemblyError {
     /// Two modules claim the same IQ namespace.
     #[error(transparent)]
     Registry(#[from] RegistryError),
+    /// The key FAST tokens are sealed under could not be read or created.
+    #[error(transparent)]
+    FastKey(#[from] crate::store::seal::KeyFileError),
 }
 
-/// Every module the server runs, in registration order: the order of stream features, of SASL2
-/// inline processing (XEP-0388 §1.8: bind before FAST) and of stanza hooks.
+/// Every module the server runs that needs no shared state, in registration order: the order of
+/// stream features, of SASL2 inline processing (XEP-0388 §1.8: bind before FAST) and of stanza
+/// hooks. [`services`] appends FAST, which needs the store and the token key.
 pub fn modules() -> Result<ModuleRegistry, RegistryError> {
     let mut r = ModuleRegistry::new();
     r.register(sasl2::Sasl2)?
@@ -49,10 +55,24 @@ pub fn modules() -> Result<ModuleRegistry, RegistryError> {
 
 /// The shared state of every c2s session for `config` over `store`, with time and randomness
 /// from `env` ([`Env::system`] in the server, [`Env::deterministic`] in tests and fuzz targets).
+/// FAST tokens are sealed under a fresh key from the OS RNG (not from `env`, so the key does not
+/// shift the deterministic byte stream tests pin), and so do not outlive this `Services`; the
+/// server uses [`services_with_key`] with the key file instead.
 pub fn services(
     config: &Config,
     store: Arc<dyn Store>,
     env: Env,
+) -> Result<Services, AssemblyError> {
+    let key = SealKey::generate(&crate::env::OsRng);
+    services_with_key(config, store, env, key)
+}
+
+/// [`services`] with FAST tokens sealed under `fast_key`.
+pub fn services_with_key(
+    config: &Config,
+    store: Arc<dyn Store>,
+    env: Env,
+    fast_key: SealKey,
 ) -> Result<Services, AssemblyError> {
     // `sasl2_offer_plain` and `allow_unencrypted_plain_auth` keep their defaults (off) here, as
     // before this root existed; wiring them from `config` is a behaviour change left for later.
@@ -62,6 +82,11 @@ pub fn services(
         env.rng.as_ref(),
     )?;
     let mut modules = modules()?;
+    modules.register(Fast::new(
+        FastSettings::from_config(config),
+        fast_key,
+        store.clone(),
+    ))?;
     modules.set_breaks(config.breaks);
     let modules = modules.without(&config.modules_disabled)?;
     Ok(Services {
@@ -115,6 +140,12 @@ pub async fn start(
     config: &Config,
     store: Arc<dyn Store>,
 ) -> Result<crate::server::RunningServer, StartError> {
-    let factory = c2s_factory(config, store, Env::system())?;
+    let env = Env::system();
+    let key = crate::store::seal::load_or_create_key_file(
+        &config.fast_token_key_path(),
+        env.rng.as_ref(),
+    )
+    .map_err(AssemblyError::from)?;
+    let factory = C2sFactory::new(services_with_key(config, store, env, key)?);
     Ok(crate::server::Server::start(config, &listeners(config), Arc::new(factory)).await?)
 }

@@ -220,6 +220,48 @@ fn unknown_config_key_is_reported() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
+#[test]
+fn user_passwd_revokes_fast_tokens() {
+    use gatecheck_server::store::FastToken;
+    let dir = tempdir("passwd-fast");
+    let out = run(&["user", "add", "alice", "--password", "one"], &dir, None);
+    assert!(out.status.success());
+    let token = FastToken {
+        mechanism: "HT-SHA-256-NONE".into(),
+        sealed: vec![0; 60],
+        issued_at: 1,
+        expires_at: u64::from(u32::MAX),
+        last_count: None,
+        credential_tag: vec![0; 16],
+    };
+    {
+        let store = SqliteStore::open_in_dir(&dir).unwrap();
+        for client in ["ua-1", "ua-2"] {
+            store
+                .fast_update("alice", client, &mut |s| s.current = Some(token.clone()))
+                .unwrap();
+        }
+    }
+    let out = run(
+        &["user", "passwd", "alice", "--password", "two"],
+        &dir,
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("2 FAST tokens revoked"));
+    let store = SqliteStore::open_in_dir(&dir).unwrap();
+    for client in ["ua-1", "ua-2"] {
+        store
+            .fast_update("alice", client, &mut |s| assert!(s.is_empty()))
+            .unwrap();
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
 /// `modules_disabled` naming a module the server does not have stops `serve` at start, naming it
 /// (a misspelt module must not be left running unnoticed).
 #[test]

@@ -28,6 +28,10 @@ pub struct ProbeTarget {
     pub wait: Duration,
     /// The `--http` base URL, probed for OAuth2 metadata.
     pub http: Option<String>,
+    /// The bare JID the TLS-protected stream header names (`from`, the first `--account`):
+    /// servers list account-dependent mechanisms and FAST only for a named account
+    /// (XEP-0388 §2.1, XEP-0484 §4.1).
+    pub from: Option<String>,
 }
 
 impl ProbeTarget {
@@ -44,6 +48,7 @@ impl ProbeTarget {
             },
             wait: config.reply_timeout,
             http: config.http.clone(),
+            from: config.accounts.first().map(|a| a.jid.clone()),
         })
     }
 
@@ -91,10 +96,12 @@ async fn probe_version(
     transcript: &Transcript,
 ) -> Result<(Option<PreTls>, Element), ClientError> {
     let mut c: Conn = t.connect(version, transcript).connect().await?;
-    c.open_stream(None).await?;
+    let direct = c.tls().is_some();
+    c.open_stream(if direct { t.from.as_deref() } else { None })
+        .await?;
     let mut features = c.features_element().await?;
     let mut pre = None;
-    if c.tls().is_none() {
+    if !direct {
         let starttls = features
             .child("starttls", ns::TLS)
             .map(|s| s.child("required", ns::TLS).is_some());
@@ -108,7 +115,8 @@ async fn probe_version(
             sasl,
             features: features.clone(),
         });
-        c.starttls().await?;
+        c.negotiate_tls().await?;
+        c.open_stream(t.from.as_deref()).await?;
         features = c.features_element().await?;
     }
     let negotiated = c.tls().map(|b| b.version);

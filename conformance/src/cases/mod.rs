@@ -5,11 +5,14 @@
 use crate::case::Case;
 
 pub mod common;
+pub mod fast;
 pub mod prelude;
 pub mod sasl2;
 pub mod table;
 
 /// Every real case of the suite, in registry order.
 pub fn all() -> Vec<Case> {
-    sasl2::all()
+    let mut v = sasl2::all();
+    v.extend(fast::all());
+    v
 }

@@ -144,9 +144,19 @@ pub fn settings(rec: &RunRecord) -> String {
     } else {
         m.tls_versions.join(", ")
     };
-    format!(
+    let mut out = format!(
         "reply timeout {} s · TLS {} (used: {used})",
         m.reply_timeout_ms as f64 / 1000.0,
         m.tls
-    )
+    );
+    if let Some(t) = m.fast_ttl_s {
+        out.push_str(&format!(" · FAST ttl {t} s"));
+    }
+    if let Some(t) = m.fast_min_ttl_s {
+        out.push_str(&format!(" · FAST min ttl {t} s"));
+    }
+    if m.passwd_cmd {
+        out.push_str(" · password-change command");
+    }
+    out
 }

@@ -148,6 +148,12 @@ fn run_properties(rec: &RunRecord) -> Vec<(String, String)> {
         ("tls".to_owned(), m.tls.clone()),
         ("tls-versions".to_owned(), m.tls_versions.join(" ")),
     ];
+    if let Some(t) = m.fast_ttl_s {
+        out.push(("fast-ttl-s".to_owned(), t.to_string()));
+    }
+    if let Some(t) = m.fast_min_ttl_s {
+        out.push(("fast-min-ttl-s".to_owned(), t.to_string()));
+    }
     out.extend(super::capabilities::properties(&m.capabilities));
     for (i, h) in super::headline::headlines(rec).into_iter().enumerate() {
         out.push((format!("headline.{i}"), h));

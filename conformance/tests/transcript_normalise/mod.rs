@@ -51,7 +51,22 @@ pub fn render(entries: &[RenderedEntry], target: &str) -> String {
             ));
         }
     }
-    out
+    replace_client_installations(&out)
+}
+
+/// The FAST cases pick a random user-agent id per client installation and note it as
+/// `client installation TAG: user-agent id UUID`: each such id becomes `<ua:TAG>`.
+fn replace_client_installations(text: &str) -> String {
+    const NOTE: &str = "note: client installation ";
+    let ids: Vec<(String, String)> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix(NOTE)?.split_once(": user-agent id "))
+        .map(|(tag, id)| (id.trim().to_owned(), format!("<ua:{tag}>")))
+        .filter(|(id, _)| !id.is_empty())
+        .collect();
+    ids.iter().fold(text.to_owned(), |t, (id, marker)| {
+        t.replace(id.as_str(), marker)
+    })
 }
 
 /// Normalise one XML unit: TLS/binary bytes, stream ids, base64 SASL payloads, then free text.
@@ -69,6 +84,8 @@ fn normalise_unit(unit: &str, target: &str) -> String {
     for name in B64_ELEMENTS {
         s = replace_element_text(&s, name, normalise_b64);
     }
+    // FAST token expiry: a timestamp of the run.
+    s = replace_attr(&s, "expiry", "<expiry>");
     normalise_text(&s, target)
 }
 

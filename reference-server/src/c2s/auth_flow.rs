@@ -73,7 +73,13 @@ impl C2sSession {
         let ctx = MechanismContext {
             domain: svc.settings.domain.clone(),
             tls: self.tls.clone(),
-            advertised: hashed.iter().map(|m| m.name().to_owned()).collect(),
+            // HT-* are listed only inside FAST's <fast/>, not as <mechanism/>s, so they are not
+            // part of the list XEP-0474 hashes.
+            advertised: hashed
+                .iter()
+                .filter(|m| !m.is_ht())
+                .map(|m| m.name().to_owned())
+                .collect(),
             cb_types: self.cb_types.iter().map(|t| t.name().to_owned()).collect(),
             profile: kind,
             user_agent_id: start.user_agent_id.clone(),
@@ -89,6 +95,7 @@ impl C2sSession {
         self.auth = AuthState::InProgress {
             profile,
             mechanism,
+            mechanism_name: start.mechanism,
             inline_requests: start.inline_requests,
             user_agent_id: start.user_agent_id,
             software: brk
@@ -180,17 +187,27 @@ impl C2sSession {
                 username,
                 authzid,
                 additional_data,
-            }) => self.succeed(profile, username, authzid, additional_data),
+                renewal_due,
+            }) => self.succeed(profile, username, authzid, additional_data, renewal_due),
             Err(f) => {
                 let state = std::mem::replace(&mut self.auth, AuthState::Idle);
+                let mut extra = Vec::new();
                 if let AuthState::InProgress {
-                    inline_requests, ..
+                    inline_requests,
+                    user_agent_id,
+                    mechanism_name,
+                    ..
                 } = state
-                    && self.breaks().has(Break::R26InlineCarriedOver)
                 {
-                    self.carried_inline = inline_requests;
+                    if self.breaks().has(Break::Fast8TokenOnFailure) {
+                        extra =
+                            self.inline_on_failure(&inline_requests, user_agent_id, mechanism_name);
+                    }
+                    if self.breaks().has(Break::R26InlineCarriedOver) {
+                        self.carried_inline = inline_requests;
+                    }
                 }
-                self.fail(profile, f);
+                self.fail_with(profile, f, extra);
             }
         }
     }
@@ -198,11 +215,58 @@ impl C2sSession {
     /// Sends `<failure/>` and counts it; past the allowance the stream ends with
     /// `<policy-violation/>` (RFC 6120 §6.4.5).
     pub(super) fn fail(&mut self, profile: usize, f: MechanismFailure) {
+        self.fail_with(profile, f, Vec::new());
+    }
+
+    /// The `fast-8-token-on-failure` bug: inline requests processed for the account the stream
+    /// header names although authentication failed.
+    fn inline_on_failure(
+        &self,
+        requests: &[Element],
+        user_agent_id: Option<String>,
+        mechanism: Mechanism,
+    ) -> Vec<Element> {
+        let svc = self.svc.clone();
+        let Some(username) = self
+            .from_hint
+            .as_deref()
+            .and_then(|f| f.split_once('@'))
+            .map(|(u, _)| u.to_lowercase())
+        else {
+            return Vec::new();
+        };
+        let mut cx = SuccessContext {
+            username,
+            domain: svc.settings.domain.clone(),
+            user_agent_id,
+            resource: None,
+            mechanism,
+            renewal_due: false,
+            inline_requests: requests,
+            offered: &self.sasl2_offered,
+            env: &svc.env,
+            store: svc.store.as_ref(),
+            software: None,
+            breaks: self.breaks(),
+        };
+        let fast: Vec<Element> = requests
+            .iter()
+            .filter(|r| r.ns == gatecheck_proto::ns::FAST)
+            .cloned()
+            .collect();
+        svc.modules.process_inline(&fast, &mut cx)
+    }
+
+    /// [`Self::fail`] with extra children in the `<failure/>` (only broken builds add any).
+    fn fail_with(&mut self, profile: usize, f: MechanismFailure, extra: Vec<Element>) {
         self.auth = AuthState::Idle;
         let svc = self.svc.clone();
         let brk = self.breaks();
         if let Some(p) = svc.modules.sasl_profile(profile) {
             let mut failure = p.failure(&f);
+            for e in extra {
+                failure = failure.with_child(e);
+            }
             if brk.has(Break::R24ConditionInWrongNamespace) {
                 inject::condition_in_wrapper_ns(&mut failure);
             }
@@ -235,6 +299,7 @@ impl C2sSession {
         username: String,
         authzid: Option<String>,
         additional: Option<Vec<u8>>,
+        renewal_due: bool,
     ) {
         let svc = self.svc.clone();
         let Some(p) = svc.modules.sasl_profile(profile) else {
@@ -264,14 +329,15 @@ impl C2sSession {
             );
         }
         let state = std::mem::replace(&mut self.auth, AuthState::Done);
-        let (inline_requests, user_agent_id, software) = match state {
+        let (inline_requests, user_agent_id, software, mechanism) = match state {
             AuthState::InProgress {
                 inline_requests,
                 user_agent_id,
                 software,
+                mechanism_name,
                 ..
-            } => (inline_requests, user_agent_id, software),
-            _ => (Vec::new(), None, None),
+            } => (inline_requests, user_agent_id, software, mechanism_name),
+            _ => return,
         };
         self.out.push(Action::Authenticated);
         self.identity.username = Some(username.clone());
@@ -282,6 +348,10 @@ impl C2sSession {
                     domain,
                     user_agent_id,
                     resource: None,
+                    mechanism,
+                    renewal_due,
+                    inline_requests: &inline_requests,
+                    offered: &self.sasl2_offered,
                     env: &svc.env,
                     store: svc.store.as_ref(),
                     software,

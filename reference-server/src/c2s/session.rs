@@ -23,7 +23,8 @@ use super::stream::{
 };
 use crate::breaks::{Break, BreakSet};
 use crate::module::{
-    FeatureContext, Handled, Identity, IqPhase, ModuleContext, ModuleRegistry, StreamPhase,
+    FeatureContext, Handled, Identity, IqPhase, ModuleContext, ModuleRegistry, OfferContext,
+    StreamPhase,
 };
 use crate::route::StanzaRouter;
 use crate::sasl::mechanism::{Profile, ServerMechanism, advertised_bindings};
@@ -37,6 +38,8 @@ pub(crate) enum AuthState {
         /// Registry index of the module whose SASL profile carries the exchange.
         profile: usize,
         mechanism: Box<dyn ServerMechanism>,
+        /// Which mechanism runs (FAST needs to know at success whether a token was used).
+        mechanism_name: Mechanism,
         /// SASL2 inline requests, processed only if this attempt succeeds (SASL2-26).
         inline_requests: Vec<Element>,
         user_agent_id: Option<String>,
@@ -134,7 +137,7 @@ impl C2sSession {
     fn offered(&self, profile: Profile) -> Vec<Mechanism> {
         let tls = self.tls.as_ref();
         let mut v = self.svc.mechanisms.offered(tls, profile);
-        v.extend(self.svc.modules.mechanisms(tls, profile));
+        v.extend(self.svc.modules.mechanisms(&self.offer_context(profile)));
         let brk = self.breaks();
         if profile == Profile::Sasl2 {
             if brk.has(Break::R33PlainOffered) && tls.is_some() {
@@ -165,6 +168,15 @@ impl C2sSession {
         v.sort_by_key(|m| Mechanism::ALL.iter().position(|a| a == m));
         v.dedup();
         v
+    }
+
+    /// The stream facts modules choose their offers by.
+    fn offer_context(&self, profile: Profile) -> OfferContext<'_> {
+        OfferContext {
+            tls: self.tls.as_ref(),
+            profile,
+            names_user: self.from_hint.as_deref().is_some_and(|f| f.contains('@')),
+        }
     }
 
     pub(super) fn send(&mut self, s: impl Into<Vec<u8>>) {
@@ -286,7 +298,14 @@ impl C2sSession {
             };
             self.legacy_offered = self.offered(Profile::Legacy);
         }
-        let inline = self.svc.modules.inline_advertisements();
+        let inline = if self.sasl2_offered.is_empty() {
+            Vec::new()
+        } else {
+            let cx = self.offer_context(Profile::Sasl2);
+            self.svc
+                .modules
+                .inline_advertisements(&cx, &self.sasl2_offered)
+        };
         let cx = FeatureContext {
             phase,
             tls: self.tls.as_ref(),

@@ -4,7 +4,7 @@
 
 use crate::breaks::{Break, BreakSet};
 use gatecheck_proto::ns;
-use gatecheck_proto::sasl::ChannelBindings;
+use gatecheck_proto::sasl::{ChannelBindings, Mechanism};
 use gatecheck_proto::xml::Element;
 
 use super::reply::{self, StanzaCondition};
@@ -150,6 +150,16 @@ pub struct SuccessContext<'a> {
     pub user_agent_id: Option<String>,
     /// Set by Bind 2 when it binds a resource; the authorization identifier then becomes the full JID.
     pub resource: Option<String>,
+    /// The mechanism that authenticated the stream.
+    pub mechanism: Mechanism,
+    /// The mechanism authenticated with a short-lived credential that is due for renewal (a FAST
+    /// token older than `sasl2_fast_token_min_ttl`, XEP-0484 §3.5).
+    pub renewal_due: bool,
+    /// Every inline request of the `<authenticate/>` (a module may need a sibling of its own
+    /// request, e.g. FAST's `<request-token/>` next to `<fast/>`).
+    pub inline_requests: &'a [Element],
+    /// The SASL2 mechanisms advertised on this stream, HT-* included.
+    pub offered: &'a [Mechanism],
     /// Clock and RNG (resource suffixes, token expiry).
     pub env: &'a Env,
     /// Accounts and key-value state (FAST tokens).

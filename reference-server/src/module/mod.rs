@@ -15,6 +15,7 @@ use gatecheck_proto::sasl::{ChannelBindingType, ChannelBindings, Mechanism};
 use gatecheck_proto::xml::Element;
 
 pub use context::{Identity, ModuleContext, SuccessContext, domain_of};
+
 pub use registry::{ModuleRegistry, RegistryError};
 
 use crate::breaks::BreakSet;
@@ -53,6 +54,19 @@ pub enum Handled {
     Yes,
     /// Not this module's; the next one (or the session's default) decides.
     No,
+}
+
+/// The stream facts that decide which mechanisms and inline features a module offers: never the
+/// identity a client claims, only whether its stream header names one (SASL2-34).
+#[derive(Debug, Clone, Copy)]
+pub struct OfferContext<'a> {
+    /// Channel-binding data of the TLS session, if any.
+    pub tls: Option<&'a ChannelBindings>,
+    /// The SASL profile the mechanisms are for.
+    pub profile: Profile,
+    /// Whether the stream header's `from` names an account (`user@domain`): FAST is offered only
+    /// then (XEP-0484 §4.1 makes clients send it; Prosody advertises on the same condition).
+    pub names_user: bool,
 }
 
 /// What a module may look at when contributing stream features.
@@ -96,7 +110,7 @@ pub trait Module: Send + Sync {
     /// [`crate::sasl::mechanism::MechanismProvider`]; the session merges both lists into
     /// [`gatecheck_proto::sasl::Mechanism::ALL`] order. Must depend only on the stream's state,
     /// never on a claimed identity (SASL2-7, SASL2-34).
-    fn mechanisms(&self, _tls: Option<&ChannelBindings>, _profile: Profile) -> Vec<Mechanism> {
+    fn mechanisms(&self, _cx: &OfferContext<'_>) -> Vec<Mechanism> {
         Vec::new()
     }
 
@@ -110,8 +124,13 @@ pub trait Module: Send + Sync {
         None
     }
 
-    /// The element this module advertises inside SASL2 `<inline/>` (XEP-0388 §2.1).
-    fn inline_advertisement(&self) -> Option<Element> {
+    /// The element this module advertises inside SASL2 `<inline/>` (XEP-0388 §2.1), on a stream
+    /// with these facts offering `sasl2_mechanisms` (every module's, HT-* included).
+    fn inline_advertisement(
+        &self,
+        _cx: &OfferContext<'_>,
+        _sasl2_mechanisms: &[Mechanism],
+    ) -> Option<Element> {
         None
     }
 

@@ -7,11 +7,13 @@ use std::sync::Arc;
 
 use gatecheck_proto::xml::Element;
 
-use super::{FeatureContext, Handled, IqPhase, Module, ModuleContext, SuccessContext};
+use super::{
+    FeatureContext, Handled, IqPhase, Module, ModuleContext, OfferContext, SuccessContext,
+};
 use crate::breaks::BreakSet;
-use crate::sasl::mechanism::{MechanismContext, Profile, ServerMechanism};
+use crate::sasl::mechanism::{MechanismContext, ServerMechanism};
 use crate::sasl::profile::SaslProfile;
-use gatecheck_proto::sasl::{ChannelBindings, Mechanism};
+use gatecheck_proto::sasl::Mechanism;
 
 /// Why a module could not be registered.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -124,11 +126,8 @@ impl ModuleRegistry {
 
     /// Every module's mechanisms offered on a stream with these TLS facts in `profile`, in
     /// registration order.
-    pub fn mechanisms(&self, tls: Option<&ChannelBindings>, profile: Profile) -> Vec<Mechanism> {
-        self.modules
-            .iter()
-            .flat_map(|m| m.mechanisms(tls, profile))
-            .collect()
+    pub fn mechanisms(&self, cx: &OfferContext<'_>) -> Vec<Mechanism> {
+        self.modules.iter().flat_map(|m| m.mechanisms(cx)).collect()
     }
 
     /// Starts `mechanism` with the first module that provides it.
@@ -151,10 +150,14 @@ impl ModuleRegistry {
     }
 
     /// Every module's SASL2 inline advertisement, in registration order.
-    pub fn inline_advertisements(&self) -> Vec<Element> {
+    pub fn inline_advertisements(
+        &self,
+        cx: &OfferContext<'_>,
+        sasl2_mechanisms: &[Mechanism],
+    ) -> Vec<Element> {
         self.modules
             .iter()
-            .filter_map(|m| m.inline_advertisement())
+            .filter_map(|m| m.inline_advertisement(cx, sasl2_mechanisms))
             .collect()
     }
 

@@ -19,7 +19,11 @@ impl Module for Bind2 {
         "bind2"
     }
 
-    fn inline_advertisement(&self) -> Option<Element> {
+    fn inline_advertisement(
+        &self,
+        _: &crate::module::OfferContext<'_>,
+        _: &[gatecheck_proto::sasl::Mechanism],
+    ) -> Option<Element> {
         Some(Element::new("bind", ns::BIND2).with_child(Element::new("inline", ns::BIND2)))
     }
 
@@ -75,6 +79,10 @@ mod tests {
             domain: "d".into(),
             user_agent_id: Some("d4565fa7-4d72-4749-b3d3-740edbf87770".into()),
             resource: None,
+            mechanism: gatecheck_proto::sasl::Mechanism::Plain,
+            renewal_due: false,
+            inline_requests: &[],
+            offered: &[],
             env: &env,
             store: &store,
             software: None,

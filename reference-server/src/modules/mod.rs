@@ -1,12 +1,21 @@
 //! The protocol modules, one job each, each a [`crate::module::Module`] registered in the
 //! composition root ([`crate::root::modules`]): the SASL profiles, Bind 2, legacy resource
-//! binding, and the post-authentication services (ping, disco, roster, presence). The helpers
+//! binding, FAST, and the post-authentication services (ping, disco, roster, presence). The helpers
 //! below them (`payload`, `sasl_common`, `resource`) are shared wire details.
 
 pub mod bind;
 pub mod bind2;
 pub mod channel_binding;
 pub mod disco;
+pub mod fast;
+#[cfg(all(test, feature = "break-builds"))]
+mod fast_break_tests;
+#[cfg(test)]
+pub(crate) mod fast_harness;
+#[cfg(test)]
+mod fast_model_tests;
+#[cfg(test)]
+mod fast_tests;
 pub mod legacy_auth;
 pub mod payload;
 pub mod ping;

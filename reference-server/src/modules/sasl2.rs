@@ -92,7 +92,8 @@ pub fn authentication(mechs: &[Mechanism], inline: &[Element]) -> Option<Element
         return None;
     }
     let mut e = Element::new("authentication", ns::SASL2);
-    for m in mechs {
+    // HT-* (FAST) are listed only inside <fast/> (XEP-0484 §3.1; Prosody and MongooseIM too).
+    for m in mechs.iter().filter(|m| !m.is_ht()) {
         e = e.with_child(Element::new("mechanism", ns::SASL2).with_text(m.name()));
     }
     if !inline.is_empty() {

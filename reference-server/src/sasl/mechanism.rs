@@ -55,6 +55,8 @@ pub enum MechanismStep {
         authzid: Option<String>,
         /// Final server data (SCRAM `v=`), carried in SASL2 `<additional-data>` or legacy `<success>`.
         additional_data: Option<Vec<u8>>,
+        /// The credential used is short-lived and due for renewal (FAST token rotation).
+        renewal_due: bool,
     },
 }
 

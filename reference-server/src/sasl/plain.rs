@@ -64,6 +64,7 @@ impl ServerMechanism for PlainMechanism {
             username,
             authzid: m.authzid,
             additional_data: None,
+            renewal_due: false,
         })
     }
 }

@@ -204,6 +204,7 @@ impl ServerMechanism for ScramMechanism {
                     username: fin.username.to_lowercase(),
                     authzid: fin.authzid.filter(|a| !a.is_empty()),
                     additional_data: Some(fin.message),
+                    renewal_due: false,
                 })
             }
             Phase::Done => Err(MechanismFailure::with_text(

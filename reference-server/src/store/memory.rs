@@ -4,15 +4,17 @@ use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 
 use super::types::{
-    check_account, check_credentials, check_kv_entry, check_roster_item, check_username,
+    check_account, check_credentials, check_fast_slots, check_kv_entry, check_roster_item,
+    check_username,
 };
-use super::{Account, RosterItem, ScramCredential, Store, StoreError};
+use super::{Account, FastSlots, RosterItem, ScramCredential, Store, StoreError};
 
 #[derive(Default)]
 struct Inner {
     accounts: BTreeMap<String, Account>,
     rosters: BTreeMap<String, BTreeMap<String, RosterItem>>,
     kv: BTreeMap<(String, String), (Vec<u8>, Option<u64>)>,
+    fast: BTreeMap<(String, String), FastSlots>,
 }
 
 /// A [`Store`] held in a mutex-protected map; cheap to create per test.
@@ -71,6 +73,7 @@ impl Store for MemoryStore {
     fn delete_account(&self, username: &str) -> Result<bool, StoreError> {
         let mut g = self.lock();
         g.rosters.remove(username);
+        g.fast.retain(|(u, _), _| u != username);
         Ok(g.accounts.remove(username).is_some())
     }
 
@@ -161,6 +164,42 @@ impl Store for MemoryStore {
         let before = g.kv.len();
         g.kv.retain(|_, (_, e)| live(*e, now));
         Ok(before - g.kv.len())
+    }
+
+    fn fast_update(
+        &self,
+        username: &str,
+        client: &str,
+        f: &mut dyn FnMut(&mut FastSlots),
+    ) -> Result<(), StoreError> {
+        let mut g = self.lock();
+        let key = (username.to_owned(), client.to_owned());
+        let mut slots = g.fast.get(&key).cloned().unwrap_or_default();
+        f(&mut slots);
+        if slots.is_empty() {
+            g.fast.remove(&key);
+            return Ok(());
+        }
+        check_fast_slots(client, &slots)?;
+        if !g.accounts.contains_key(username) {
+            return Err(StoreError::NoSuchAccount);
+        }
+        g.fast.insert(key, slots);
+        Ok(())
+    }
+
+    fn fast_revoke_account(&self, username: &str) -> Result<usize, StoreError> {
+        let mut g = self.lock();
+        let mut n = 0;
+        g.fast.retain(|(u, _), slots| {
+            if u == username {
+                n += usize::from(slots.new.is_some()) + usize::from(slots.current.is_some());
+                false
+            } else {
+                true
+            }
+        });
+        Ok(n)
     }
 }
 

@@ -8,6 +8,7 @@
 //! bounds; that is rare and bounded, and documented on [`SqliteStore::open`].
 
 mod memory;
+pub mod seal;
 #[cfg(feature = "shell")]
 mod sqlite;
 mod types;
@@ -16,8 +17,8 @@ pub use memory::MemoryStore;
 #[cfg(feature = "shell")]
 pub use sqlite::{BUSY_TIMEOUT, SCHEMA_VERSION, SqliteStore};
 pub use types::{
-    Account, MAX_KEY_LEN, MAX_USERNAME_LEN, MAX_VALUE_LEN, RosterItem, ScramCredential, ScramHash,
-    Subscription,
+    Account, FastSlots, FastToken, MAX_KEY_LEN, MAX_USERNAME_LEN, MAX_VALUE_LEN, RosterItem,
+    ScramCredential, ScramHash, Subscription,
 };
 
 /// Why a store operation failed.
@@ -107,6 +108,21 @@ pub trait Store: Send + Sync {
     fn kv_list(&self, namespace: &str, now: u64) -> Result<Vec<(String, Vec<u8>)>, StoreError>;
     /// Deletes every entry expired at `now`; returns how many.
     fn kv_purge_expired(&self, now: u64) -> Result<usize, StoreError>;
+
+    /// Reads the FAST token slots of (`username`, `client`), lets `f` change them and writes the
+    /// result back, all in one transaction: two sessions presenting the same token cannot both see
+    /// it unused (the replay race). `f` runs while the store is locked, so it must be short (one
+    /// unseal and one HMAC per slot). Writing slots for an account that does not exist fails with
+    /// [`StoreError::NoSuchAccount`]; leaving them empty never fails.
+    fn fast_update(
+        &self,
+        username: &str,
+        client: &str,
+        f: &mut dyn FnMut(&mut FastSlots),
+    ) -> Result<(), StoreError>;
+    /// Deletes every FAST token of an account, for every client (password change); returns how
+    /// many tokens were deleted.
+    fn fast_revoke_account(&self, username: &str) -> Result<usize, StoreError>;
 }
 
 #[cfg(test)]
@@ -208,10 +224,52 @@ pub(crate) mod conformance {
         assert!(s.kv_delete("fast", "t0").unwrap());
         assert!(!s.kv_delete("fast", "t0").unwrap());
 
-        // delete cascades to roster
+        // FAST slots: read-modify-write, per client, revoked per account
+        let tok = |m: &str| FastToken {
+            mechanism: m.into(),
+            sealed: vec![1, 2, 3],
+            issued_at: 10,
+            expires_at: 20,
+            last_count: Some(7),
+            credential_tag: vec![9; 16],
+        };
+        let mut seen = None;
+        s.fast_update("alice", "ua1", &mut |slots| {
+            seen = Some(slots.clone());
+            slots.new = Some(tok("HT-SHA-256-NONE"));
+            slots.current = Some(tok("HT-SHA-256-EXPR"));
+        })
+        .unwrap();
+        assert_eq!(seen, Some(FastSlots::default()));
+        s.fast_update("alice", "ua2", &mut |slots| slots.new = Some(tok("X")))
+            .unwrap();
+        s.fast_update("alice", "ua1", &mut |slots| {
+            assert_eq!(slots.new.as_ref().unwrap(), &tok("HT-SHA-256-NONE"));
+            assert_eq!(slots.current.as_ref().unwrap(), &tok("HT-SHA-256-EXPR"));
+            slots.new = None;
+        })
+        .unwrap();
+        s.fast_update("alice", "ua1", &mut |slots| {
+            assert!(slots.new.is_none() && slots.current.is_some());
+        })
+        .unwrap();
+        assert!(matches!(
+            s.fast_update("nobody", "ua1", &mut |slots| slots.new = Some(tok("X"))),
+            Err(StoreError::NoSuchAccount)
+        ));
+        s.fast_update("nobody", "ua1", &mut |_| {}).unwrap();
+        assert_eq!(s.fast_revoke_account("alice").unwrap(), 2);
+        s.fast_update("alice", "ua2", &mut |slots| assert!(slots.is_empty()))
+            .unwrap();
+        s.fast_update("alice", "ua2", &mut |slots| slots.new = Some(tok("X")))
+            .unwrap();
+
+        // delete cascades to roster and FAST tokens
         assert!(s.delete_account("alice").unwrap());
         assert!(!s.delete_account("alice").unwrap());
         s.create_account(&account("alice")).unwrap();
         assert!(s.roster_get("alice").unwrap().is_empty());
+        s.fast_update("alice", "ua2", &mut |slots| assert!(slots.is_empty()))
+            .unwrap();
     }
 }

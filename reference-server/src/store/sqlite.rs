@@ -9,9 +9,13 @@ use std::time::Duration;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::types::{
-    check_account, check_credentials, check_kv_entry, check_roster_item, check_username,
+    check_account, check_credentials, check_fast_slots, check_kv_entry, check_roster_item,
+    check_username,
 };
-use super::{Account, RosterItem, ScramCredential, ScramHash, Store, StoreError, Subscription};
+use super::{
+    Account, FastSlots, FastToken, RosterItem, ScramCredential, ScramHash, Store, StoreError,
+    Subscription,
+};
 
 /// How long a statement waits for another connection's write lock before failing with
 /// `SQLITE_BUSY`. Writers hold it for well under a millisecond, so this is only ever reached if a
@@ -20,7 +24,8 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Migrations, in order; entry `n` moves `user_version` from `n` to `n + 1`. Never edit a shipped
 /// entry: append a new one.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE accounts (
     username   TEXT PRIMARY KEY NOT NULL,
     created_at INTEGER NOT NULL
@@ -51,7 +56,22 @@ CREATE TABLE kv (
     PRIMARY KEY (namespace, key)
 ) STRICT;
 CREATE INDEX kv_expiry ON kv(expires_at) WHERE expires_at IS NOT NULL;
-"#];
+"#,
+    r#"
+CREATE TABLE fast_tokens (
+    username       TEXT NOT NULL REFERENCES accounts(username) ON DELETE CASCADE,
+    client         TEXT NOT NULL,
+    slot           TEXT NOT NULL CHECK (slot IN ('new', 'current')),
+    mechanism      TEXT NOT NULL,
+    sealed         BLOB NOT NULL,
+    issued_at      INTEGER NOT NULL,
+    expires_at     INTEGER NOT NULL,
+    last_count     INTEGER,
+    credential_tag BLOB NOT NULL,
+    PRIMARY KEY (username, client, slot)
+) STRICT;
+"#,
+];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -164,6 +184,50 @@ fn insert_credentials(
         ])?;
     }
     Ok(())
+}
+
+/// The FAST slots of one client, read inside `tx`.
+fn read_fast_slots(
+    tx: &rusqlite::Transaction<'_>,
+    username: &str,
+    client: &str,
+) -> Result<FastSlots, StoreError> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT slot, mechanism, sealed, issued_at, expires_at, last_count, credential_tag
+         FROM fast_tokens WHERE username = ?1 AND client = ?2",
+    )?;
+    let rows = stmt.query_map([username, client], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, Vec<u8>>(2)?,
+            r.get::<_, i64>(3)?,
+            r.get::<_, i64>(4)?,
+            r.get::<_, Option<i64>>(5)?,
+            r.get::<_, Vec<u8>>(6)?,
+        ))
+    })?;
+    let mut slots = FastSlots::default();
+    let unsigned = |v: i64, what: &str| {
+        u64::try_from(v).map_err(|_| corrupt("fast_tokens", format!("negative {what}")))
+    };
+    for row in rows {
+        let (slot, mechanism, sealed, issued, expires, count, credential_tag) = row?;
+        let token = FastToken {
+            mechanism,
+            sealed,
+            issued_at: unsigned(issued, "issued_at")?,
+            expires_at: unsigned(expires, "expires_at")?,
+            last_count: count.map(|c| unsigned(c, "last_count")).transpose()?,
+            credential_tag,
+        };
+        match slot.as_str() {
+            "new" => slots.new = Some(token),
+            "current" => slots.current = Some(token),
+            other => return Err(corrupt("fast_tokens", format!("unknown slot {other:?}"))),
+        }
+    }
+    Ok(slots)
 }
 
 fn corrupt(table: &'static str, reason: impl Into<String>) -> StoreError {
@@ -404,6 +468,66 @@ impl Store for SqliteStore {
             "DELETE FROM kv WHERE expires_at IS NOT NULL AND expires_at <= ?1",
             [now_i64(now)],
         )?)
+    }
+
+    fn fast_update(
+        &self,
+        username: &str,
+        client: &str,
+        f: &mut dyn FnMut(&mut FastSlots),
+    ) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        // IMMEDIATE takes the write lock before reading, so another process (or connection)
+        // cannot consume the same token between our read and our write.
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let before = read_fast_slots(&tx, username, client)?;
+        let mut after = before.clone();
+        f(&mut after);
+        if after == before {
+            tx.finish()?;
+            return Ok(());
+        }
+        check_fast_slots(client, &after)?;
+        tx.execute(
+            "DELETE FROM fast_tokens WHERE username = ?1 AND client = ?2",
+            [username, client],
+        )?;
+        for (slot, token) in [("new", &after.new), ("current", &after.current)] {
+            let Some(t) = token else { continue };
+            let r = tx.execute(
+                "INSERT INTO fast_tokens (username, client, slot, mechanism, sealed, issued_at,
+                   expires_at, last_count, credential_tag)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![
+                    username,
+                    client,
+                    slot,
+                    t.mechanism,
+                    t.sealed,
+                    to_i64("issued_at", t.issued_at)?,
+                    to_i64("expires_at", t.expires_at)?,
+                    t.last_count.map(|c| to_i64("last_count", c)).transpose()?,
+                    t.credential_tag
+                ],
+            );
+            match r {
+                Ok(_) => {}
+                Err(rusqlite::Error::SqliteFailure(e, _))
+                    if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY =>
+                {
+                    return Err(StoreError::NoSuchAccount);
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn fast_revoke_account(&self, username: &str) -> Result<usize, StoreError> {
+        Ok(self
+            .conn()
+            .execute("DELETE FROM fast_tokens WHERE username = ?1", [username])?)
     }
 }
 

@@ -193,3 +193,62 @@ pub(crate) fn check_roster_item(item: &RosterItem) -> Result<(), StoreError> {
     }
     Ok(())
 }
+
+/// One FAST token (XEP-0484) as stored: never the token itself, only the token sealed under the
+/// key kept outside the database (see [`super::seal`]), with the facts the lifecycle rules need.
+#[derive(Clone, PartialEq, Eq)]
+pub struct FastToken {
+    /// The HT mechanism it was issued for (`HT-SHA-256-EXPR`, ...); any other fails (FAST-10).
+    pub mechanism: String,
+    /// `nonce || ciphertext || tag` of the token string (XChaCha20-Poly1305).
+    pub sealed: Vec<u8>,
+    /// Issue time, UNIX seconds (rotation is due `sasl2_fast_token_min_ttl` after it).
+    pub issued_at: u64,
+    /// Expiry, UNIX seconds (the `<token expiry>` sent to the client).
+    pub expires_at: u64,
+    /// The highest `count` processed with this token (replay protection, FAST-13).
+    pub last_count: Option<u64>,
+    /// A digest of the account's credentials when the token was issued: a password change makes
+    /// it differ, which revokes the token even if the tokens were not deleted (FAST-20).
+    pub credential_tag: Vec<u8>,
+}
+
+impl std::fmt::Debug for FastToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FastToken")
+            .field("mechanism", &self.mechanism)
+            .field("sealed", &format_args!("<{} bytes>", self.sealed.len()))
+            .field("issued_at", &self.issued_at)
+            .field("expires_at", &self.expires_at)
+            .field("last_count", &self.last_count)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The two token slots XEP-0484 §5.1 suggests for one client installation (account + user-agent
+/// id): new tokens always go to `new`; a successful use of `new` moves it to `current`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FastSlots {
+    /// The most recently issued token, not yet used.
+    pub new: Option<FastToken>,
+    /// The token in use.
+    pub current: Option<FastToken>,
+}
+
+impl FastSlots {
+    /// Whether both slots are empty.
+    pub fn is_empty(&self) -> bool {
+        self.new.is_none() && self.current.is_none()
+    }
+}
+
+/// Longest FAST mechanism name or client id stored (both are short by construction).
+pub(crate) fn check_fast_slots(client: &str, slots: &FastSlots) -> Result<(), StoreError> {
+    check_key("fast client", client)?;
+    for t in [&slots.new, &slots.current].into_iter().flatten() {
+        check_key("fast mechanism", &t.mechanism)?;
+        check_value(&t.sealed)?;
+        check_value(&t.credential_tag)?;
+    }
+    Ok(())
+}
