@@ -120,6 +120,18 @@ async fn preferred(ctx: &CaseCtx) -> Flow<String> {
         })
 }
 
+/// The mechanism the token-lifecycle cases (issue, rotation, invalidation, count, expiry) use:
+/// `-NONE` where it is offered, else [`preferred`]. The lifecycle rules do not depend on the
+/// binding, so a server whose channel-binding path is broken is reported once, by the cases about
+/// binding and the HMACs (`fast.auth.*`, `fast.hmac.*`), not again by every lifecycle case.
+async fn lifecycle(ctx: &CaseCtx) -> Flow<String> {
+    let (c, _, mechs) = fast_stream(ctx, "probe").await?;
+    match usable(&c, &mechs).into_iter().find(|m| !binds(m)) {
+        Some(m) => Ok(m),
+        None => preferred(ctx).await,
+    }
+}
+
 /// The first element named `name` in the FAST namespace at or below `el`.
 fn find_desc<'a>(el: &'a Element, name: &str) -> Option<&'a Element> {
     if el.is(name, ns::FAST) {
@@ -516,7 +528,7 @@ fn entropy_bound(a: &str, b: &str) -> f64 {
 }
 
 async fn token_issued(ctx: CaseCtx) -> Flow {
-    let mech = preferred(&ctx).await?;
+    let mech = lifecycle(&ctx).await?;
     let id = ua(&ctx, "a");
     let t1 = obtain(&ctx, &mech, &id, "c1").await?;
     let t2 = obtain(&ctx, &mech, &id, "c2").await?;
@@ -557,7 +569,7 @@ const NO_TOKEN_ON_FAILURE: Spec = Spec {
 };
 
 async fn no_token_on_failure(ctx: CaseCtx) -> Flow {
-    let mech = preferred(&ctx).await?;
+    let mech = lifecycle(&ctx).await?;
     let (_, user, password) = account(&ctx)?;
     let (mut c, f, _) = fast_stream(&ctx, "c1").await?;
     let wrong = format!("{password}-wrong");
@@ -696,7 +708,7 @@ const BOUND_TO_USER_AGENT: Spec = Spec {
 };
 
 async fn bound_to_user_agent(ctx: CaseCtx) -> Flow {
-    let mech = preferred(&ctx).await?;
+    let mech = lifecycle(&ctx).await?;
     let t = obtain(&ctx, &mech, &ua(&ctx, "a"), "c1").await?;
     let (_, r) = use_token(&ctx, "c2", &mech, &t.token, &ua(&ctx, "b"), None).await?;
     expect_rejected(&ctx, "FAST-29", &r)?;
@@ -779,7 +791,7 @@ const ROTATION_KEEPS_OLD: Spec = Spec {
 
 async fn rotation_keeps_old(ctx: CaseCtx) -> Flow {
     let min_ttl = setting(ctx.config.fast_min_ttl, "--fast-min-ttl")?;
-    let mech = preferred(&ctx).await?;
+    let mech = lifecycle(&ctx).await?;
     let id = ua(&ctx, "a");
     let t1 = obtain(&ctx, &mech, &id, "c1").await?;
     // Past the threshold on a clock of whole seconds: min ttl, then into the next second.
@@ -823,7 +835,7 @@ const EARLIER_EXPIRY_INVALID: Spec = Spec {
 };
 
 async fn earlier_expiry_invalid(ctx: CaseCtx) -> Flow {
-    let mech = preferred(&ctx).await?;
+    let mech = lifecycle(&ctx).await?;
     let id = ua(&ctx, "a");
     let t1 = obtain(&ctx, &mech, &id, "c1").await?;
     let e1 = check_expiry(&t1)?;
@@ -882,7 +894,7 @@ const NEVER_USED_INVALID: Spec = Spec {
 };
 
 async fn never_used_invalid(ctx: CaseCtx) -> Flow {
-    let mech = preferred(&ctx).await?;
+    let mech = lifecycle(&ctx).await?;
     let id = ua(&ctx, "a");
     let t1 = obtain(&ctx, &mech, &id, "c1").await?;
     let t2 = obtain(&ctx, &mech, &id, "c2").await?;
@@ -924,7 +936,7 @@ const INVALIDATE: Spec = Spec {
 };
 
 async fn invalidate(ctx: CaseCtx) -> Flow {
-    let mech = preferred(&ctx).await?;
+    let mech = lifecycle(&ctx).await?;
     let id = ua(&ctx, "a");
     let t = obtain(&ctx, &mech, &id, "c1").await?;
     let fast = fast_request(None, true);
@@ -953,7 +965,7 @@ const COUNT_REPLAY: Spec = Spec {
 };
 
 async fn count_replay(ctx: CaseCtx) -> Flow {
-    let mech = preferred(&ctx).await?;
+    let mech = lifecycle(&ctx).await?;
     let id = ua(&ctx, "a");
     let t = obtain(&ctx, &mech, &id, "c1").await?;
     let (c, r) = use_token(&ctx, "c2", &mech, &t.token, &id, Some(5)).await?;
@@ -996,7 +1008,7 @@ const COUNT_RACE: Spec = Spec {
 };
 
 async fn count_race(ctx: CaseCtx) -> Flow {
-    let mech = preferred(&ctx).await?;
+    let mech = lifecycle(&ctx).await?;
     let id = ua(&ctx, "a");
     let t = obtain(&ctx, &mech, &id, "c1").await?;
     let (a, b) = tokio::join!(
@@ -1084,7 +1096,7 @@ async fn expect_expired_then_password(
 
 async fn expired(ctx: CaseCtx) -> Flow {
     let ttl = setting(ctx.config.fast_ttl, "--fast-ttl")?;
-    let mech = preferred(&ctx).await?;
+    let mech = lifecycle(&ctx).await?;
     let id = ua(&ctx, "a");
     let t = obtain(&ctx, &mech, &id, "c1").await?;
     let at = check_expiry(&t)?;
@@ -1158,7 +1170,7 @@ async fn password_change(ctx: CaseCtx) -> Flow {
         ));
     }
     let (jid, _, password) = account(&ctx)?;
-    let mech = preferred(&ctx).await?;
+    let mech = lifecycle(&ctx).await?;
     let id = ua(&ctx, "a");
     let t = obtain(&ctx, &mech, &id, "c1").await?;
     if let Some(cmd) = cmd {
