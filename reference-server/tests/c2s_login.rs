@@ -14,36 +14,6 @@ fn mech_name(hash: ScramHash, plus: bool) -> String {
     format!("SCRAM-{}{}", hash.name(), if plus { "-PLUS" } else { "" })
 }
 
-/// Runs SASL2 SCRAM to the outcome; returns the final element (success or failure).
-async fn sasl2_scram(c: &mut Client, mut s: ScramClient, mech: &str, extra: &str) -> Element {
-    let first = s.client_first().unwrap();
-    c.send(&format!(
-        "<authenticate xmlns='{SASL2}' mechanism='{mech}'><initial-response>{}</initial-response>\
-         <user-agent id='{UA}'><software>test</software></user-agent>{extra}</authenticate>",
-        b64(&first)
-    ))
-    .await;
-    let ch = c.el().await;
-    if ch.name != "challenge" {
-        return ch;
-    }
-    let fin = s.server_first(&unb64(&ch)).unwrap();
-    c.send(&format!(
-        "<response xmlns='{SASL2}'>{}</response>",
-        b64(&fin)
-    ))
-    .await;
-    let out = c.el().await;
-    if out.name == "success" {
-        let add = out
-            .child("additional-data", SASL2)
-            .expect("additional-data");
-        s.server_final(&unb64(add))
-            .expect("server signature verifies");
-    }
-    out
-}
-
 /// SASL2 SCRAM login as `user` with `password`.
 async fn login(
     c: &mut Client,

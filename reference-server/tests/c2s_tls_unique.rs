@@ -12,12 +12,11 @@ use gatecheck_proto::sasl::scram::{ClientBinding, ScramClient};
 use gatecheck_proto::xml::Element;
 use support::*;
 
-const SASL2: &str = "urn:xmpp:sasl:2";
 const CB: &str = "urn:xmpp:sasl-cb:0";
 
 /// One SASL2 SCRAM-SHA-256-PLUS attempt binding `ty` with `data`; the final element.
 async fn plus_attempt(c: &mut Client, ty: ChannelBindingType, data: Vec<u8>) -> Element {
-    let mut s = ScramClient::new(
+    let s = ScramClient::new(
         ScramHash::Sha256,
         "alice",
         "pencil",
@@ -26,31 +25,7 @@ async fn plus_attempt(c: &mut Client, ty: ChannelBindingType, data: Vec<u8>) -> 
         "fyko+d2lbbFgONRv9qkxdawL",
     )
     .unwrap();
-    c.send(&format!(
-        "<authenticate xmlns='{SASL2}' mechanism='SCRAM-SHA-256-PLUS'>\
-         <initial-response>{}</initial-response></authenticate>",
-        b64(&s.client_first().unwrap())
-    ))
-    .await;
-    let ch = c.el().await;
-    if ch.name != "challenge" {
-        return ch;
-    }
-    let fin = s.server_first(&unb64(&ch)).unwrap();
-    c.send(&format!(
-        "<response xmlns='{SASL2}'>{}</response>",
-        b64(&fin)
-    ))
-    .await;
-    let out = c.el().await;
-    if out.name == "success" {
-        let add = out
-            .child("additional-data", SASL2)
-            .expect("additional-data");
-        s.server_final(&unb64(add))
-            .expect("server signature verifies");
-    }
-    out
+    sasl2_scram(c, s, "SCRAM-SHA-256-PLUS", "").await
 }
 
 #[tokio::test]

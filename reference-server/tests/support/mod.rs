@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use gatecheck_proto::ns;
 use gatecheck_proto::sasl::scram::{ClientBinding, ScramClient};
 use gatecheck_proto::sasl::{ChannelBindingType, ScramHash, base64};
 use gatecheck_proto::xml::{Element, Limits, StreamEvent, StreamParser};
@@ -333,4 +334,37 @@ pub fn add_account(config: &Config, user: &str, password: &str) {
             credentials: credentials::derive_all(password, 4096).unwrap(),
         })
         .unwrap();
+}
+
+/// Runs a SASL2 SCRAM exchange (with the tests' `<user-agent/>` and `extra` inline requests) to
+/// the outcome, verifying the server signature on success; returns the final element (success or failure).
+pub async fn sasl2_scram(c: &mut Client, mut s: ScramClient, mech: &str, extra: &str) -> Element {
+    let first = s.client_first().unwrap();
+    c.send(&format!(
+        "<authenticate xmlns='{}' mechanism='{mech}'><initial-response>{}</initial-response>\
+         <user-agent id='{UA}'><software>test</software></user-agent>{extra}</authenticate>",
+        ns::SASL2,
+        b64(&first)
+    ))
+    .await;
+    let ch = c.el().await;
+    if ch.name != "challenge" {
+        return ch;
+    }
+    let fin = s.server_first(&unb64(&ch)).unwrap();
+    c.send(&format!(
+        "<response xmlns='{}'>{}</response>",
+        ns::SASL2,
+        b64(&fin)
+    ))
+    .await;
+    let out = c.el().await;
+    if out.name == "success" {
+        let add = out
+            .child("additional-data", ns::SASL2)
+            .expect("additional-data");
+        s.server_final(&unb64(add))
+            .expect("server signature verifies");
+    }
+    out
 }
