@@ -283,6 +283,19 @@ impl C2sSession {
                 // RFC 6120 §5.3.1: nothing else is negotiable before TLS.
                 self.sasl2_offered.clear();
                 self.legacy_offered.clear();
+                if brk.has(Break::Ibr25RegisterBeforeTls) {
+                    let cx = FeatureContext {
+                        phase,
+                        tls: None,
+                        sasl2_mechanisms: &[],
+                        legacy_mechanisms: &[],
+                        cb_types: &[],
+                        inline: &[],
+                        breaks: brk,
+                    };
+                    let feats = self.svc.modules.stream_features(&cx);
+                    v.extend(feats.into_iter().filter(|e| e.name == "register"));
+                }
                 return v;
             }
         }

@@ -18,6 +18,8 @@ mod fast_model_tests;
 #[cfg(test)]
 mod fast_tests;
 pub mod invites;
+#[cfg(all(test, feature = "break-builds"))]
+mod invites_break_tests;
 #[cfg(test)]
 pub(crate) mod invites_harness;
 #[cfg(test)]
