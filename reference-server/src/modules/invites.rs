@@ -532,7 +532,8 @@ impl Invites {
                         sessions.remove(0);
                     }
                     sessions.push(sid.clone());
-                    let form = dataform::form("form", FORM_INVITATION)
+                    let form = Element::new("x", ns::DATA_FORMS)
+                        .with_attr("type", "form")
                         .with_child(
                             dataform::field("username", "text-single", None)
                                 .with_attr("label", "Username"),
