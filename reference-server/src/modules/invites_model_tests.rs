@@ -2,7 +2,7 @@
 //! invite kind, preauth with valid / expired / spent / unknown tokens on two streams, registering
 //! free / taken / reserved / wrong usernames, roster preauth between accounts, clock jumps) run
 //! against the sans-IO core and against a small independent model of the rules (XEP-0445 §4,
-//! XEP-0401 §5–6, XEP-0379 §5, the contract in `/work/notes/invites-contract.md`), written from
+//! XEP-0401 §5–6, XEP-0379 §5, and ARCHITECTURE.md "Invitations and registration"), written from
 //! those rules and not from `invites.rs`/`register.rs`. After every operation the answer, the set
 //! of accounts, every invitation's spent state and every roster subscription must agree; at the
 //! end every account logs in with the password the model says it has.

@@ -1,5 +1,5 @@
 //! Invitations and registration through the sans-IO session core (harness in
-//! `invites_harness.rs`): every rule of the contract (`/work/notes/invites-contract.md`).
+//! `invites_harness.rs`): every rule of the invites contract (ARCHITECTURE.md, "Invitations and registration").
 
 use gatecheck_proto::ns;
 use gatecheck_proto::uri::{InviteKind as UriKind, InviteUri};
