@@ -387,6 +387,9 @@ impl Module for Invites {
     }
 
     fn handle_iq(&self, iq: &Element, cx: &mut ModuleContext<'_>) -> Handled {
+        if matches!(iq.attr("type"), Some("result" | "error")) {
+            return Handled::Yes; // Never answer a reply (RFC 6120 §8.3.1); nothing is pending.
+        }
         let authenticated = cx.identity().username.is_some();
         if let Some(p) = iq.child("preauth", ns::PREAUTH) {
             if authenticated {

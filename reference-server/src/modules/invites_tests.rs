@@ -730,6 +730,16 @@ fn bad_input_never_creates_an_account_or_spends_a_token() {
         Element::new("preauth", ns::PREAUTH).with_attr("token", &t),
     );
     assert_eq!(condition(&r).as_deref(), Some("bad-request"));
+    // Replies are never answered.
+    for kind in ["result", "error"] {
+        let r = s.iq(
+            kind,
+            Element::new("preauth", ns::PREAUTH).with_attr("token", &t),
+        );
+        assert_eq!(r.name, "no-answer");
+        let r = s.iq(kind, register_query(Some("bob"), Some("x")));
+        assert_eq!(r.name, "no-answer");
+    }
     assert!(!h.spent(&t) && !s.closed);
     assert_eq!(h.store.get_account("bob").unwrap(), None);
     // A 1 MiB token exceeds the stanza size limit: a stream error, nothing else.

@@ -82,6 +82,9 @@ impl Module for Register {
         let Some(q) = iq.child("query", ns::REGISTER) else {
             return Handled::No;
         };
+        if matches!(iq.attr("type"), Some("result" | "error")) {
+            return Handled::Yes; // Never answer a reply (RFC 6120 §8.3.1); nothing is pending.
+        }
         if cx.identity().username.is_some() {
             self.authenticated(iq, q, cx);
         } else {
