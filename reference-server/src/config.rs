@@ -67,6 +67,16 @@ pub struct Config {
     pub registration_invite_only: bool,
     /// Lifetime of a new invite in seconds. Prosody (mod_invites) default: 604800 (7 days).
     pub invite_expiry: u64,
+    /// Whether ordinary users' contact invitations (ad-hoc `urn:xmpp:invite#invite`) also let
+    /// the invitee register an account (`ibr=y`). Prosody (mod_invites_adhoc) default: `false`;
+    /// admins' always do.
+    pub allow_user_invites: bool,
+    /// Bare JIDs of the server's administrators (may run `urn:xmpp:invite#create-account`).
+    /// Prosody default: empty.
+    pub admins: Vec<String>,
+    /// Landing-page URL template for invitations; `{token}` is replaced by the token. Prosody
+    /// (mod_invites_page) `invites_page`; unset (default): no `landing-url` is given.
+    pub invites_page: Option<String>,
     /// Lifetime of a FAST token in seconds. Prosody (mod_sasl2_fast) default: 21 days.
     pub sasl2_fast_token_ttl: u64,
     /// Age in seconds after which a successful FAST authentication rotates the token (a new
@@ -129,6 +139,9 @@ impl Default for Config {
             allow_registration: false,
             registration_invite_only: true,
             invite_expiry: 7 * DAY,
+            allow_user_invites: false,
+            admins: Vec::new(),
+            invites_page: None,
             sasl2_fast_token_ttl: 21 * DAY,
             sasl2_fast_token_min_ttl: DAY,
             oauth2_registration_key: None,
@@ -272,6 +285,18 @@ impl Config {
         if self.certificate.is_some() != self.key.is_some() {
             return bad("key", "certificate and key must be given together");
         }
+        if let Some(a) = self
+            .admins
+            .iter()
+            .find(|a| a.is_empty() || a.contains('/') || !a.contains('@'))
+        {
+            return bad("admins", format!("{a:?} is not a bare JID (user@domain)"));
+        }
+        if let Some(p) = &self.invites_page
+            && !(p.starts_with("https://") || p.starts_with("http://"))
+        {
+            return bad("invites_page", "must be an http(s) URL template");
+        }
         if let Some(k) = &self.oauth2_registration_key
             && k.len() < 32
         {
@@ -326,6 +351,8 @@ mod tests {
         assert!(!c.allow_registration);
         assert!(c.registration_invite_only);
         assert_eq!(c.invite_expiry, 604_800);
+        assert!(!c.allow_user_invites);
+        assert!(c.admins.is_empty() && c.invites_page.is_none());
         assert_eq!(c.sasl2_fast_token_ttl, 21 * 86_400);
         assert_eq!(c.sasl2_fast_token_min_ttl, 86_400);
         assert_eq!(c.oauth2_registration_key, None);
@@ -405,6 +432,22 @@ mod tests {
             ..Overrides::default()
         });
         assert!(bad.is_err());
+    }
+
+    #[test]
+    fn invite_options_are_checked() {
+        let c = Config::from_toml_str(
+            "admins = ['root@localhost']\ninvites_page = 'https://x.example/i#{token}'",
+        )
+        .unwrap();
+        assert_eq!(c.admins, vec!["root@localhost".to_owned()]);
+        for bad in [
+            "admins = ['root']",
+            "admins = ['root@localhost/res']",
+            "invites_page = 'ftp://x'",
+        ] {
+            assert!(Config::from_toml_str(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]
