@@ -156,6 +156,24 @@ breaks! {
     Fast24HmacPrefixOnly = ("fast-24-hmac-prefix-only", "FAST-24", Fail, "only the first 16 bytes of the initiator HMAC compared"),
     Fast25WrongResponder = ("fast-25-wrong-responder", "FAST-25", Fail, "one bit of the responder HMAC in <additional-data/> flipped"),
     Fast29AnyUserAgent = ("fast-29-any-user-agent", "FAST-29", Fail, "tokens keyed by account only, so usable from another user-agent id"),
+    Inv26TokenReusable = ("inv-26-token-reusable", "INV-26", Fail, "a single-use token is not spent after a successful registration"),
+    Inv23FailedRegistrationSpendsToken = ("inv-23-failed-registration-spends-token", "INV-23", Fail, "a failed registration (e.g. conflict) spends the token"),
+    Inv25BoundUsernameNotEnforced = ("inv-25-bound-username-not-enforced", "INV-25", Fail, "a username-bound account invite registers any username"),
+    Inv25ResetUsernameNotEnforced = ("inv-25-reset-username-not-enforced", "INV-25", Fail, "a reset invite creates an account with another username"),
+    Inv27RegistrationWithoutInvite = ("inv-27-registration-without-invite", "INV-27", Fail, "registration without a validated preauth succeeds in invite-only mode"),
+    Inv21ExpiredTokenAccepted = ("inv-21-expired-token-accepted", "INV-21", Fail, "an expired token passes preauth"),
+    Inv21UnknownTokenAccepted = ("inv-21-unknown-token-accepted", "INV-21", Fail, "any token passes preauth"),
+    Inv3CreateAccountNotAdmin = ("inv-3-create-account-not-admin", "INV-3", Fail, "non-admins may run the #create-account ad-hoc command"),
+    Inv18NoRosterPush = ("inv-18-no-roster-push", "INV-18", Fail, "the online inviter gets no roster push after a contact-invite registration"),
+    Inv19NoMutualSubscription = ("inv-19-no-mutual-subscription", "INV-19", Fail, "contact-invite registration leaves the invitee's roster empty"),
+    Pars2PreauthNotApproved = ("pars-2-preauth-not-approved", "PARS-2", Fail, "a valid roster preauth is treated as an ordinary subscription request"),
+    Pars3OtherInvitersTokenApproved = ("pars-3-other-inviters-token-approved", "PARS-3", Fail, "a contact token minted by A approves a subscription request sent to B"),
+    Pars5TokenReusable = ("pars-5-token-reusable", "PARS-5", Warn, "a roster preauth token approves twice"),
+    Ibr9TakenUsernameOverwritten = ("ibr-9-taken-username-overwritten", "IBR-9", Fail, "registering an existing username replaces its password"),
+    Ibr17EmptyPasswordAccepted = ("ibr-17-empty-password-accepted", "IBR-17", Fail, "an authenticated password change to an empty password succeeds"),
+    Ibr10MissingPasswordAccepted = ("ibr-10-missing-password-accepted", "IBR-10", Fail, "registration without a password creates an account"),
+    Ibr25RegisterBeforeTls = ("ibr-25-register-before-tls", "IBR-25", Warn, "<register/> stream features advertised before TLS"),
+    Inv8IbrFlagAlways = ("inv-8-ibr-flag-always", "INV-8", Fail, "a non-admin user's contact invite carries ibr=y although allow_user_invites is false"),
 }
 
 impl Break {
@@ -334,7 +352,7 @@ mod tests {
 
     #[test]
     fn table_is_consistent() {
-        assert_eq!(Break::ALL.len(), 64 + 18);
+        assert_eq!(Break::ALL.len(), 64 + 18 + 18);
         assert!(Break::ALL.len() <= 128);
         let mut names: Vec<_> = Break::ALL.iter().map(|b| b.info().name).collect();
         names.sort_unstable();
@@ -344,7 +362,11 @@ mod tests {
             let i = b.info();
             assert_eq!(Break::from_name(i.name), Some(*b));
             let (set, num) = i.requirement.split_once('-').unwrap();
-            assert!(matches!(set, "SASL2" | "FAST"), "{}", i.name);
+            assert!(
+                matches!(set, "SASL2" | "FAST" | "INV" | "PARS" | "IBR"),
+                "{}",
+                i.name
+            );
             // Named after the requirement it violates.
             let prefix = format!("{}-{num}-", set.to_ascii_lowercase());
             assert!(

@@ -27,6 +27,12 @@ pub enum Command {
         #[command(subcommand)]
         action: UserAction,
     },
+    /// Manage invitations (XEP-0401 / XEP-0445 / XEP-0379).
+    Invite {
+        /// create.
+        #[command(subcommand)]
+        action: InviteAction,
+    },
     /// List the deliberately broken builds `serve --break` offers (break-builds feature only).
     #[cfg(feature = "break-builds")]
     Breaks {
@@ -91,6 +97,33 @@ pub enum UserAction {
         #[command(flatten)]
         common: Common,
     },
+}
+
+/// `invite` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum InviteAction {
+    /// Create an invitation and print its `xmpp:` URI (one line on stdout). Without options: an
+    /// account invitation, username chosen by the invitee.
+    Create(InviteArgs),
+}
+
+/// `invite create` options.
+#[derive(Debug, Args)]
+pub struct InviteArgs {
+    /// A contact invitation of this account (`xmpp:JID?roster;preauth=…;ibr=y`).
+    #[arg(long = "contact-of", value_name = "JID", conflicts_with_all = ["reset", "username"])]
+    pub contact_of: Option<String>,
+    /// A password-reset invitation for this existing account.
+    #[arg(long, value_name = "JID", conflicts_with = "username")]
+    pub reset: Option<String>,
+    /// Bind the account invitation to this username.
+    #[arg(long, value_name = "NAME")]
+    pub username: Option<String>,
+    /// Lifetime in seconds (default: the config's `invite_expiry`).
+    #[arg(long, value_name = "SECONDS")]
+    pub ttl: Option<u64>,
+    #[command(flatten)]
+    pub common: Common,
 }
 
 /// Account and password arguments.

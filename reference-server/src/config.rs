@@ -67,6 +67,16 @@ pub struct Config {
     pub registration_invite_only: bool,
     /// Lifetime of a new invite in seconds. Prosody (mod_invites) default: 604800 (7 days).
     pub invite_expiry: u64,
+    /// Whether ordinary users' contact invitations (ad-hoc `urn:xmpp:invite#invite`) also let
+    /// the invitee register an account (`ibr=y`). Prosody (mod_invites_adhoc) default: `false`;
+    /// admins' always do.
+    pub allow_user_invites: bool,
+    /// Bare JIDs of the server's administrators (may run `urn:xmpp:invite#create-account`).
+    /// Prosody default: empty.
+    pub admins: Vec<String>,
+    /// Landing-page URL template for invitations; `{token}` is replaced by the token. Prosody
+    /// (mod_invites_page) `invites_page`; unset (default): no `landing-url` is given.
+    pub invites_page: Option<String>,
     /// Lifetime of a FAST token in seconds. Prosody (mod_sasl2_fast) default: 21 days.
     pub sasl2_fast_token_ttl: u64,
     /// Age in seconds after which a successful FAST authentication rotates the token (a new
@@ -129,6 +139,9 @@ impl Default for Config {
             allow_registration: false,
             registration_invite_only: true,
             invite_expiry: 7 * DAY,
+            allow_user_invites: false,
+            admins: Vec::new(),
+            invites_page: None,
             sasl2_fast_token_ttl: 21 * DAY,
             sasl2_fast_token_min_ttl: DAY,
             oauth2_registration_key: None,
@@ -271,6 +284,18 @@ impl Config {
         }
         if self.certificate.is_some() != self.key.is_some() {
             return bad("key", "certificate and key must be given together");
+        }
+        if let Some(a) = self
+            .admins
+            .iter()
+            .find(|a| a.is_empty() || a.contains('/') || !a.contains('@'))
+        {
+            return bad("admins", format!("{a:?} is not a bare JID (user@domain)"));
+        }
+        if let Some(p) = &self.invites_page
+            && !(p.starts_with("https://") || p.starts_with("http://"))
+        {
+            return bad("invites_page", "must be an http(s) URL template");
         }
         if let Some(k) = &self.oauth2_registration_key
             && k.len() < 32

@@ -30,6 +30,9 @@ pub use action::Action;
 pub use c2s::core::{ConnectionContext, CoreFactory, ListenerKind, SessionCore};
 pub use config::{Config, ConfigError, Overrides};
 pub use env::Env;
+/// Invitations: [`invites::create_invite`] mints one (the CLI and the suite's embedded runner
+/// call it).
+pub use modules::invites;
 #[cfg(feature = "shell")]
 pub use root::StartError;
 #[cfg(feature = "shell")]

@@ -13,7 +13,7 @@ use gatecheck_server::config::Config;
 use gatecheck_server::store::{Account, SqliteStore, Store};
 use gatecheck_server::{credentials, root};
 
-use cli::{Cli, Command, Common, ServeArgs, UserAction, UserArgs};
+use cli::{Cli, Command, Common, InviteAction, InviteArgs, ServeArgs, UserAction, UserArgs};
 
 /// How long `serve` waits for sessions to say goodbye after SIGTERM / Ctrl-C.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -29,6 +29,9 @@ fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Serve(args) => serve(args),
         Command::User { action } => user(action),
+        Command::Invite {
+            action: InviteAction::Create(args),
+        } => invite_create(args),
         #[cfg(feature = "break-builds")]
         Command::Breaks { json } => {
             list_breaks(json);
@@ -187,6 +190,39 @@ fn user(action: UserAction) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// `invite create`: mints through the same function the ad-hoc commands and the suite's embedded
+/// runner use, into the same database (works while `serve` runs: WAL).
+fn invite_create(args: InviteArgs) -> anyhow::Result<()> {
+    use gatecheck_server::invites::{InviteFor, InviteRequest, InviteSettings, create_invite};
+    let mut config = load_config(&args.common, args.common.overrides())?;
+    config.breaks = breaks(&args.common);
+    let what = match (args.contact_of, args.reset) {
+        // The CLI is an admin tool: its contact invitations always allow registration.
+        (Some(inviter), _) => InviteFor::Contact { inviter, ibr: true },
+        (None, Some(account)) => InviteFor::Reset { account },
+        (None, None) => InviteFor::Account {
+            username: args.username,
+            subscribe_to: None,
+        },
+    };
+    let store = open_store(&config)?;
+    let minted = create_invite(
+        &store,
+        &gatecheck_server::Env::system(),
+        &InviteSettings::from_config(&config),
+        &InviteRequest {
+            what,
+            creator: None,
+            ttl: args.ttl,
+        },
+    )?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{}", minted.uri)?;
+    out.flush()?;
+    eprintln!("expires {}", minted.expire());
+    Ok(())
 }
 
 fn add_or_passwd(args: UserArgs, create: bool) -> anyhow::Result<()> {

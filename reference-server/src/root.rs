@@ -15,8 +15,10 @@ use crate::env::Env;
 pub use crate::listener::Listener;
 use crate::module::{ModuleRegistry, RegistryError};
 use crate::modules::fast::{Fast, FastSettings};
+use crate::modules::invites::InviteSettings;
 use crate::modules::{
-    bind, bind2, channel_binding, disco, legacy_auth, ping, presence, roster, sasl2,
+    bind, bind2, channel_binding, disco, invites, legacy_auth, ping, presence, register, roster,
+    sasl2,
 };
 use crate::sasl::provider::DefaultMechanisms;
 use crate::store::seal::SealKey;
@@ -36,10 +38,18 @@ pub enum AssemblyError {
     FastKey(#[from] crate::store::seal::KeyFileError),
 }
 
-/// Every module the server runs that needs no shared state, in registration order: the order of
-/// stream features, of SASL2 inline processing (XEP-0388 §1.8: bind before FAST) and of stanza
-/// hooks. [`services`] appends FAST, which needs the store and the token key.
+/// Every module the server runs that needs no store or key, with the default configuration
+/// (see [`modules_for`]).
 pub fn modules() -> Result<ModuleRegistry, RegistryError> {
+    modules_for(&Config::default())
+}
+
+/// Every module the server runs that needs no store or key, for `config`, in registration order:
+/// the order of stream features, of SASL2 inline processing (XEP-0388 §1.8: bind before FAST)
+/// and of stanza hooks (invites sees a subscription request before presence does, for XEP-0379
+/// roster preauth). [`services`] appends FAST, which needs the store and the token key.
+pub fn modules_for(config: &Config) -> Result<ModuleRegistry, RegistryError> {
+    let invites = Arc::new(InviteSettings::from_config(config));
     let mut r = ModuleRegistry::new();
     r.register(sasl2::Sasl2)?
         .register(channel_binding::ChannelBinding)?
@@ -47,6 +57,8 @@ pub fn modules() -> Result<ModuleRegistry, RegistryError> {
         .register(bind2::Bind2)?
         .register(bind::ResourceBinding)?
         .register(roster::Roster)?
+        .register(invites::Invites::new(invites.clone()))?
+        .register(register::Register::new(invites))?
         .register(presence::Presence)?
         .register(disco::Disco)?
         .register(ping::Ping)?;
@@ -81,7 +93,7 @@ pub fn services_with_key(
         config.scram_iteration_count,
         env.rng.as_ref(),
     )?;
-    let mut modules = modules()?;
+    let mut modules = modules_for(config)?;
     modules.register(Fast::new(
         FastSettings::from_config(config),
         fast_key,

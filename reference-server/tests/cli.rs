@@ -307,3 +307,76 @@ fn unknown_disabled_module_stops_serve() {
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn invite_create_prints_one_uri_per_kind_and_stores_only_the_hash() {
+    use gatecheck_proto::uri::{InviteKind, InviteUri};
+    let dir = tempdir("invite");
+    let ok = |args: &[&str]| {
+        let out = run(args, &dir, None);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(stdout.lines().count(), 1, "exactly one line: {stdout:?}");
+        InviteUri::parse(stdout.trim_end()).unwrap()
+    };
+    assert!(
+        run(&["user", "add", "alice", "--password", "pw"], &dir, None)
+            .status
+            .success()
+    );
+
+    let account = ok(&["invite", "create"]);
+    assert_eq!(account.kind, InviteKind::Register);
+    assert_eq!(account.jid.to_string(), "localhost");
+    assert!(account.preauth.len() >= 22);
+    assert!(
+        account
+            .preauth
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    );
+    let bound = ok(&["invite", "create", "--username", "Bob", "--ttl", "60"]);
+    assert_eq!(bound.jid.to_string(), "bob@localhost");
+    let reset = ok(&["invite", "create", "--reset", "alice@localhost"]);
+    assert_eq!(
+        (reset.kind, reset.jid.to_string()),
+        (InviteKind::Register, "alice@localhost".to_owned())
+    );
+    let contact = ok(&["invite", "create", "--contact-of", "alice@localhost"]);
+    assert_eq!(contact.kind, InviteKind::Roster);
+    assert_eq!(contact.jid.to_string(), "alice@localhost");
+    assert!(contact.ibr, "a CLI-made contact invite allows registration");
+    assert_ne!(account.preauth, bound.preauth);
+
+    // Refused: unknown account, conflicting options, another domain.
+    for bad in [
+        &["invite", "create", "--reset", "nobody"][..],
+        &["invite", "create", "--contact-of", "nobody@localhost"],
+        &[
+            "invite",
+            "create",
+            "--reset",
+            "alice",
+            "--contact-of",
+            "alice",
+        ],
+        &["invite", "create", "--username", "a@elsewhere"],
+        &["invite", "create", "--ttl", "0"],
+    ] {
+        let out = run(bad, &dir, None);
+        assert!(!out.status.success(), "{bad:?}");
+        assert!(out.stdout.is_empty(), "{bad:?}");
+    }
+    // Only SHA-256 of each token is stored.
+    assert!(!contains(&all_bytes(&dir), account.preauth.as_bytes()));
+    let store = SqliteStore::open_in_dir(&dir).unwrap();
+    let hash = gatecheck_server::invites::token_hash(&contact.preauth);
+    let stored = store.invite_get(&hash).unwrap().expect("stored by hash");
+    assert_eq!(stored.subscribe_to.as_deref(), Some("alice"));
+    assert!(stored.used_at.is_none());
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -102,7 +102,12 @@ fn whole_header_features_and_sasl2_login_are_deterministic() {
                  <bind xmlns='{bind2}'><inline/></bind></inline></authentication>\
                  <sasl-channel-binding xmlns='{cb}'><channel-binding type='tls-server-end-point'/>\
                  <channel-binding type='tls-exporter'/></sasl-channel-binding>\
-                 <mechanisms xmlns='{sasl}'>{legacy_mechs}</mechanisms></stream:features>",
+                 <mechanisms xmlns='{sasl}'>{legacy_mechs}</mechanisms>\
+                 <register xmlns='{ibr_token}'/><register xmlns='{invite}'/>\
+                 <register xmlns='{iq_register}'/></stream:features>",
+                ibr_token = ns::IBR_TOKEN,
+                invite = ns::INVITE,
+                iq_register = ns::REGISTER_FEATURE,
                 sasl2 = ns::SASL2,
                 bind2 = ns::BIND2,
                 cb = ns::SASL_CB,

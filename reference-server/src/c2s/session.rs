@@ -24,7 +24,7 @@ use super::stream::{
 use crate::breaks::{Break, BreakSet};
 use crate::module::{
     FeatureContext, Handled, Identity, IqPhase, ModuleContext, ModuleRegistry, OfferContext,
-    StreamPhase,
+    StreamPhase, StreamState,
 };
 use crate::route::StanzaRouter;
 use crate::sasl::mechanism::{Profile, ServerMechanism, advertised_bindings};
@@ -73,6 +73,8 @@ pub struct C2sSession {
     pub(super) cb_types: Vec<ChannelBindingType>,
     /// Inline requests of a failed attempt, kept only by the SASL2-26 broken build.
     pub(super) carried_inline: Vec<Element>,
+    /// What modules remember about this stream ([`ModuleContext::state`]).
+    module_state: StreamState,
 }
 
 /// Factory for [`C2sSession`]: the server's default core.
@@ -118,6 +120,7 @@ impl C2sSession {
             legacy_offered: Vec::new(),
             cb_types: Vec::new(),
             carried_inline: Vec::new(),
+            module_state: StreamState::default(),
         }
     }
 
@@ -200,9 +203,17 @@ impl C2sSession {
             router: self.router.as_ref(),
             tls: self.tls.as_ref(),
             server_features: svc.modules.disco_features(),
+            server_items: svc.modules.disco_items(),
+            breaks: svc.modules.breaks(),
+            state: &mut self.module_state,
             out: &mut self.out,
         };
-        f(&svc.modules, &mut cx)
+        let r = f(&svc.modules, &mut cx);
+        if matches!(self.out.last(), Some(Action::Close)) {
+            // A module ended the stream (ModuleContext::end_stream): read nothing more.
+            self.closed = true;
+        }
+        r
     }
 
     /// Sends a stream error, closes the stream and stops processing input.
@@ -272,6 +283,19 @@ impl C2sSession {
                 // RFC 6120 §5.3.1: nothing else is negotiable before TLS.
                 self.sasl2_offered.clear();
                 self.legacy_offered.clear();
+                if brk.has(Break::Ibr25RegisterBeforeTls) {
+                    let cx = FeatureContext {
+                        phase,
+                        tls: None,
+                        sasl2_mechanisms: &[],
+                        legacy_mechanisms: &[],
+                        cb_types: &[],
+                        inline: &[],
+                        breaks: brk,
+                    };
+                    let feats = self.svc.modules.stream_features(&cx);
+                    v.extend(feats.into_iter().filter(|e| e.name == "register"));
+                }
                 return v;
             }
         }
@@ -452,7 +476,15 @@ impl SessionCore for C2sSession {
 
     fn on_routed(&mut self, stanza: Vec<u8>) -> Vec<Action> {
         if !self.closed && self.header_sent {
+            // A routed stream error (ModuleContext::end_sessions_of, e.g. the account was
+            // removed) ends this stream; anything else is a stanza to pass on.
+            let ends = stanza.starts_with(b"<stream:error>");
             self.send(stanza);
+            if ends {
+                self.send(STREAM_CLOSE);
+                self.out.push(Action::Close);
+                self.closed = true;
+            }
         }
         self.take()
     }

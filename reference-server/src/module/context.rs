@@ -5,9 +5,10 @@
 use crate::breaks::{Break, BreakSet};
 use gatecheck_proto::ns;
 use gatecheck_proto::sasl::{ChannelBindings, Mechanism};
-use gatecheck_proto::xml::Element;
+use gatecheck_proto::xml::{Element, STREAM_CLOSE, StreamErrorCondition};
 
 use super::reply::{self, StanzaCondition};
+use super::{DiscoItem, StreamState};
 use crate::action::Action;
 use crate::env::Env;
 use crate::route::{RouteError, StanzaRouter};
@@ -63,6 +64,11 @@ pub struct ModuleContext<'a> {
     pub tls: Option<&'a ChannelBindings>,
     /// Every module's XEP-0030 features, sorted (for disco#info).
     pub server_features: &'a [&'static str],
+    /// Every module's XEP-0030 items (for disco#items).
+    pub server_items: &'a [DiscoItem],
+    /// Deliberately injected bugs (empty except in `break-builds` test runs).
+    pub breaks: BreakSet,
+    pub(crate) state: &'a mut StreamState,
     pub(crate) out: &'a mut Vec<Action>,
 }
 
@@ -75,6 +81,31 @@ impl ModuleContext<'_> {
     /// Our domain.
     pub fn domain(&self) -> &str {
         &self.identity.domain
+    }
+
+    /// What modules remember about this stream between hooks (see [`StreamState`]).
+    pub fn state(&mut self) -> &mut StreamState {
+        self.state
+    }
+
+    /// Ends this stream with a stream error (`not-authorized` after XEP-0077 `<remove/>`).
+    pub fn end_stream(&mut self, condition: StreamErrorCondition) {
+        let bytes = gatecheck_proto::xml::stream_error_xml(condition, None);
+        self.out
+            .push(Action::Send(format!("{bytes}{STREAM_CLOSE}").into_bytes()));
+        self.out.push(Action::Close);
+    }
+
+    /// Ends every other session bound to the bare JID `bare` with a stream error: a routed
+    /// `<stream:error>` closes the receiving stream (see `C2sSession::on_routed`).
+    pub fn end_sessions_of(&mut self, bare: &str, condition: StreamErrorCondition) {
+        let own = self.identity.full_jid();
+        let bytes = gatecheck_proto::xml::stream_error_xml(condition, None).into_bytes();
+        for full in self.router.resources_of(bare) {
+            if Some(&full) != own.as_ref() {
+                let _ = self.router.route(&full, bytes.clone());
+            }
+        }
     }
 
     /// Writes an element (a stanza or a nonza) to this client.

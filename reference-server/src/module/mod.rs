@@ -10,6 +10,7 @@
 mod context;
 mod registry;
 pub mod reply;
+mod state;
 
 use gatecheck_proto::sasl::{ChannelBindingType, ChannelBindings, Mechanism};
 use gatecheck_proto::xml::Element;
@@ -17,6 +18,19 @@ use gatecheck_proto::xml::Element;
 pub use context::{Identity, ModuleContext, SuccessContext, domain_of};
 
 pub use registry::{ModuleRegistry, RegistryError};
+pub use state::StreamState;
+
+/// One XEP-0030 item the server lists under a disco#items `node` (e.g. an XEP-0050 command
+/// under `http://jabber.org/protocol/commands`); the item's JID is the server's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DiscoItem {
+    /// The queried node the item is listed under.
+    pub parent: &'static str,
+    /// The item's own node.
+    pub node: &'static str,
+    /// Its human-readable name.
+    pub name: &'static str,
+}
 
 use crate::breaks::BreakSet;
 use crate::sasl::mechanism::{MechanismContext, Profile, ServerMechanism};
@@ -174,6 +188,11 @@ pub trait Module: Send + Sync {
 
     /// XEP-0030 features this module implements, listed by the server's disco#info.
     fn disco_features(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// XEP-0030 items this module lists on the server JID, by node (served by disco#items).
+    fn disco_items(&self) -> &'static [DiscoItem] {
         &[]
     }
 }

@@ -8,7 +8,8 @@ use std::sync::Arc;
 use gatecheck_proto::xml::Element;
 
 use super::{
-    FeatureContext, Handled, IqPhase, Module, ModuleContext, OfferContext, SuccessContext,
+    DiscoItem, FeatureContext, Handled, IqPhase, Module, ModuleContext, OfferContext,
+    SuccessContext,
 };
 use crate::breaks::BreakSet;
 use crate::sasl::mechanism::{MechanismContext, ServerMechanism};
@@ -45,6 +46,7 @@ pub struct ModuleRegistry {
     modules: Vec<Arc<dyn Module>>,
     iq: HashMap<&'static str, usize>,
     disco: Vec<&'static str>,
+    items: Vec<DiscoItem>,
     breaks: BreakSet,
 }
 
@@ -77,6 +79,7 @@ impl ModuleRegistry {
         // XEP-0030 §3.1 feature lists are sets; sorted so the answer is stable.
         self.disco.sort_unstable();
         self.disco.dedup();
+        self.items.extend(m.disco_items());
         self.modules.push(m);
         Ok(self)
     }
@@ -234,6 +237,11 @@ impl ModuleRegistry {
     /// The union of every module's XEP-0030 features, sorted.
     pub fn disco_features(&self) -> &[&'static str] {
         &self.disco
+    }
+
+    /// Every module's XEP-0030 items, in registration order.
+    pub fn disco_items(&self) -> &[DiscoItem] {
+        &self.items
     }
 }
 

@@ -30,6 +30,10 @@ pub enum StanzaCondition {
     Conflict,
     /// §8.3.3.11: the action is not allowed (e.g. a second bind on one stream).
     NotAllowed,
+    /// §8.3.3.13: the requester must register first (XEP-0077 `<remove/>` before authentication).
+    RegistrationRequired,
+    /// §8.3.3.12 (policy-violation): a local policy forbids it (registration before TLS).
+    PolicyViolation,
 }
 
 impl StanzaCondition {
@@ -47,11 +51,14 @@ impl StanzaCondition {
             Self::RemoteServerNotFound => ("remote-server-not-found", "cancel"),
             Self::Conflict => ("conflict", "cancel"),
             Self::NotAllowed => ("not-allowed", "cancel"),
+            Self::RegistrationRequired => ("registration-required", "auth"),
+            Self::PolicyViolation => ("policy-violation", "modify"),
         }
     }
 }
 
-/// Copies `id`, and swaps `from`/`to` into a reply from `responder` to `requester`.
+/// Copies `id`, and swaps `from`/`to` into a reply from `responder` to `requester`. An empty
+/// `requester` (a stream not yet authenticated, which has no address) leaves `to` out.
 fn reply_base(request: &Element, responder: Option<&str>, requester: &str) -> Element {
     let mut e = Element::new(request.name.clone(), JABBER_CLIENT_NS);
     if let Some(id) = request.attr("id") {
@@ -59,6 +66,9 @@ fn reply_base(request: &Element, responder: Option<&str>, requester: &str) -> El
     }
     if let Some(r) = responder {
         e = e.with_attr("from", r);
+    }
+    if requester.is_empty() {
+        return e;
     }
     e.with_attr("to", requester)
 }
@@ -93,6 +103,30 @@ pub fn error(
                 .with_attr("type", kind)
                 .with_child(Element::new(name, ns::STANZAS)),
         )
+}
+
+/// [`error`] with a human-readable `<text/>` (RFC 6120 §8.3.2) and, if given, an
+/// application-specific condition element after it.
+pub fn error_with(
+    request: &Element,
+    responder: Option<&str>,
+    requester: &str,
+    cond: StanzaCondition,
+    text: Option<&str>,
+    app: Option<Element>,
+) -> Element {
+    let mut e = error(request, responder, requester, cond);
+    if let Some(gatecheck_proto::xml::Node::Element(err)) = e.children.last_mut() {
+        if let Some(t) = text {
+            err.children.push(gatecheck_proto::xml::Node::Element(
+                Element::new("text", ns::STANZAS).with_text(t),
+            ));
+        }
+        if let Some(a) = app {
+            err.children.push(gatecheck_proto::xml::Node::Element(a));
+        }
+    }
+    e
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! XEP-0030 service discovery for the server (identity server/im, every registered module's
-//! features) and the own bare account JID (identity account/registered). Items are empty: we host
-//! no components.
+//! features) and the own bare account JID (identity account/registered). Items: none at the top
+//! level (we host no components); under a node, the modules' [`crate::module::DiscoItem`]s (the
+//! XEP-0050 commands under `http://jabber.org/protocol/commands`).
 
 use gatecheck_proto::ns;
 use gatecheck_proto::xml::Element;
@@ -58,8 +59,24 @@ impl Module for Disco {
             cx.send(&r);
             return Handled::Yes;
         }
-        if el.child("query", ns::DISCO_ITEMS).is_some() {
-            let r = reply::iq_result(el, to, &from, Some(Element::new("query", ns::DISCO_ITEMS)));
+        if let Some(q) = el.child("query", ns::DISCO_ITEMS) {
+            let node = q.attr("node");
+            let mut payload = Element::new("query", ns::DISCO_ITEMS);
+            if let Some(n) = node {
+                payload = payload.with_attr("node", n);
+            }
+            if on_server && let Some(n) = node {
+                let domain = cx.domain().to_owned();
+                for i in cx.server_items.iter().filter(|i| i.parent == n) {
+                    payload = payload.with_child(
+                        Element::new("item", ns::DISCO_ITEMS)
+                            .with_attr("jid", domain.as_str())
+                            .with_attr("node", i.node)
+                            .with_attr("name", i.name),
+                    );
+                }
+            }
+            let r = reply::iq_result(el, to, &from, Some(payload));
             cx.send(&r);
             return Handled::Yes;
         }

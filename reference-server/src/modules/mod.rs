@@ -6,6 +6,7 @@
 pub mod bind;
 pub mod bind2;
 pub mod channel_binding;
+pub mod dataform;
 pub mod disco;
 pub mod fast;
 #[cfg(all(test, feature = "break-builds"))]
@@ -16,10 +17,18 @@ pub(crate) mod fast_harness;
 mod fast_model_tests;
 #[cfg(test)]
 mod fast_tests;
+pub mod invites;
+#[cfg(all(test, feature = "break-builds"))]
+mod invites_break_tests;
+#[cfg(test)]
+pub(crate) mod invites_harness;
+#[cfg(test)]
+mod invites_tests;
 pub mod legacy_auth;
 pub mod payload;
 pub mod ping;
 pub mod presence;
+pub mod register;
 pub mod resource;
 pub mod roster;
 pub mod sasl2;

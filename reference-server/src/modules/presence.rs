@@ -32,7 +32,7 @@ impl Module for Presence {
 
 /// Loads (or starts) `user`'s roster item for `contact`, applies `change`, stores it if it changed,
 /// and returns it then. Store failures are swallowed: presence has no error path to the client.
-fn update(
+pub(crate) fn update(
     store: &dyn Store,
     user: &str,
     contact: &str,
@@ -55,7 +55,7 @@ fn update(
     Some(item)
 }
 
-fn with_to(sub: Subscription, on: bool) -> Subscription {
+pub(crate) fn with_to(sub: Subscription, on: bool) -> Subscription {
     use Subscription::*;
     match (sub, on) {
         (None, true) => To,
@@ -66,7 +66,7 @@ fn with_to(sub: Subscription, on: bool) -> Subscription {
     }
 }
 
-fn with_from(sub: Subscription, on: bool) -> Subscription {
+pub(crate) fn with_from(sub: Subscription, on: bool) -> Subscription {
     use Subscription::*;
     match (sub, on) {
         (None, true) => From,

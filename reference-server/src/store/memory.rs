@@ -4,10 +4,12 @@ use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 
 use super::types::{
-    check_account, check_credentials, check_fast_slots, check_kv_entry, check_roster_item,
-    check_username,
+    check_account, check_credentials, check_fast_slots, check_invite, check_kv_entry,
+    check_roster_item, check_username,
 };
-use super::{Account, FastSlots, RosterItem, ScramCredential, Store, StoreError};
+use super::{
+    Account, FastSlots, Invite, InviteKind, Redeem, RosterItem, ScramCredential, Store, StoreError,
+};
 
 #[derive(Default)]
 struct Inner {
@@ -15,6 +17,20 @@ struct Inner {
     rosters: BTreeMap<String, BTreeMap<String, RosterItem>>,
     kv: BTreeMap<(String, String), (Vec<u8>, Option<u64>)>,
     fast: BTreeMap<(String, String), FastSlots>,
+    invites: BTreeMap<String, Invite>,
+}
+
+impl Inner {
+    /// Whether a live, unspent account invitation other than `except` reserves `username`.
+    fn reserved(&self, username: &str, except: Option<&str>, now: u64) -> bool {
+        self.invites.values().any(|i| {
+            i.kind == InviteKind::Account
+                && i.username.as_deref() == Some(username)
+                && i.used_at.is_none()
+                && now < i.expires_at
+                && Some(i.token_hash.as_str()) != except
+        })
+    }
 }
 
 /// A [`Store`] held in a mutex-protected map; cheap to create per test.
@@ -200,6 +216,92 @@ impl Store for MemoryStore {
             }
         });
         Ok(n)
+    }
+
+    fn invite_create(&self, invite: &Invite) -> Result<(), StoreError> {
+        check_invite(invite)?;
+        let mut g = self.lock();
+        if g.invites.contains_key(&invite.token_hash) {
+            return Err(StoreError::Invalid {
+                field: "invite token hash",
+                reason: "already exists",
+            });
+        }
+        g.invites.insert(invite.token_hash.clone(), invite.clone());
+        Ok(())
+    }
+
+    fn invite_get(&self, token_hash: &str) -> Result<Option<Invite>, StoreError> {
+        Ok(self.lock().invites.get(token_hash).cloned())
+    }
+
+    fn invite_redeem(
+        &self,
+        token_hash: Option<&str>,
+        now: u64,
+        what: &Redeem,
+        consume: bool,
+    ) -> Result<(), StoreError> {
+        let mut g = self.lock();
+        if let Some(h) = token_hash
+            && g.invites.get(h).is_none_or(|i| i.used_at.is_some())
+        {
+            return Err(StoreError::InviteUnavailable);
+        }
+        // Every check before the first change, so a failure changes nothing.
+        match what {
+            Redeem::Create { account, roster } => {
+                check_account(account)?;
+                for (owner, item) in roster {
+                    check_username(owner)?;
+                    check_roster_item(item)?;
+                }
+                if g.accounts.contains_key(&account.username)
+                    || g.reserved(&account.username, token_hash, now)
+                {
+                    return Err(StoreError::AccountExists);
+                }
+                g.accounts.insert(account.username.clone(), account.clone());
+                for (owner, item) in roster {
+                    if g.accounts.contains_key(owner) {
+                        g.rosters
+                            .entry(owner.clone())
+                            .or_default()
+                            .insert(item.jid.clone(), item.clone());
+                    }
+                }
+            }
+            Redeem::Reset {
+                username,
+                credentials,
+            } => {
+                check_credentials(credentials)?;
+                let acc = g
+                    .accounts
+                    .get_mut(username)
+                    .ok_or(StoreError::NoSuchAccount)?;
+                acc.credentials = credentials.clone();
+                g.fast.retain(|(u, _), _| u != username);
+            }
+        }
+        if consume
+            && let Some(h) = token_hash
+            && let Some(i) = g.invites.get_mut(h)
+        {
+            i.used_at = Some(now);
+        }
+        Ok(())
+    }
+
+    fn invite_spend(&self, token_hash: &str, now: u64) -> Result<bool, StoreError> {
+        let mut g = self.lock();
+        match g.invites.get_mut(token_hash) {
+            Some(i) if i.used_at.is_none() => {
+                i.used_at = Some(now);
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
     }
 }
 

@@ -17,8 +17,8 @@ pub use memory::MemoryStore;
 #[cfg(feature = "shell")]
 pub use sqlite::{BUSY_TIMEOUT, SCHEMA_VERSION, SqliteStore};
 pub use types::{
-    Account, FastSlots, FastToken, MAX_KEY_LEN, MAX_USERNAME_LEN, MAX_VALUE_LEN, RosterItem,
-    ScramCredential, ScramHash, Subscription,
+    Account, FastSlots, FastToken, Invite, InviteKind, MAX_INVITE_TOKEN_LEN, MAX_KEY_LEN,
+    MAX_USERNAME_LEN, MAX_VALUE_LEN, Redeem, RosterItem, ScramCredential, ScramHash, Subscription,
 };
 
 /// Why a store operation failed.
@@ -30,6 +30,9 @@ pub enum StoreError {
     /// The operation needs an account that does not exist.
     #[error("no such account")]
     NoSuchAccount,
+    /// The invitation does not exist or has been spent already.
+    #[error("invitation unknown or already used")]
+    InviteUnavailable,
     /// An argument breaks a documented limit or invariant.
     #[error("invalid {field}: {reason}")]
     Invalid {
@@ -123,6 +126,28 @@ pub trait Store: Send + Sync {
     /// Deletes every FAST token of an account, for every client (password change); returns how
     /// many tokens were deleted.
     fn fast_revoke_account(&self, username: &str) -> Result<usize, StoreError>;
+
+    /// Stores a new invitation; fails with [`StoreError::Invalid`] if its hash exists already.
+    fn invite_create(&self, invite: &Invite) -> Result<(), StoreError>;
+    /// The invitation whose token hashes to `token_hash`, spent or not, expired or not.
+    fn invite_get(&self, token_hash: &str) -> Result<Option<Invite>, StoreError>;
+    /// Registration in ONE transaction (SQLite: `BEGIN IMMEDIATE`): checks that the invitation
+    /// `token_hash` (if any) exists and is unspent ([`StoreError::InviteUnavailable`] otherwise),
+    /// applies `what` (which may fail with [`StoreError::AccountExists`] /
+    /// [`StoreError::NoSuchAccount`]), and, when `consume`, marks the invitation spent at `now`.
+    /// Any failure leaves everything as it was: a token is never spent twice and a failed
+    /// registration never spends it. Expiry is not checked here (XEP-0445 §4: only at preauth);
+    /// `now` decides which other invitations still reserve their bound username.
+    fn invite_redeem(
+        &self,
+        token_hash: Option<&str>,
+        now: u64,
+        what: &Redeem,
+        consume: bool,
+    ) -> Result<(), StoreError>;
+    /// Marks an unspent invitation spent at `now` (roster preauth); returns whether this call
+    /// spent it (false: unknown or spent already), atomically.
+    fn invite_spend(&self, token_hash: &str, now: u64) -> Result<bool, StoreError>;
 }
 
 #[cfg(test)]
@@ -271,5 +296,122 @@ pub(crate) mod conformance {
         assert!(s.roster_get("alice").unwrap().is_empty());
         s.fast_update("alice", "ua2", &mut |slots| assert!(slots.is_empty()))
             .unwrap();
+        exercise_invites(s);
+    }
+
+    fn invite(hash_byte: char, kind: InviteKind, username: Option<&str>) -> Invite {
+        Invite {
+            token_hash: hash_byte.to_string().repeat(64),
+            kind,
+            creator: Some("alice".into()),
+            username: username.map(str::to_owned),
+            subscribe_to: None,
+            allows_registration: true,
+            created_at: 10,
+            expires_at: 100,
+            used_at: None,
+        }
+    }
+
+    fn exercise_invites(s: &dyn Store) {
+        let a = invite('a', InviteKind::Account, None);
+        s.invite_create(&a).unwrap();
+        assert!(s.invite_create(&a).is_err(), "duplicate hash");
+        assert_eq!(s.invite_get(&a.token_hash).unwrap().unwrap(), a);
+        assert!(s.invite_get(&"f".repeat(64)).unwrap().is_none());
+        let bound = invite('b', InviteKind::Account, Some("zed"));
+        s.invite_create(&bound).unwrap();
+        let create = |name: &str| Redeem::Create {
+            account: account(name),
+            roster: vec![(
+                "alice".into(),
+                RosterItem {
+                    jid: format!("{name}@localhost"),
+                    name: None,
+                    subscription: Subscription::Both,
+                    ask: false,
+                    groups: Vec::new(),
+                },
+            )],
+        };
+        // Taken username: nothing changes, the token stays unspent.
+        assert!(matches!(
+            s.invite_redeem(Some(&a.token_hash), 50, &create("alice"), true),
+            Err(StoreError::AccountExists)
+        ));
+        // A username reserved by another live invite: conflict; after its expiry: free.
+        assert!(matches!(
+            s.invite_redeem(Some(&a.token_hash), 50, &create("zed"), true),
+            Err(StoreError::AccountExists)
+        ));
+        assert!(
+            s.invite_get(&a.token_hash)
+                .unwrap()
+                .unwrap()
+                .used_at
+                .is_none()
+        );
+        s.invite_redeem(Some(&a.token_hash), 60, &create("dave"), true)
+            .unwrap();
+        assert_eq!(
+            s.invite_get(&a.token_hash).unwrap().unwrap().used_at,
+            Some(60)
+        );
+        assert!(s.get_account("dave").unwrap().is_some());
+        assert!(
+            s.roster_get("alice")
+                .unwrap()
+                .iter()
+                .any(|i| i.jid == "dave@localhost")
+        );
+        assert!(matches!(
+            s.invite_redeem(Some(&a.token_hash), 61, &create("erin"), true),
+            Err(StoreError::InviteUnavailable)
+        ));
+        assert!(s.get_account("erin").unwrap().is_none());
+        // The bound invite itself may register its username.
+        s.invite_redeem(Some(&bound.token_hash), 70, &create("zed"), true)
+            .unwrap();
+        // Reset: replaces credentials of an existing account only.
+        let r = invite('c', InviteKind::Reset, Some("dave"));
+        s.invite_create(&r).unwrap();
+        let new = vec![cred(ScramHash::Sha256, 42)];
+        assert!(matches!(
+            s.invite_redeem(
+                Some(&r.token_hash),
+                70,
+                &Redeem::Reset {
+                    username: "nobody".into(),
+                    credentials: new.clone()
+                },
+                true
+            ),
+            Err(StoreError::NoSuchAccount)
+        ));
+        s.invite_redeem(
+            Some(&r.token_hash),
+            70,
+            &Redeem::Reset {
+                username: "dave".into(),
+                credentials: new.clone(),
+            },
+            true,
+        )
+        .unwrap();
+        assert_eq!(s.get_account("dave").unwrap().unwrap().credentials, new);
+        // Spend: once only.
+        let c = invite('d', InviteKind::Contact, None);
+        s.invite_create(&c).unwrap();
+        assert!(s.invite_spend(&c.token_hash, 80).unwrap());
+        assert!(!s.invite_spend(&c.token_hash, 81).unwrap());
+        assert!(!s.invite_spend(&"e".repeat(64), 81).unwrap());
+        // Open registration (no token) still honours reservations.
+        let held = invite('e', InviteKind::Account, Some("yan"));
+        s.invite_create(&held).unwrap();
+        assert!(matches!(
+            s.invite_redeem(None, 90, &create("yan"), true),
+            Err(StoreError::AccountExists)
+        ));
+        s.invite_redeem(None, 100, &create("yan"), true).unwrap();
     }
 }

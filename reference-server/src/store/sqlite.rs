@@ -9,12 +9,12 @@ use std::time::Duration;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::types::{
-    check_account, check_credentials, check_fast_slots, check_kv_entry, check_roster_item,
-    check_username,
+    check_account, check_credentials, check_fast_slots, check_invite, check_kv_entry,
+    check_roster_item, check_username,
 };
 use super::{
-    Account, FastSlots, FastToken, RosterItem, ScramCredential, ScramHash, Store, StoreError,
-    Subscription,
+    Account, FastSlots, FastToken, Invite, InviteKind, Redeem, RosterItem, ScramCredential,
+    ScramHash, Store, StoreError, Subscription,
 };
 
 /// How long a statement waits for another connection's write lock before failing with
@@ -70,6 +70,20 @@ CREATE TABLE fast_tokens (
     credential_tag BLOB NOT NULL,
     PRIMARY KEY (username, client, slot)
 ) STRICT;
+"#,
+    r#"
+CREATE TABLE invites (
+    token_hash          TEXT PRIMARY KEY NOT NULL,
+    kind                TEXT NOT NULL CHECK (kind IN ('account', 'contact', 'reset')),
+    creator             TEXT,
+    username            TEXT,
+    subscribe_to        TEXT,
+    allows_registration INTEGER NOT NULL,
+    created_at          INTEGER NOT NULL,
+    expires_at          INTEGER NOT NULL,
+    used_at             INTEGER
+) STRICT;
+CREATE INDEX invites_reserved ON invites(username) WHERE kind = 'account' AND used_at IS NULL;
 "#,
 ];
 
@@ -228,6 +242,37 @@ fn read_fast_slots(
         }
     }
     Ok(slots)
+}
+
+/// Upserts one roster item inside `tx` (the statement `roster_set` runs).
+fn upsert_roster(
+    tx: &rusqlite::Transaction<'_>,
+    username: &str,
+    item: &RosterItem,
+) -> Result<(), rusqlite::Error> {
+    tx.execute(
+        "INSERT INTO roster (username, jid, name, subscription, ask, groups)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (username, jid) DO UPDATE SET name = excluded.name,
+           subscription = excluded.subscription, ask = excluded.ask, groups = excluded.groups",
+        params![
+            username,
+            item.jid,
+            item.name,
+            item.subscription.as_str(),
+            i64::from(item.ask),
+            item.groups.join("\n")
+        ],
+    )?;
+    Ok(())
+}
+
+fn exists(tx: &rusqlite::Transaction<'_>, username: &str) -> Result<bool, rusqlite::Error> {
+    tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM accounts WHERE username = ?1)",
+        [username],
+        |r| r.get(0),
+    )
 }
 
 fn corrupt(table: &'static str, reason: impl Into<String>) -> StoreError {
@@ -528,6 +573,163 @@ impl Store for SqliteStore {
         Ok(self
             .conn()
             .execute("DELETE FROM fast_tokens WHERE username = ?1", [username])?)
+    }
+
+    fn invite_create(&self, i: &Invite) -> Result<(), StoreError> {
+        check_invite(i)?;
+        let n = self.conn().execute(
+            "INSERT INTO invites (token_hash, kind, creator, username, subscribe_to,
+               allows_registration, created_at, expires_at, used_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING",
+            params![
+                i.token_hash,
+                i.kind.as_str(),
+                i.creator,
+                i.username,
+                i.subscribe_to,
+                i64::from(i.allows_registration),
+                to_i64("created_at", i.created_at)?,
+                to_i64("expires_at", i.expires_at)?,
+                i.used_at.map(|u| to_i64("used_at", u)).transpose()?,
+            ],
+        )?;
+        if n == 0 {
+            return Err(StoreError::Invalid {
+                field: "invite token hash",
+                reason: "already exists",
+            });
+        }
+        Ok(())
+    }
+
+    fn invite_get(&self, token_hash: &str) -> Result<Option<Invite>, StoreError> {
+        let row = self
+            .conn()
+            .query_row(
+                "SELECT kind, creator, username, subscribe_to, allows_registration, created_at,
+                   expires_at, used_at FROM invites WHERE token_hash = ?1",
+                [token_hash],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, Option<String>>(1)?,
+                        r.get::<_, Option<String>>(2)?,
+                        r.get::<_, Option<String>>(3)?,
+                        r.get::<_, i64>(4)?,
+                        r.get::<_, i64>(5)?,
+                        r.get::<_, i64>(6)?,
+                        r.get::<_, Option<i64>>(7)?,
+                    ))
+                },
+            )
+            .optional()?;
+        let Some((kind, creator, username, subscribe_to, ibr, created, expires, used)) = row else {
+            return Ok(None);
+        };
+        let unsigned = |v: i64, what: &str| {
+            u64::try_from(v).map_err(|_| corrupt("invites", format!("negative {what}")))
+        };
+        Ok(Some(Invite {
+            token_hash: token_hash.to_owned(),
+            kind: InviteKind::parse(&kind)
+                .ok_or_else(|| corrupt("invites", format!("unknown kind {kind:?}")))?,
+            creator,
+            username,
+            subscribe_to,
+            allows_registration: ibr != 0,
+            created_at: unsigned(created, "created_at")?,
+            expires_at: unsigned(expires, "expires_at")?,
+            used_at: used.map(|u| unsigned(u, "used_at")).transpose()?,
+        }))
+    }
+
+    fn invite_redeem(
+        &self,
+        token_hash: Option<&str>,
+        now: u64,
+        what: &Redeem,
+        consume: bool,
+    ) -> Result<(), StoreError> {
+        match what {
+            Redeem::Create { account, roster } => {
+                check_account(account)?;
+                for (owner, item) in roster {
+                    check_username(owner)?;
+                    check_roster_item(item)?;
+                }
+            }
+            Redeem::Reset { credentials, .. } => check_credentials(credentials)?,
+        }
+        let mut conn = self.conn();
+        // IMMEDIATE: the write lock is taken before the token is read, so two registrations
+        // with one token (in this process or another) are serialised and the second sees it spent.
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if let Some(h) = token_hash {
+            let unspent: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM invites WHERE token_hash = ?1 AND used_at IS NULL)",
+                [h],
+                |r| r.get(0),
+            )?;
+            if !unspent {
+                return Err(StoreError::InviteUnavailable);
+            }
+        }
+        match what {
+            Redeem::Create { account, roster } => {
+                let reserved: bool = tx.query_row(
+                    "SELECT EXISTS (SELECT 1 FROM invites WHERE kind = 'account'
+                       AND username = ?1 AND used_at IS NULL AND expires_at > ?2
+                       AND token_hash IS NOT ?3)",
+                    params![account.username, now_i64(now), token_hash],
+                    |r| r.get(0),
+                )?;
+                if reserved {
+                    return Err(StoreError::AccountExists);
+                }
+                let inserted = tx.execute(
+                    "INSERT INTO accounts (username, created_at) VALUES (?1, ?2)
+                     ON CONFLICT DO NOTHING",
+                    params![account.username, to_i64("created_at", account.created_at)?],
+                )?;
+                if inserted == 0 {
+                    return Err(StoreError::AccountExists);
+                }
+                insert_credentials(&tx, &account.username, &account.credentials)?;
+                for (owner, item) in roster {
+                    if exists(&tx, owner)? {
+                        upsert_roster(&tx, owner, item)?;
+                    }
+                }
+            }
+            Redeem::Reset {
+                username,
+                credentials,
+            } => {
+                if !exists(&tx, username)? {
+                    return Err(StoreError::NoSuchAccount);
+                }
+                tx.execute("DELETE FROM credentials WHERE username = ?1", [username])?;
+                insert_credentials(&tx, username, credentials)?;
+                tx.execute("DELETE FROM fast_tokens WHERE username = ?1", [username])?;
+            }
+        }
+        if consume && let Some(h) = token_hash {
+            tx.execute(
+                "UPDATE invites SET used_at = ?2 WHERE token_hash = ?1",
+                params![h, now_i64(now)],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn invite_spend(&self, token_hash: &str, now: u64) -> Result<bool, StoreError> {
+        // One statement: two spenders cannot both see it unspent.
+        let n = self.conn().execute(
+            "UPDATE invites SET used_at = ?2 WHERE token_hash = ?1 AND used_at IS NULL",
+            params![token_hash, now_i64(now)],
+        )?;
+        Ok(n > 0)
     }
 }
 

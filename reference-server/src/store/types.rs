@@ -252,3 +252,112 @@ pub(crate) fn check_fast_slots(client: &str, slots: &FastSlots) -> Result<(), St
     }
     Ok(())
 }
+
+/// What an invitation is for (XEP-0401 / XEP-0445 / XEP-0379).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum InviteKind {
+    /// Account invitation: registers a new account (username fixed when `username` is set).
+    Account,
+    /// Contact invitation of `creator`: roster preauth (XEP-0379) and, when
+    /// [`Invite::allows_registration`] (`ibr=y`), registration of a new account too.
+    Contact,
+    /// Password reset of the existing account `username` (Prosody's `--reset`).
+    Reset,
+}
+
+impl InviteKind {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InviteKind::Account => "account",
+            InviteKind::Contact => "contact",
+            InviteKind::Reset => "reset",
+        }
+    }
+
+    /// Parses [`InviteKind::as_str`] output.
+    pub fn parse(s: &str) -> Option<InviteKind> {
+        match s {
+            "account" => Some(InviteKind::Account),
+            "contact" => Some(InviteKind::Contact),
+            "reset" => Some(InviteKind::Reset),
+            _ => None,
+        }
+    }
+}
+
+/// One stored invitation. The token itself is never stored, only `token_hash` (lower-case hex
+/// SHA-256 of the token): lookups are by hash, so neither a database dump nor lookup timing
+/// reveals a usable token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invite {
+    /// Hex SHA-256 of the token (the primary key).
+    pub token_hash: String,
+    /// What it is for.
+    pub kind: InviteKind,
+    /// Local username of the account that made it; `None` for the admin CLI.
+    pub creator: Option<String>,
+    /// Account: the bound username (or `None`: the invitee chooses); Reset: the account.
+    pub username: Option<String>,
+    /// Local username to establish a mutual (`both`) subscription with when the invitee
+    /// registers: the inviter of a contact invite, or the admin of a `create-account` invite with
+    /// `roster-subscription`.
+    pub subscribe_to: Option<String>,
+    /// Whether the token authorises registration (`ibr=y` for contact invites; always for account
+    /// and reset invites).
+    pub allows_registration: bool,
+    /// Creation time, UNIX seconds.
+    pub created_at: u64,
+    /// Expiry, UNIX seconds (checked only at preauth, XEP-0445 §4).
+    pub expires_at: u64,
+    /// When it was spent, if it was.
+    pub used_at: Option<u64>,
+}
+
+/// What redeeming an invitation (or open registration) does, in the same transaction that spends
+/// the token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Redeem {
+    /// Create `account` and write `roster` (`(owner username, item)`; items of owners that no
+    /// longer exist are skipped). Fails with [`StoreError::AccountExists`] if the username is taken
+    /// or reserved by another live account invite (XEP-0401 §6.2).
+    Create {
+        /// The new account.
+        account: Account,
+        /// Roster items to write with it (the mutual subscription of a contact invite).
+        roster: Vec<(String, RosterItem)>,
+    },
+    /// Replace the credentials of the existing account `username` (password reset) and revoke
+    /// its FAST tokens. Fails with [`StoreError::NoSuchAccount`] if it does not exist.
+    Reset {
+        /// The account.
+        username: String,
+        /// Its new credentials.
+        credentials: Vec<ScramCredential>,
+    },
+}
+
+/// Longest token accepted for lookup; ours are 24 characters, Prosody's 24 too.
+pub const MAX_INVITE_TOKEN_LEN: usize = 256;
+
+pub(crate) fn check_invite(i: &Invite) -> Result<(), StoreError> {
+    if i.token_hash.len() != 64 || !i.token_hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(StoreError::Invalid {
+            field: "invite token hash",
+            reason: "must be 64 hex digits",
+        });
+    }
+    for u in [&i.creator, &i.username, &i.subscribe_to]
+        .into_iter()
+        .flatten()
+    {
+        check_username(u)?;
+    }
+    if i.kind == InviteKind::Reset && i.username.is_none() {
+        return Err(StoreError::Invalid {
+            field: "invite username",
+            reason: "a reset invite names its account",
+        });
+    }
+    Ok(())
+}
