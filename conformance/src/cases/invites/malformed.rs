@@ -75,7 +75,7 @@ fn mib_token() -> String {
 
 /// A username of 2000 bytes: over RFC 7622's 1023-byte localpart limit.
 fn long_user(e: &Env) -> String {
-    format!("{}{}", e.user, "a".repeat(2000))
+    format!("{}.{}", e.user, "a".repeat(2000))
 }
 
 const NOT_ACC: &[&str] = &["not-acceptable"];
@@ -455,7 +455,10 @@ async fn drive_row(ctx: &CaseCtx, regd: &Registered, row: &'static Row<Input>) -
         }
     };
     ctx.step(&format!("send: {}", row.mutation));
-    before(conn.send(&(input.iq)(&env)).await, "sending the row's IQ")?;
+    // A server may refuse an oversized stanza before it has all of it (a stream error, then
+    // close): a failed write is then no error of the suite's, the answer is what was read.
+    // (Not noted in the transcript: whether the write completes first is a matter of timing.)
+    let _sent = conn.send(&(input.iq)(&env)).await;
     let answer = read_answer(&mut conn).await;
     conn.abandon();
     ctx.note(&format!("answer: {}", answer.describe(ctx)));

@@ -252,6 +252,7 @@ async fn unknown_token(ctx: CaseCtx) -> Flow {
     let (mut conn, _) = unauth(&ctx, "c1").await?;
     // The shape of a real token (24 URL-safe characters), never minted.
     let token = format!("gc{}", random_chars(22));
+    ctx.secret(SecretKind::InviteToken, &token);
     let r = preauth(&ctx, &mut conn, &token, "INV-21").await?;
     Ok(judge_rejected_preauth(&r, "INV-21", "an unknown token"))
 }

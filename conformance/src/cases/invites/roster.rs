@@ -33,11 +33,13 @@ async fn contact_invite(ctx: &CaseCtx, inviter: &Creds) -> Flow<Invite> {
     Ok(i)
 }
 
-/// An inviter and their contact invitation that allows registration (`ibr=y`): `--account`'s,
-/// else `--admin`'s (servers let only some users invite new users, XEP-0401 §5.1), or a skip.
-async fn ibr_invite(ctx: &CaseCtx) -> Flow<(Creds, Invite)> {
+/// An inviter and their contact invitation that allows registration (`ibr=y`): a fresh `gc-`
+/// account's (so no case touches a roster another case is reading), else `--admin`'s (servers
+/// let only some users invite new users, XEP-0401 §5.1), or a skip.
+async fn ibr_invite(ctx: &CaseCtx, regd: &Registered) -> Flow<(Creds, Invite)> {
     let mut tried = Vec::new();
-    for who in [configured(ctx, 0), admin(ctx)].into_iter().flatten() {
+    let own = new_account(ctx, regd).await?;
+    for who in [Some(own), admin(ctx)].into_iter().flatten() {
         let i = contact_invite(ctx, &who).await?;
         if i.uri.ibr {
             return Ok((who, i));
@@ -78,14 +80,13 @@ const INVITEE_ROSTER: Spec = Spec {
     cites: &["INV-19"],
     requires: "after registration with a contact invitation (ibr=y) the invitee's roster has the \
                inviter with subscription both",
-    needs: &[Capability::Account],
     ..INV
 };
 
 async fn invitee_roster(ctx: CaseCtx) -> Flow {
     let regd = Registered::default();
     tidy(&ctx, &regd, async {
-        let (inviter, inv) = ibr_invite(&ctx).await?;
+        let (inviter, inv) = ibr_invite(&ctx, &regd).await?;
         let (c, mut conn, f) = register_with(&ctx, &regd, &inv, "INV-19").await?;
         login_on(&ctx, &mut conn, &f, &c, "INV-28").await?;
         let items = roster(&ctx, &mut conn, "INV-19").await?;
@@ -112,14 +113,13 @@ const INVITER_PUSH: Spec = Spec {
     cites: &["INV-18"],
     requires: "after registration with the inviter's contact invitation the online inviter \
                receives a roster push <item jid='invitee' subscription='both'/>",
-    needs: &[Capability::Account],
     ..INV
 };
 
 async fn inviter_push(ctx: CaseCtx) -> Flow {
     let regd = Registered::default();
     tidy(&ctx, &regd, async {
-        let (inviter, inv) = ibr_invite(&ctx).await?;
+        let (inviter, inv) = ibr_invite(&ctx, &regd).await?;
         let mut a = online(&ctx, "inviter", &inviter).await?;
         let (c, _, _) = register_with(&ctx, &regd, &inv, "INV-18").await?;
         ctx.step("inviter: wait for the roster push");
@@ -278,14 +278,13 @@ const PREAUTH_APPROVED: Spec = Spec {
     requires: "an existing user's subscribe to the inviter carrying the inviter's fresh token is \
                approved by the server: the requester gets subscribed, the inviter a roster push \
                (item without a name), not the request",
-    needs: &[Capability::Account],
     ..INV
 };
 
 async fn preauth_approved(ctx: CaseCtx) -> Flow {
     let regd = Registered::default();
     tidy(&ctx, &regd, async {
-        let inviter = first_account(&ctx)?;
+        let inviter = new_account(&ctx, &regd).await?;
         let r = new_account(&ctx, &regd).await?;
         let inv = contact_invite(&ctx, &inviter).await?;
         let (approved, delivered, seen) = try_preauth(&ctx, &r, &inviter, inv.token()).await?;
@@ -323,7 +322,6 @@ const UNKNOWN_TOKEN: Spec = Spec {
     title: "A subscription request with an unknown token is an ordinary request",
     cites: &["PARS-3"],
     requires: "an unknown token is ignored: the request is delivered to the contact and not approved",
-    needs: &[Capability::Account],
     negative: true,
     ..INV
 };
@@ -348,9 +346,10 @@ fn ordinary(approved: bool, delivered: bool, req: &str, what: &str) -> Outcome {
 async fn unknown_token(ctx: CaseCtx) -> Flow {
     let regd = Registered::default();
     tidy(&ctx, &regd, async {
-        let inviter = first_account(&ctx)?;
+        let inviter = new_account(&ctx, &regd).await?;
         let r = new_account(&ctx, &regd).await?;
         let token = format!("gc{}", random_chars(22));
+        ctx.secret(SecretKind::InviteToken, &token);
         let (approved, delivered, _) = try_preauth(&ctx, &r, &inviter, &token).await?;
         Ok(ordinary(approved, delivered, "PARS-3", "an unknown token"))
     })
@@ -363,7 +362,6 @@ const OTHER_INVITER: Spec = Spec {
     cites: &["PARS-3"],
     requires: "a token minted by A does not approve a subscription request sent to B: B gets an \
                ordinary request",
-    needs: &[Capability::Account],
     negative: true,
     ..INV
 };
@@ -371,7 +369,7 @@ const OTHER_INVITER: Spec = Spec {
 async fn other_inviter(ctx: CaseCtx) -> Flow {
     let regd = Registered::default();
     tidy(&ctx, &regd, async {
-        let a = first_account(&ctx)?;
+        let a = new_account(&ctx, &regd).await?;
         let b = new_account(&ctx, &regd).await?;
         let r = new_account(&ctx, &regd).await?;
         let inv = contact_invite(&ctx, &a).await?;
@@ -392,7 +390,6 @@ const SPENT_TOKEN: Spec = Spec {
     cites: &["PARS-5", "PARS-2"],
     requires: "tokens are single-use by default: the second request with the same token takes the \
                manual path (delivered, not approved)",
-    needs: &[Capability::Account],
     negative: true,
     ..INV
 };
@@ -400,7 +397,7 @@ const SPENT_TOKEN: Spec = Spec {
 async fn spent_token(ctx: CaseCtx) -> Flow {
     let regd = Registered::default();
     tidy(&ctx, &regd, async {
-        let a = first_account(&ctx)?;
+        let a = new_account(&ctx, &regd).await?;
         let r1 = new_account(&ctx, &regd).await?;
         let r2 = new_account(&ctx, &regd).await?;
         let inv = contact_invite(&ctx, &a).await?;
