@@ -139,6 +139,11 @@ pub struct RunArgs {
     /// Connections that race to register with one single-use invitation (1..=200).
     #[arg(long, value_name = "N", default_value = "20")]
     pub invite_race: usize,
+    /// Whether the target lets non-admin users invite new users (its `allow_user_invites`):
+    /// with `no`, a user's contact invitation carrying `ibr=y` fails INV-8. Unset: the case only
+    /// checks that `ibr=y` is honest.
+    #[arg(long, value_name = "yes|no", value_parser = parse_yes_no)]
+    pub allow_user_invites: Option<bool>,
     /// Administrator JID:PASSWORD.
     #[arg(long)]
     pub admin: Option<Account>,
@@ -224,6 +229,14 @@ pub enum StartError {
         /// Why.
         detail: String,
     },
+}
+
+fn parse_yes_no(s: &str) -> Result<bool, String> {
+    match s {
+        "yes" | "true" => Ok(true),
+        "no" | "false" => Ok(false),
+        _ => Err(format!("{s:?}: expected yes or no")),
+    }
 }
 
 fn random_seed() -> u64 {
@@ -324,6 +337,7 @@ impl RunArgs {
             invite_hook: None,
             invite_ttl: self.invite_ttl.map(Duration::from_secs),
             invite_race: self.invite_race,
+            allow_user_invites: self.allow_user_invites,
             admin: self.admin,
             http: self.http,
             timeout: Duration::from_secs_f64(self.timeout),

@@ -202,6 +202,9 @@ pub struct RunConfig {
     pub invite_ttl: Option<Duration>,
     /// How many connections the registration race uses (`--invite-race`).
     pub invite_race: usize,
+    /// Whether the target lets non-admin users invite new users (`--allow-user-invites`, the
+    /// target's `allow_user_invites`); `None`: not told.
+    pub allow_user_invites: Option<bool>,
     /// Administrator account.
     pub admin: Option<Account>,
     /// HTTP(S) base URL for OAuth2 and landing pages.
@@ -255,6 +258,7 @@ impl Default for RunConfig {
             invite_hook: None,
             invite_ttl: None,
             invite_race: DEFAULT_INVITE_RACE,
+            allow_user_invites: None,
             admin: None,
             http: None,
             timeout: DEFAULT_TIMEOUT,

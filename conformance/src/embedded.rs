@@ -161,6 +161,9 @@ impl Embedded {
         if config.admin.is_none() {
             config.admin = Some(self.admin.clone());
         }
+        if config.allow_user_invites.is_none() {
+            config.allow_user_invites = Some(self.invites.allow_user_invites);
+        }
         if config.invite_cmd.is_none() {
             if config.invite_ttl.is_none() {
                 config.invite_ttl = Some(std::time::Duration::from_secs(INVITE_TTL_S));

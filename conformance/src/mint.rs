@@ -3,7 +3,7 @@
 //! The suite needs four kinds: a free account invitation, one bound to a username, a password
 //! reset for an existing account, and a user's contact invitation. `--invite-cmd TEMPLATE` is run
 //! with `sh -c` after substituting `{kind}` (`account`, `account-bound`, `reset`, `contact`),
-//! `{user}` (the bare JID the invitation concerns, shell-quoted; empty for `account`) and `{ttl}`
+//! `{user}` (the bare JID the invitation concerns, shell-quoted; `''` for `account`) and `{ttl}`
 //! (seconds the invitation should live). A template without `{kind}` mints only `account`
 //! invitations; one without `{ttl}` cannot mint the short-lived invitations the expiry cases need
 //! unless `--invite-ttl` says the target's own lifetime is short. The first `xmpp:` URI in the
@@ -97,7 +97,9 @@ pub fn substitute(template: &str, req: &MintRequest) -> Result<String, MintError
         return Err(MintError::NoTtl);
     }
     let ttl = req.ttl.unwrap_or(DEFAULT_TTL).as_secs().max(1);
-    let user = req.user.as_deref().map(shell_quote).unwrap_or_default();
+    // Always one shell word, so positional templates (`mint {kind} {user} {ttl}`) keep their
+    // places: an absent user is `''`.
+    let user = shell_quote(req.user.as_deref().unwrap_or_default());
     Ok(template
         .replace("{kind}", req.kind.as_str())
         .replace("{user}", &user)
@@ -155,7 +157,7 @@ mod tests {
         );
         assert_eq!(
             substitute(t, &req(MintKind::Account, None, Some(2))).as_deref(),
-            Ok("mint account  --ttl 2")
+            Ok("mint account '' --ttl 2")
         );
         assert_eq!(
             substitute(t, &req(MintKind::Contact, Some("o'brien@h"), None)).as_deref(),

@@ -156,7 +156,9 @@ const IBR_FLAG: Spec = Spec {
     title: "A user's contact invitation offers registration only if it works",
     cites: &["INV-8", "INV-20"],
     requires: "a contact invitation carries ibr=y only when the invitee may register with it: \
-               with ibr=y registration succeeds; without it, registration with the token fails",
+               with ibr=y registration succeeds; without it, registration with the token fails; \
+               on a target whose users may not invite new users (--allow-user-invites no) a \
+               user's invitation carries no ibr=y",
     needs: &[Capability::Account],
     ..INV
 };
@@ -199,6 +201,16 @@ async fn ibr_flag(ctx: CaseCtx) -> Flow {
             p.describe(),
             r.as_ref().map_or("not tried".into(), IqReply::describe)
         );
+        // BB-cfg (INV-8's test hint): with `--allow-user-invites no` the target says its users
+        // may not invite new users, so a user's contact invitation must not offer registration.
+        if ctx.config.allow_user_invites == Some(false) && (inv.uri.ibr || registered) {
+            return Ok(fail(
+                "INV-8",
+                "no ibr=y (and no registration) on a non-admin's contact invitation: the target \
+                 does not allow user invites (--allow-user-invites no)",
+                format!("ibr={}: {answers}", inv.uri.ibr),
+            ));
+        }
         Ok(match (inv.uri.ibr, registered) {
             (true, true) | (false, false) => {
                 pass().with_message(format!("ibr={}: {answers}", inv.uri.ibr))
