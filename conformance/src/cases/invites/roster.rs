@@ -19,8 +19,28 @@ pub(super) fn all() -> Vec<Case> {
     ]
 }
 
-/// A contact invitation of `inviter` (template, else `#invite` as the inviter).
+/// A contact invitation of `inviter` for roster pre-approval: the inviter's own XEP-0401
+/// `#invite` command first (XEP-0379 tokens are what users hand out), else the minting paths.
 async fn contact_invite(ctx: &CaseCtx, inviter: &Creds) -> Flow<Invite> {
+    ctx.step(&format!("{}: #invite", inviter.jid));
+    let own = adhoc::invite(ctx, inviter).await.and_then(|(raw, _)| {
+        let uri = InviteUri::parse(&raw).map_err(|e| format!("{raw}: {e}"))?;
+        ctx.secret(SecretKind::InviteToken, &uri.preauth);
+        Ok(Invite { uri, raw })
+    });
+    let i = match own {
+        Ok(i) => i,
+        Err(e) => {
+            ctx.note(&format!("#invite as {}: {e}; minting instead", inviter.jid));
+            mint_contact(ctx, inviter).await?
+        }
+    };
+    expect_kind(&i, InviteKind::Roster)?;
+    Ok(i)
+}
+
+/// A contact invitation of `inviter` from the minting paths (hook, template, `#invite`).
+async fn mint_contact(ctx: &CaseCtx, inviter: &Creds) -> Flow<Invite> {
     let i = mint(
         ctx,
         MintKind::Contact,
@@ -40,7 +60,7 @@ async fn ibr_invite(ctx: &CaseCtx, regd: &Registered) -> Flow<(Creds, Invite)> {
     let mut tried = Vec::new();
     let own = new_account(ctx, regd).await?;
     for who in [Some(own), admin(ctx)].into_iter().flatten() {
-        let i = contact_invite(ctx, &who).await?;
+        let i = mint_contact(ctx, &who).await?;
         if i.uri.ibr {
             return Ok((who, i));
         }
