@@ -123,9 +123,27 @@ pub struct RunArgs {
     /// Account JID:PASSWORD (repeatable; some cases need two).
     #[arg(long = "account")]
     pub accounts: Vec<Account>,
-    /// Command printing an invitation URI, e.g. 'prosodyctl mod_invites generate localhost'.
-    #[arg(long)]
+    /// Command template minting an invitation, run with `sh -c` after substituting `{kind}`
+    /// (account, account-bound, reset, contact), `{user}` (the bare JID it concerns, quoted) and
+    /// `{ttl}` (seconds); the first `xmpp:` URI it prints is used, and a non-zero exit means that
+    /// kind cannot be minted this way (the cases fall back to XEP-0050 ad-hoc commands as
+    /// --account / --admin, else skip). Without `{kind}` only account invitations are minted.
+    /// E.g. `interop/prosody/mint-invite {kind} {user}`.
+    #[arg(long, value_name = "TEMPLATE")]
     pub invite_cmd: Option<String>,
+    /// Lifetime in seconds of the short-lived invitations the expiry cases use: with `{ttl}` in
+    /// --invite-cmd they are minted with it, else it must be the target's own invitation lifetime
+    /// (its `invite_expiry`, set short for testing). Without it the expiry cases skip.
+    #[arg(long, value_name = "SECS")]
+    pub invite_ttl: Option<u64>,
+    /// Connections that race to register with one single-use invitation (1..=200).
+    #[arg(long, value_name = "N", default_value = "20")]
+    pub invite_race: usize,
+    /// Whether the target lets non-admin users invite new users (its `allow_user_invites`):
+    /// with `no`, a user's contact invitation carrying `ibr=y` fails INV-8. Unset: the case only
+    /// checks that `ibr=y` is honest.
+    #[arg(long, value_name = "yes|no", value_parser = parse_yes_no)]
+    pub allow_user_invites: Option<bool>,
     /// Administrator JID:PASSWORD.
     #[arg(long)]
     pub admin: Option<Account>,
@@ -213,6 +231,14 @@ pub enum StartError {
     },
 }
 
+fn parse_yes_no(s: &str) -> Result<bool, String> {
+    match s {
+        "yes" | "true" => Ok(true),
+        "no" | "false" => Ok(false),
+        _ => Err(format!("{s:?}: expected yes or no")),
+    }
+}
+
 fn random_seed() -> u64 {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
@@ -247,6 +273,18 @@ impl RunArgs {
             return Err(StartError::BadArgs(format!(
                 "--fast-ttl {}: expected seconds in 1..=86400",
                 self.fast_ttl.unwrap_or_default()
+            )));
+        }
+        if self.invite_ttl.is_some_and(|v| v == 0 || v > 3_600) {
+            return Err(StartError::BadArgs(format!(
+                "--invite-ttl {}: expected seconds in 1..=3600",
+                self.invite_ttl.unwrap_or_default()
+            )));
+        }
+        if !(1..=200).contains(&self.invite_race) {
+            return Err(StartError::BadArgs(format!(
+                "--invite-race {}: expected 1..=200 connections",
+                self.invite_race
             )));
         }
         if self.fast_min_ttl.is_some_and(|v| v >= 86_400) {
@@ -296,6 +334,10 @@ impl RunArgs {
             ca: self.ca,
             accounts: self.accounts,
             invite_cmd: self.invite_cmd,
+            invite_hook: None,
+            invite_ttl: self.invite_ttl.map(Duration::from_secs),
+            invite_race: self.invite_race,
+            allow_user_invites: self.allow_user_invites,
             admin: self.admin,
             http: self.http,
             timeout: Duration::from_secs_f64(self.timeout),

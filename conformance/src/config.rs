@@ -11,6 +11,9 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default longest wait for one reply the spec requires (issue 9: silence is a finding).
 pub const DEFAULT_REPLY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Default number of connections in the registration race (`--invite-race`).
+pub const DEFAULT_INVITE_RACE: usize = 20;
+
 /// Which TLS versions the run uses (`--tls`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -190,8 +193,18 @@ pub struct RunConfig {
     pub ca: Option<PathBuf>,
     /// Accounts, in the order given.
     pub accounts: Vec<Account>,
-    /// Shell command that prints an invitation URI.
+    /// Shell command template that prints an invitation URI (`{kind}`, `{user}`, `{ttl}`; see
+    /// [`crate::mint`]).
     pub invite_cmd: Option<String>,
+    /// The same in-process, set by the embedded run (which owns the server's store).
+    pub invite_hook: Option<InviteHook>,
+    /// The lifetime of the short-lived invitations the expiry cases use (`--invite-ttl`).
+    pub invite_ttl: Option<Duration>,
+    /// How many connections the registration race uses (`--invite-race`).
+    pub invite_race: usize,
+    /// Whether the target lets non-admin users invite new users (`--allow-user-invites`, the
+    /// target's `allow_user_invites`); `None`: not told.
+    pub allow_user_invites: Option<bool>,
     /// Administrator account.
     pub admin: Option<Account>,
     /// HTTP(S) base URL for OAuth2 and landing pages.
@@ -242,6 +255,10 @@ impl Default for RunConfig {
             ca: None,
             accounts: Vec::new(),
             invite_cmd: None,
+            invite_hook: None,
+            invite_ttl: None,
+            invite_race: DEFAULT_INVITE_RACE,
+            allow_user_invites: None,
             admin: None,
             http: None,
             timeout: DEFAULT_TIMEOUT,
@@ -292,6 +309,20 @@ pub type PasswdFn = dyn Fn(&str, &str) -> Result<(), String> + Send + Sync;
 impl std::fmt::Debug for PasswdHook {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("PasswdHook(..)")
+    }
+}
+
+/// Mints an invitation in-process: the embedded run's counterpart of `--invite-cmd`; returns the
+/// `xmpp:` URI, or why it could not.
+#[derive(Clone)]
+pub struct InviteHook(pub std::sync::Arc<InviteFn>);
+
+/// The function behind an [`InviteHook`].
+pub type InviteFn = dyn Fn(&crate::mint::MintRequest) -> Result<String, String> + Send + Sync;
+
+impl std::fmt::Debug for InviteHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("InviteHook(..)")
     }
 }
 

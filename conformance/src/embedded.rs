@@ -12,7 +12,9 @@ use gatecheck_server::store::{Account as StoredAccount, SqliteStore, Store};
 use gatecheck_server::{Config, RunningServer, credentials, root};
 use rand::RngExt;
 
-use crate::config::{Account, PasswdHook, RunConfig, Target};
+use crate::config::{Account, InviteHook, PasswdHook, RunConfig, Target};
+use crate::mint::{MintKind, MintRequest};
+use gatecheck_server::invites::{InviteFor, InviteRequest, InviteSettings, create_invite};
 
 /// The XMPP domain the embedded server serves.
 pub const DOMAIN: &str = "localhost";
@@ -26,8 +28,15 @@ pub const FAST_TTL_S: u64 = 2;
 /// the next second, then uses the old token twice before it expires.
 pub const FAST_MIN_TTL_S: u64 = 0;
 
+/// The lifetime of the short-lived invitations the expiry cases mint (seconds); the run's
+/// `--invite-ttl`.
+pub const INVITE_TTL_S: u64 = 2;
+
 /// Localparts of the accounts provisioned for the run (cases that need two use both).
 const USERS: [&str; 2] = ["alice", "bob"];
+
+/// Localpart of the administrator account (in the server's `admins`; the run's `--admin`).
+const ADMIN: &str = "admin";
 
 /// Why the embedded server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -54,6 +63,8 @@ pub struct Embedded {
     running: RunningServer,
     store: Arc<dyn Store>,
     iterations: u32,
+    invites: Arc<InviteSettings>,
+    admin: Account,
     // Held for its Drop: the data directory lives as long as the server.
     _data: tempfile::TempDir,
 }
@@ -81,6 +92,7 @@ impl Embedded {
             modules_disabled: disabled.to_vec(),
             sasl2_fast_token_ttl: FAST_TTL_S,
             sasl2_fast_token_min_ttl: FAST_MIN_TTL_S,
+            admins: vec![format!("{ADMIN}@{DOMAIN}")],
             ..Config::default()
         };
         let store = SqliteStore::open(&config.database_path())?;
@@ -89,7 +101,7 @@ impl Embedded {
             .map(|d| d.as_secs())
             .unwrap_or_default();
         let mut accounts = Vec::new();
-        for user in USERS {
+        for user in USERS.into_iter().chain([ADMIN]) {
             let password = random_password();
             let creds = credentials::derive_all(&password, config.scram_iteration_count)
                 .map_err(|e| EmbeddedError::Credentials(e.to_string()))?;
@@ -104,6 +116,9 @@ impl Embedded {
                     .map_err(|e| EmbeddedError::Target(e.to_string()))?,
             );
         }
+        let admin = accounts
+            .pop()
+            .ok_or(EmbeddedError::Target("no admin".into()))?;
         let store: Arc<dyn Store> = Arc::new(store);
         let running = root::start(&config, store.clone())
             .await
@@ -113,14 +128,17 @@ impl Embedded {
                 running,
                 store,
                 iterations: config.scram_iteration_count,
+                invites: Arc::new(InviteSettings::from_config(&config)),
+                admin,
                 _data: data,
             },
             accounts,
         ))
     }
 
-    /// Fills in what a user would otherwise pass: target (STARTTLS port), domain, accounts, the FAST
-    /// TTLs it runs with, and TLS trust
+    /// Fills in what a user would otherwise pass: target (STARTTLS port), domain, accounts, the
+    /// admin account (`--admin`, in the server's `admins`), invitation minting in process (the
+    /// `--invite-cmd` counterpart) with `--invite-ttl`, the FAST TTLs it runs with, and TLS trust
     /// (the certificate is generated per run, so it is accepted without a CA, like `--insecure-tls`).
     pub fn configure(
         &self,
@@ -139,6 +157,51 @@ impl Embedded {
         }
         if config.accounts.is_empty() {
             config.accounts = accounts;
+        }
+        if config.admin.is_none() {
+            config.admin = Some(self.admin.clone());
+        }
+        if config.allow_user_invites.is_none() {
+            config.allow_user_invites = Some(self.invites.allow_user_invites);
+        }
+        if config.invite_cmd.is_none() {
+            if config.invite_ttl.is_none() {
+                config.invite_ttl = Some(std::time::Duration::from_secs(INVITE_TTL_S));
+            }
+            let (store, settings) = (self.store.clone(), self.invites.clone());
+            config.invite_hook = Some(InviteHook(Arc::new(move |req: &MintRequest| {
+                // The function `gatecheck-server invite create` calls, on the same store.
+                let user = || req.user.clone().ok_or("no user for this kind".to_owned());
+                let what = match req.kind {
+                    MintKind::Account => InviteFor::Account {
+                        username: None,
+                        subscribe_to: None,
+                    },
+                    MintKind::AccountBound => InviteFor::Account {
+                        username: Some(user()?),
+                        subscribe_to: None,
+                    },
+                    MintKind::Reset => InviteFor::Reset { account: user()? },
+                    // An admin tool, like the CLI: contact invitations allow registration.
+                    MintKind::Contact => InviteFor::Contact {
+                        inviter: user()?,
+                        ibr: true,
+                    },
+                };
+                let request = InviteRequest {
+                    what,
+                    creator: None,
+                    ttl: req.ttl.map(|d| d.as_secs().max(1)),
+                };
+                create_invite(
+                    store.as_ref(),
+                    &gatecheck_server::Env::system(),
+                    &settings,
+                    &request,
+                )
+                .map(|m| m.uri.to_string())
+                .map_err(|e| e.to_string())
+            })));
         }
         if config.passwd_cmd.is_none() {
             let (store, iterations) = (self.store.clone(), self.iterations);

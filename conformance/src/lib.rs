@@ -16,6 +16,7 @@ pub mod embedded;
 pub mod event;
 pub mod kinds;
 pub mod liveness;
+pub mod mint;
 pub mod outcome;
 pub mod plan;
 pub mod report;

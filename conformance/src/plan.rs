@@ -50,7 +50,9 @@ pub fn missing_capability(case: &Case, config: &RunConfig) -> Option<String> {
             Capability::Tls => true,
             Capability::Account => !config.accounts.is_empty(),
             Capability::SecondAccount => config.accounts.len() >= 2,
-            Capability::InviteMinting => config.invite_cmd.is_some(),
+            Capability::InviteMinting => {
+                config.invite_cmd.is_some() || config.invite_hook.is_some()
+            }
             Capability::Admin => config.admin.is_some(),
             Capability::Http => config.http.is_some(),
         };

@@ -151,7 +151,7 @@ fn listings() {
     let o = gatecheck(&["requirements", "--format", "json"]);
     assert_eq!(o.status.code(), Some(0));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
-    assert_eq!(v["requirements"].as_array().map(Vec::len), Some(216));
+    assert_eq!(v["requirements"].as_array().map(Vec::len), Some(218));
     assert!(
         v["revisions"]["SASL2"]
             .as_str()

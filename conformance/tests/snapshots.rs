@@ -47,7 +47,10 @@ async fn embedded_run() {
 fn capabilities_match_snapshot(record: &RunRecord) {
     assert_eq!(record.meta.tls_versions, ["tls1.2", "tls1.3"]);
     assert!(record.summary.stopped.is_none());
-    assert_eq!(record.summary.exercised, record.results.len());
+    assert_eq!(
+        record.summary.exercised,
+        record.results.len() - NOT_FOR_THIS_TARGET.len()
+    );
     for probe in ["probe-tls1.2", "probe-tls1.3", "probe-ems"] {
         assert!(
             record.meta.discovery.iter().any(|e| e.conn == probe),
@@ -76,7 +79,10 @@ fn every_case_passes(record: &RunRecord) {
     }
     let mut bad = Vec::new();
     for r in &record.results {
-        if r.status != Status::Pass {
+        let allowed = NOT_FOR_THIS_TARGET
+            .iter()
+            .any(|(id, s)| *id == r.id && r.status == *s);
+        if r.status != Status::Pass && !allowed {
             bad.push(format!(
                 "{} [{} {}]: {}",
                 r.id,
@@ -89,19 +95,29 @@ fn every_case_passes(record: &RunRecord) {
     assert!(bad.is_empty(), "non-passing cases:\n{}", bad.join("\n"));
 }
 
+/// Cases about a target unlike the reference server, with the status they get against it:
+/// IBR-4 is about servers without in-band registration (`tests/invites.rs` runs it against the
+/// embedded server with registration disabled, where it passes).
+const NOT_FOR_THIS_TARGET: [(&str, Status); 1] = [("invites.ibr.not-supported", Status::Skip)];
+
 /// The JSON report of the same run lists every case as passed.
 fn json_report_says_the_same(record: &RunRecord) {
     let run = serde_json::to_value(gatecheck::report::json::render(record)).expect("json");
     let cases = run["cases"].as_array().expect("cases");
     assert_eq!(cases.len(), record.results.len());
     for c in cases {
-        assert_eq!(c["status"], "pass", "{c}");
+        let expected = NOT_FOR_THIS_TARGET
+            .iter()
+            .find(|(id, _)| c["id"] == *id)
+            .map_or("pass", |(_, s)| s.as_str());
+        assert_eq!(c["status"], expected, "{c}");
     }
 }
 
 /// Cases whose transcript is not deterministic by design: the FAST race sends on two
-/// connections at once, so the interleaving and which one wins change run to run.
-const UNORDERED: [&str; 1] = ["fast.count.race"];
+/// connections at once, so the interleaving and which one wins change run to run; the
+/// invitation race does the same on twenty.
+const UNORDERED: [&str; 2] = ["fast.count.race", "invites.token.race"];
 
 /// Each case's transcript, normalised so it is deterministic, matches its committed snapshot.
 fn transcripts_match_snapshots(record: &RunRecord) {

@@ -167,7 +167,7 @@ mod tests {
         assert_eq!(count("SASL2"), 39 + 24 + 12);
         assert_eq!(count("FAST"), 29);
         assert_eq!(count("INV"), 28);
-        assert_eq!(count("IBR"), 26);
+        assert_eq!(count("IBR"), 26 + 2);
         assert_eq!(count("PARS"), 9);
         assert_eq!(count("DCR"), 49);
         assert_eq!(c.get("SASL2-27").map(|r| r.level), Some(Level::Should));

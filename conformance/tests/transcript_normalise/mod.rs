@@ -86,6 +86,8 @@ fn normalise_unit(unit: &str, target: &str) -> String {
     }
     // FAST token expiry: a timestamp of the run.
     s = replace_attr(&s, "expiry", "<expiry>");
+    // XEP-0050 command sessions: random per execution.
+    s = replace_attr(&s, "sessionid", "<sessionid>");
     normalise_text(&s, target)
 }
 
@@ -197,10 +199,84 @@ fn normalise_text(s: &str, target: &str) -> String {
     }
     s = replace_generated_resource(&s);
     // The kit's per-process user-agent software and device strings (random hex suffix).
-    for prefix in ["gcsw-", "gcdev-"] {
+    for prefix in ["gcsw-", "gcdev-", "push-"] {
         s = replace_after(&s, prefix, |c| c.is_ascii_hexdigit(), "<hex>");
     }
-    s
+    // The invitation cases' random Bind 2 tags and account names (`gc-` and exactly ten
+    // random characters; other `gc-` names in the suite are fixed).
+    s = replace_after(
+        &s,
+        "gcinv",
+        |c| c.is_ascii_lowercase() || c.is_ascii_digit(),
+        "<rand>",
+    );
+    s = replace_random_accounts(&s);
+    replace_datetimes(&s)
+}
+
+/// `gc-` and ten (or, for the second name of the repeated-username rows, eleven) lower-case
+/// letters or digits, not followed by another name character.
+fn replace_random_accounts(s: &str) -> String {
+    let name = |c: u8| c.is_ascii_lowercase() || c.is_ascii_digit();
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(p) = rest.find("gc-") {
+        let tail = &rest.as_bytes()[p + 3..];
+        let run = tail.iter().take_while(|c| name(**c)).count();
+        let next_ok = tail.get(run).is_none_or(|c| !(name(*c) || *c == b'-'));
+        out.push_str(&rest[..p + 3]);
+        if (run == 10 || run == 11) && next_ok {
+            out.push_str("<rand>");
+            rest = &rest[p + 3 + run..];
+        } else {
+            rest = &rest[p + 3..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// XEP-0082 DateTimes (`2026-07-14T10:00:00Z`, fractions allowed): invitation expiries.
+fn replace_datetimes(s: &str) -> String {
+    let b = s.as_bytes();
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|x| x.iter().all(u8::is_ascii_digit));
+    let mut out = String::new();
+    let mut i = 0;
+    let mut last = 0;
+    while i + 20 <= b.len() {
+        let shape = digits(i..i + 4)
+            && b[i + 4] == b'-'
+            && digits(i + 5..i + 7)
+            && b[i + 7] == b'-'
+            && digits(i + 8..i + 10)
+            && b[i + 10] == b'T'
+            && digits(i + 11..i + 13)
+            && b[i + 13] == b':'
+            && digits(i + 14..i + 16)
+            && b[i + 16] == b':'
+            && digits(i + 17..i + 19);
+        if !shape {
+            i += 1;
+            continue;
+        }
+        let mut end = i + 19;
+        if b.get(end) == Some(&b'.') {
+            end += 1;
+            while b.get(end).is_some_and(u8::is_ascii_digit) {
+                end += 1;
+            }
+        }
+        if b.get(end) == Some(&b'Z') {
+            end += 1;
+        }
+        out.push_str(&s[last..i]);
+        out.push_str("<datetime>");
+        last = end;
+        i = end;
+    }
+    out.push_str(&s[last..]);
+    out
 }
 
 /// Replace the run of chars matching `keep` that follows each `prefix`.
