@@ -19,7 +19,7 @@ mod fast_tests;
 pub mod legacy_auth;
 pub mod oauth2;
 #[cfg(test)]
-mod oauth2_tests;
+pub(crate) mod oauth2_tests;
 pub mod payload;
 pub mod ping;
 pub mod presence;
