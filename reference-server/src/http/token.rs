@@ -81,15 +81,24 @@ fn authorization_code(core: &OAuth2Http, client: &Client, form: &Form) -> HttpRe
             "redirect_uri differs from the authorization request",
         );
     }
-    if let Some(challenge) = &row.code_challenge {
-        let Some(verifier) = form.get("code_verifier") else {
-            return err("invalid_grant", "code_verifier is required");
-        };
-        let ok = valid_pkce_string(verifier)
-            && bool::from(s256(verifier).as_bytes().ct_eq(challenge.as_bytes()));
-        if !ok && !core.breaks.has(Break::Dcr53VerifierNotChecked) {
-            return err("invalid_grant", "code_verifier does not match");
+    match (&row.code_challenge, form.get("code_verifier")) {
+        (Some(_), None) => return err("invalid_grant", "code_verifier is required"),
+        (Some(challenge), Some(verifier)) => {
+            let ok = valid_pkce_string(verifier)
+                && bool::from(s256(verifier).as_bytes().ct_eq(challenge.as_bytes()));
+            if !ok && !core.breaks.has(Break::Dcr53VerifierNotChecked) {
+                return err("invalid_grant", "code_verifier does not match");
+            }
         }
+        // RFC 9700 §2.1.1 (PKCE downgrade, DCR-55): a verifier for a code issued without a
+        // challenge means the challenge was stripped on the way.
+        (None, Some(_)) => {
+            return err(
+                "invalid_grant",
+                "code_verifier sent but no code_challenge was",
+            );
+        }
+        (None, None) => {}
     }
     issue(core, client, &row.username, &row.scope, &row.grant_id, now)
 }
