@@ -238,6 +238,20 @@ impl Store for MemoryStore {
         Ok(CodeTake::Fresh(fresh))
     }
 
+    fn oauth2_revoke_account(&self, username: &str) -> Result<usize, StoreError> {
+        let mut g = self.lock();
+        let mut n = 0;
+        for t in g
+            .tokens
+            .values_mut()
+            .filter(|t| t.username == username && !t.revoked)
+        {
+            t.revoked = true;
+            n += 1;
+        }
+        Ok(n)
+    }
+
     fn oauth2_revoke_grant(&self, grant_id: &str) -> Result<usize, StoreError> {
         let mut g = self.lock();
         let mut n = 0;

@@ -134,6 +134,8 @@ pub trait Store: Send + Sync {
     fn oauth2_code_take(&self, code_hash: &str, now: u64) -> Result<CodeTake, StoreError>;
     /// Revokes every token of a grant; returns how many rows changed.
     fn oauth2_revoke_grant(&self, grant_id: &str) -> Result<usize, StoreError>;
+    /// Revokes every live OAuth2 token of an account (password change); returns how many.
+    fn oauth2_revoke_account(&self, username: &str) -> Result<usize, StoreError>;
     /// Stores new tokens (all or none; the account must exist).
     fn oauth2_tokens_put(&self, tokens: &[OAuth2Token]) -> Result<(), StoreError>;
     /// The token with this hash, live or not.
@@ -302,6 +304,10 @@ pub(crate) mod conformance {
         s.oauth2_tokens_put(&[tok('5', TokenKind::Access)]).unwrap();
         assert_eq!(s.oauth2_revoke_grant("g1").unwrap(), 5);
         assert!(s.oauth2_token_get(&h('5')).unwrap().unwrap().revoked);
+        s.oauth2_tokens_put(&[tok('6', TokenKind::Access)]).unwrap();
+        assert_eq!(s.oauth2_revoke_account("olga").unwrap(), 1);
+        assert!(s.oauth2_token_get(&h('6')).unwrap().unwrap().revoked);
+        assert_eq!(s.oauth2_revoke_account("nobody").unwrap(), 0);
         // Deleting the account deletes its tokens.
         assert!(s.delete_account("olga").unwrap());
         assert!(s.oauth2_token_get(&h('1')).unwrap().is_none());

@@ -722,6 +722,13 @@ impl Store for SqliteStore {
         Ok(result)
     }
 
+    fn oauth2_revoke_account(&self, username: &str) -> Result<usize, StoreError> {
+        Ok(self.conn().execute(
+            "UPDATE oauth2_tokens SET revoked = 1 WHERE username = ?1 AND revoked = 0",
+            [username],
+        )?)
+    }
+
     fn oauth2_revoke_grant(&self, grant_id: &str) -> Result<usize, StoreError> {
         Ok(self.conn().execute(
             "UPDATE oauth2_tokens SET revoked = 1 WHERE grant_id = ?1",
