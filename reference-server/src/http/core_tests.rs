@@ -626,6 +626,32 @@ fn refresh_rotation_and_revocation() {
         Some((&id, &secret)),
     );
     assert_eq!(body(&r)["error"], "invalid_grant");
+    // Reuse detection (RFC 9700 §4.14.2): that replay ended the grant, so refresh2 and the
+    // access tokens are dead too; start a new grant for the rest of the test.
+    let r = h.token(
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &refresh2),
+        ],
+        Some((&id, &secret)),
+    );
+    assert_eq!(body(&r)["error"], "invalid_grant");
+    {
+        use crate::store::Store;
+        let a = super::sha256_hex(access.as_bytes());
+        assert!(h.store.oauth2_token_get(&a).unwrap().unwrap().revoked);
+    }
+    let v = body(&h.exchange(&id, &secret, &h.code(&id)));
+    let access = v["access_token"].as_str().unwrap().to_owned();
+    let r = h.token(
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", v["refresh_token"].as_str().unwrap()),
+        ],
+        Some((&id, &secret)),
+    );
+    let v2 = body(&r);
+    let refresh2 = v2["refresh_token"].as_str().unwrap().to_owned();
     // Another client cannot use it.
     let (id2, secret2) = h.client();
     let r = h.token(

@@ -216,10 +216,22 @@ fn refresh(core: &OAuth2Http, client: &Client, form: &Form) -> HttpResponse {
         });
     match rotated {
         Ok(Some(_)) => success(core, &body),
-        Ok(None) => err(
-            "invalid_grant",
-            "unknown, used, revoked or expired refresh token",
-        ),
+        Ok(None) => {
+            // RFC 9700 §4.14.2: a rotated-out (or revoked) refresh token presented again by its
+            // client means it leaked; the server cannot tell who is legitimate, so the whole
+            // grant ends, the active refresh token and its access tokens included.
+            if let Ok(Some(old)) = core.store.oauth2_token_get(&hash)
+                && old.kind == TokenKind::Refresh
+                && old.revoked
+                && old.client_hash == client.client_hash
+            {
+                let _ = core.store.oauth2_revoke_grant(&old.grant_id);
+            }
+            err(
+                "invalid_grant",
+                "unknown, used, revoked or expired refresh token",
+            )
+        }
         Err(crate::store::StoreError::NoSuchAccount) => {
             err("invalid_grant", "the account no longer exists")
         }
