@@ -1,17 +1,23 @@
 //! The axum shell of the OAuth2 core: accepts TCP, runs the TLS handshake (the server's
 //! certificate, ALPN `http/1.1`) with a timeout in its own task, hands finished TLS streams to
 //! axum, and turns each axum request into an [`HttpRequest`] for [`OAuth2Http::handle`]. The
-//! body is read up to [`MAX_BODY`] + 1 bytes, so a 10 MiB upload costs 64 KiB of memory.
+//! body is read up to [`MAX_BODY`] + 1 bytes, so a 10 MiB upload costs 64 KiB of memory. At most
+//! 256 connections are open at once and each lives at most a minute (slow headers, idle
+//! keep-alive), so slow clients cannot hold the listener.
 
+use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::Request;
 use axum::response::Response;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Semaphore, mpsc, watch};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
 
@@ -21,14 +27,74 @@ use super::wire::{HttpRequest, HttpResponse, MAX_BODY};
 /// Most TLS handshakes in flight at once; further connections wait in the accept queue.
 const MAX_HANDSHAKES: usize = 64;
 
+/// Most HTTP connections open at once (handshaking or served); further ones wait in the accept
+/// queue.
+const MAX_CONNECTIONS: usize = 256;
+
+/// How long one connection may live, whatever it does (slow headers, idle keep-alive): the
+/// endpoints answer in milliseconds, so a minute is generous and bounds what a slow client holds.
+const CONNECTION_LIFETIME: Duration = Duration::from_secs(60);
+
+/// A served connection: the TLS stream, its slot under [`MAX_CONNECTIONS`], and a deadline after
+/// which reads and writes fail (and hyper drops the connection).
+struct Conn {
+    inner: TlsStream<TcpStream>,
+    deadline: Pin<Box<tokio::time::Sleep>>,
+    _slot: OwnedSemaphorePermit,
+}
+
+impl Conn {
+    fn expired(&mut self, cx: &mut Context<'_>) -> bool {
+        self.deadline.as_mut().poll(cx).is_ready()
+    }
+}
+
+fn timed_out() -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::TimedOut, "connection lifetime exceeded")
+}
+
+impl AsyncRead for Conn {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        if self.expired(cx) {
+            return Poll::Ready(Err(timed_out()));
+        }
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for Conn {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        if self.expired(cx) {
+            return Poll::Ready(Err(timed_out()));
+        }
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
 /// Finished TLS connections, as axum's `serve` wants them.
 struct TlsListener {
-    rx: mpsc::Receiver<(TlsStream<TcpStream>, SocketAddr)>,
+    rx: mpsc::Receiver<(Conn, SocketAddr)>,
     local: SocketAddr,
 }
 
 impl axum::serve::Listener for TlsListener {
-    type Io = TlsStream<TcpStream>;
+    type Io = Conn;
     type Addr = SocketAddr;
 
     async fn accept(&mut self) -> (Self::Io, Self::Addr) {
@@ -63,9 +129,17 @@ pub async fn serve(
     };
     let (tx, rx) = mpsc::channel(MAX_HANDSHAKES);
     let handshakes = Arc::new(Semaphore::new(MAX_HANDSHAKES));
+    let connections = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     let mut stop = shutdown.clone();
     let accept = async move {
         loop {
+            let slot = tokio::select! {
+                s = connections.clone().acquire_owned() => match s {
+                    Ok(s) => s,
+                    Err(_) => return,
+                },
+                () = async { let _ = stop.wait_for(|s| *s).await; } => return,
+            };
             let (tcp, peer) = tokio::select! {
                 r = socket.accept() => match r {
                     Ok(c) => c,
@@ -83,10 +157,17 @@ pub async fn serve(
             let acceptor = acceptor.clone();
             let tx = tx.clone();
             tokio::spawn(async move {
-                let _permit = permit;
-                match tokio::time::timeout(handshake_timeout, acceptor.accept(tcp)).await {
-                    Ok(Ok(tls)) => {
-                        let _ = tx.send((tls, peer)).await;
+                let deadline = Box::pin(tokio::time::sleep(CONNECTION_LIFETIME));
+                let handshake = tokio::time::timeout(handshake_timeout, acceptor.accept(tcp)).await;
+                drop(permit);
+                match handshake {
+                    Ok(Ok(inner)) => {
+                        let conn = Conn {
+                            inner,
+                            deadline,
+                            _slot: slot,
+                        };
+                        let _ = tx.send((conn, peer)).await;
                     }
                     Ok(Err(e)) => tracing::debug!(%peer, "http tls handshake failed: {e}"),
                     Err(_) => tracing::debug!(%peer, "http tls handshake timed out"),
