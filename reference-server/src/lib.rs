@@ -1,8 +1,8 @@
 //! gatecheck's reference XMPP server: a deliberately simple, correct c2s server (STARTTLS and
 //! direct TLS, SASL2 with Bind 2, legacy SASL and resource binding, roster, presence, disco, ping)
 //! that implementers compare against and that the conformance suite embeds on ephemeral ports.
-//! FAST (XEP-0484) and invitations with in-band registration (XEP-0401/0445/0379/0077) are
-//! modules on the same seams; OAuth2 is planned.
+//! FAST (XEP-0484), invitations with in-band registration (XEP-0401/0445/0379/0077) and OAuth2
+//! (HTTP endpoints in `http`, OAUTHBEARER in `modules::oauth2`) are modules on the same seams.
 //!
 //! Layout (see the root `ARCHITECTURE.md`): a sans-IO core (`c2s` session, `sasl` mechanisms,
 //! `module` hooks and `modules`, `store` with the in-memory store, `env` clock and RNG) that builds
@@ -15,6 +15,7 @@ pub mod c2s;
 pub mod config;
 pub mod credentials;
 pub mod env;
+pub mod http;
 pub mod listener;
 pub mod module;
 pub mod modules;

@@ -16,6 +16,7 @@ pub use crate::listener::Listener;
 use crate::module::{ModuleRegistry, RegistryError};
 use crate::modules::fast::{Fast, FastSettings};
 use crate::modules::invites::InviteSettings;
+use crate::modules::oauth2::OAuth2;
 use crate::modules::{
     bind, bind2, channel_binding, disco, invites, legacy_auth, ping, presence, register, roster,
     sasl2,
@@ -47,7 +48,8 @@ pub fn modules() -> Result<ModuleRegistry, RegistryError> {
 /// Every module the server runs that needs no store or key, for `config`, in registration order:
 /// the order of stream features, of SASL2 inline processing (XEP-0388 §1.8: bind before FAST)
 /// and of stanza hooks (invites sees a subscription request before presence does, for XEP-0379
-/// roster preauth). [`services`] appends FAST, which needs the store and the token key.
+/// roster preauth). [`services`] appends FAST, which needs the store and the token key, and OAuth2
+/// (OAUTHBEARER) when an HTTP listener is configured.
 pub fn modules_for(config: &Config) -> Result<ModuleRegistry, RegistryError> {
     let invites = Arc::new(InviteSettings::from_config(config));
     let mut r = ModuleRegistry::new();
@@ -99,6 +101,10 @@ pub fn services_with_key(
         fast_key,
         store.clone(),
     ))?;
+    // OAUTHBEARER only where the HTTP listener issues tokens.
+    if config.http_address.is_some() {
+        modules.register(OAuth2::new(store.clone()))?;
+    }
     modules.set_breaks(config.breaks);
     let modules = modules.without(&config.modules_disabled)?;
     Ok(Services {
@@ -133,7 +139,7 @@ pub enum StartError {
 
 /// The listeners `config` asks for.
 pub fn listeners(config: &Config) -> Vec<Listener> {
-    vec![
+    let mut v = vec![
         Listener::C2s {
             kind: ListenerKind::StartTls,
             address: config.c2s_address,
@@ -142,7 +148,11 @@ pub fn listeners(config: &Config) -> Vec<Listener> {
             kind: ListenerKind::DirectTls,
             address: config.c2s_tls_address,
         },
-    ]
+    ];
+    if let Some(address) = config.http_address {
+        v.push(Listener::Http { address });
+    }
+    v
 }
 
 /// Assembles and starts the whole server for `config` over `store`, with the system clock and
@@ -158,6 +168,16 @@ pub async fn start(
         env.rng.as_ref(),
     )
     .map_err(AssemblyError::from)?;
-    let factory = C2sFactory::new(services_with_key(config, store, env, key)?);
-    Ok(crate::server::Server::start(config, &listeners(config), Arc::new(factory)).await?)
+    let factory = C2sFactory::new(services_with_key(config, store.clone(), env.clone(), key)?);
+    let http = config.http_address.map(|_| {
+        let settings = crate::http::OAuth2Settings::from_config(config);
+        let breaks = config.breaks;
+        Box::new(move |issuer: String| {
+            crate::http::OAuth2Http::new(settings, issuer, store, env, breaks)
+        }) as crate::server::HttpCoreBuilder
+    });
+    Ok(
+        crate::server::Server::start_with_http(config, &listeners(config), Arc::new(factory), http)
+            .await?,
+    )
 }

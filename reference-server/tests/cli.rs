@@ -125,6 +125,8 @@ fn serve_prints_addresses_accepts_admin_writes_and_exits_on_sigterm() {
             "127.0.0.1:0",
             "--c2s-tls",
             "127.0.0.1:0",
+            "--http",
+            "127.0.0.1:0",
             "--domain",
             "example.test",
         ])
@@ -142,6 +144,13 @@ fn serve_prints_addresses_accepts_admin_writes_and_exits_on_sigterm() {
     let c2s: std::net::SocketAddr = v["c2s"].as_str().unwrap().parse().unwrap();
     assert_ne!(c2s.port(), 0);
     assert!(v["c2s_tls"].as_str().unwrap().starts_with("127.0.0.1:"));
+    // The OAuth2 HTTPS listener and its issuer (the bound port, the XMPP domain).
+    let http: std::net::SocketAddr = v["http"].as_str().unwrap().parse().unwrap();
+    assert_ne!(http.port(), 0);
+    assert_eq!(
+        v["oauth2_issuer"],
+        format!("https://example.test:{}", http.port())
+    );
 
     // The admin CLI writes to the database while the server holds it open.
     let out = run(

@@ -3,12 +3,14 @@
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 
+use super::oauth2::{check_code, check_token};
 use super::types::{
     check_account, check_credentials, check_fast_slots, check_invite, check_kv_entry,
     check_roster_item, check_username,
 };
 use super::{
-    Account, FastSlots, Invite, InviteKind, Redeem, RosterItem, ScramCredential, Store, StoreError,
+    Account, CodeTake, FastSlots, Invite, InviteKind, OAuth2Code, OAuth2Token, Redeem, RosterItem,
+    ScramCredential, Store, StoreError, TokenKind,
 };
 
 #[derive(Default)]
@@ -18,6 +20,8 @@ struct Inner {
     kv: BTreeMap<(String, String), (Vec<u8>, Option<u64>)>,
     fast: BTreeMap<(String, String), FastSlots>,
     invites: BTreeMap<String, Invite>,
+    codes: BTreeMap<String, OAuth2Code>,
+    tokens: BTreeMap<String, OAuth2Token>,
 }
 
 impl Inner {
@@ -90,6 +94,8 @@ impl Store for MemoryStore {
         let mut g = self.lock();
         g.rosters.remove(username);
         g.fast.retain(|(u, _), _| u != username);
+        g.codes.retain(|_, c| c.username != username);
+        g.tokens.retain(|_, t| t.username != username);
         Ok(g.accounts.remove(username).is_some())
     }
 
@@ -303,6 +309,126 @@ impl Store for MemoryStore {
             _ => Ok(false),
         }
     }
+
+    fn oauth2_code_put(&self, code: &OAuth2Code, now: u64) -> Result<(), StoreError> {
+        check_code(code)?;
+        let mut g = self.lock();
+        if !g.accounts.contains_key(&code.username) {
+            return Err(StoreError::NoSuchAccount);
+        }
+        g.codes.retain(|_, c| now < c.expires_at);
+        g.codes.insert(code.code_hash.clone(), code.clone());
+        Ok(())
+    }
+
+    fn oauth2_code_take(&self, code_hash: &str, now: u64) -> Result<CodeTake, StoreError> {
+        let mut g = self.lock();
+        let Some(c) = g.codes.get_mut(code_hash) else {
+            return Ok(CodeTake::Unknown);
+        };
+        if now >= c.expires_at {
+            g.codes.remove(code_hash);
+            return Ok(CodeTake::Unknown);
+        }
+        if c.used {
+            return Ok(CodeTake::Replayed(c.clone()));
+        }
+        let fresh = c.clone();
+        c.used = true;
+        Ok(CodeTake::Fresh(fresh))
+    }
+
+    fn oauth2_revoke_account(&self, username: &str) -> Result<usize, StoreError> {
+        let mut g = self.lock();
+        let mut n = 0;
+        for t in g
+            .tokens
+            .values_mut()
+            .filter(|t| t.username == username && !t.revoked)
+        {
+            t.revoked = true;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    fn oauth2_revoke_grant(&self, grant_id: &str) -> Result<usize, StoreError> {
+        let mut g = self.lock();
+        let mut n = 0;
+        for t in g.tokens.values_mut().filter(|t| t.grant_id == grant_id) {
+            t.revoked = true;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    fn oauth2_tokens_put(&self, tokens: &[OAuth2Token]) -> Result<(), StoreError> {
+        let mut g = self.lock();
+        for t in tokens {
+            check_token(t)?;
+            if !g.accounts.contains_key(&t.username) {
+                return Err(StoreError::NoSuchAccount);
+            }
+        }
+        for t in tokens {
+            g.tokens.insert(t.token_hash.clone(), t.clone());
+        }
+        Ok(())
+    }
+
+    fn oauth2_token_get(&self, token_hash: &str) -> Result<Option<OAuth2Token>, StoreError> {
+        Ok(self.lock().tokens.get(token_hash).cloned())
+    }
+
+    fn oauth2_refresh_rotate(
+        &self,
+        refresh_hash: &str,
+        client_hash: &str,
+        now: u64,
+        make: &mut dyn FnMut(&OAuth2Token) -> Vec<OAuth2Token>,
+    ) -> Result<Option<OAuth2Token>, StoreError> {
+        let mut g = self.lock();
+        let Some(old) = g.tokens.get(refresh_hash).cloned() else {
+            return Ok(None);
+        };
+        if old.kind != TokenKind::Refresh || !old.live(now) || old.client_hash != client_hash {
+            return Ok(None);
+        }
+        let new = make(&old);
+        for t in &new {
+            check_token(t)?;
+        }
+        if let Some(t) = g.tokens.get_mut(refresh_hash) {
+            t.revoked = true;
+        }
+        for t in new {
+            g.tokens.insert(t.token_hash.clone(), t);
+        }
+        Ok(Some(old))
+    }
+
+    fn oauth2_revoke(&self, token_hash: &str, client_hash: &str) -> Result<bool, StoreError> {
+        let mut g = self.lock();
+        let Some(t) = g.tokens.get(token_hash).cloned() else {
+            return Ok(false);
+        };
+        if t.client_hash != client_hash {
+            return Ok(false);
+        }
+        match t.kind {
+            TokenKind::Access => {
+                if let Some(t) = g.tokens.get_mut(token_hash) {
+                    t.revoked = true;
+                }
+            }
+            TokenKind::Refresh => {
+                for x in g.tokens.values_mut().filter(|x| x.grant_id == t.grant_id) {
+                    x.revoked = true;
+                }
+            }
+        }
+        Ok(true)
+    }
 }
 
 #[cfg(test)]
@@ -312,5 +438,6 @@ mod tests {
     #[test]
     fn memory_store_semantics() {
         super::super::conformance::exercise(&MemoryStore::new());
+        super::super::conformance::exercise_oauth2(&MemoryStore::new());
     }
 }
