@@ -351,6 +351,8 @@ mod tests {
         assert!(!c.allow_registration);
         assert!(c.registration_invite_only);
         assert_eq!(c.invite_expiry, 604_800);
+        assert!(!c.allow_user_invites);
+        assert!(c.admins.is_empty() && c.invites_page.is_none());
         assert_eq!(c.sasl2_fast_token_ttl, 21 * 86_400);
         assert_eq!(c.sasl2_fast_token_min_ttl, 86_400);
         assert_eq!(c.oauth2_registration_key, None);
@@ -430,6 +432,22 @@ mod tests {
             ..Overrides::default()
         });
         assert!(bad.is_err());
+    }
+
+    #[test]
+    fn invite_options_are_checked() {
+        let c = Config::from_toml_str(
+            "admins = ['root@localhost']\ninvites_page = 'https://x.example/i#{token}'",
+        )
+        .unwrap();
+        assert_eq!(c.admins, vec!["root@localhost".to_owned()]);
+        for bad in [
+            "admins = ['root']",
+            "admins = ['root@localhost/res']",
+            "invites_page = 'ftp://x'",
+        ] {
+            assert!(Config::from_toml_str(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! gatecheck's reference XMPP server: a deliberately simple, correct c2s server (STARTTLS and
 //! direct TLS, SASL2 with Bind 2, legacy SASL and resource binding, roster, presence, disco, ping)
 //! that implementers compare against and that the conformance suite embeds on ephemeral ports.
-//! FAST, invites and OAuth2 are planned as further modules; they are not served yet.
+//! FAST (XEP-0484) and invitations with in-band registration (XEP-0401/0445/0379/0077) are
+//! modules on the same seams; OAuth2 is planned.
 //!
 //! Layout (see the root `ARCHITECTURE.md`): a sans-IO core (`c2s` session, `sasl` mechanisms,
 //! `module` hooks and `modules`, `store` with the in-memory store, `env` clock and RNG) that builds

@@ -154,3 +154,57 @@ async fn one_token_many_registrations_exactly_one_account() {
     server.shutdown(std::time::Duration::from_secs(2)).await;
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[tokio::test]
+async fn contact_invite_push_and_remove_ends_every_stream() {
+    let dir = tempdir("inv-contact");
+    let cfg = config(&dir);
+    let server = start(&cfg).await;
+    let (mut alice, _) = support::login_bound(&server, "alice", "pencil").await;
+    let token = mint(
+        &cfg,
+        InviteFor::Contact {
+            inviter: "alice".into(),
+            ibr: true,
+        },
+    );
+    let mut c = Client::connect_tls(&server).await;
+    c.open().await;
+    c.send(&preauth(&token)).await;
+    assert_eq!(kind(&c.el().await), "iq:result");
+    c.send(&register("r1", "bob", "pw")).await;
+    assert_eq!(kind(&c.el().await), "iq:result");
+    // INV-18: the online inviter gets the push.
+    let push = alice.el().await;
+    let item = push
+        .child("query", ns::ROSTER)
+        .and_then(|q| q.child("item", ns::ROSTER))
+        .unwrap_or_else(|| panic!("{}", push.to_xml()));
+    assert_eq!(item.attr("jid"), Some(format!("bob@{DOMAIN}").as_str()));
+    assert_eq!(item.attr("subscription"), Some("both"));
+
+    // Two sessions of bob; one removes the account, both end with not-authorized.
+    let (mut b1, _) = support::login_bound(&server, "bob", "pw").await;
+    let (mut b2, _) = support::login_bound(&server, "bob", "pw").await;
+    b1.send(&format!(
+        "<iq type='set' id='rm'><query xmlns='{}'><remove/></query></iq>",
+        ns::REGISTER
+    ))
+    .await;
+    let r = b1.el().await;
+    assert_eq!(kind(&r), "iq:result", "{}", r.to_xml());
+    b1.expect_stream_error("not-authorized").await;
+    b2.expect_stream_error("not-authorized").await;
+    // The inviter's subscription is cancelled.
+    let mut saw = Vec::new();
+    for _ in 0..3 {
+        let e = alice.el().await;
+        saw.push(format!("{}:{}", e.name, e.attr("type").unwrap_or_default()));
+    }
+    assert!(saw.contains(&"presence:unsubscribe".to_owned()), "{saw:?}");
+    assert!(saw.contains(&"presence:unsubscribed".to_owned()), "{saw:?}");
+    let store = SqliteStore::open(&cfg.database_path()).unwrap();
+    assert!(store.get_account("bob").unwrap().is_none());
+    server.shutdown(std::time::Duration::from_secs(2)).await;
+    std::fs::remove_dir_all(dir).ok();
+}

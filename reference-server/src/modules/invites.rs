@@ -387,6 +387,9 @@ impl Module for Invites {
     }
 
     fn handle_iq(&self, iq: &Element, cx: &mut ModuleContext<'_>) -> Handled {
+        if matches!(iq.attr("type"), Some("result" | "error")) {
+            return Handled::Yes; // Never answer a reply (RFC 6120 §8.3.1); nothing is pending.
+        }
         let authenticated = cx.identity().username.is_some();
         if let Some(p) = iq.child("preauth", ns::PREAUTH) {
             if authenticated {
@@ -501,9 +504,7 @@ impl Invites {
             NODE_INVITE => InviteRequest {
                 what: InviteFor::Contact {
                     inviter: user.clone(),
-                    ibr: admin
-                        || self.settings.allow_user_invites
-                        || brk.has(Break::Inv8IbrFlagAlways),
+                    ibr: admin || self.settings.allow_user_invites,
                 },
                 creator: Some(user.clone()),
                 ttl: None,
@@ -532,7 +533,8 @@ impl Invites {
                         sessions.remove(0);
                     }
                     sessions.push(sid.clone());
-                    let form = dataform::form("form", FORM_INVITATION)
+                    let form = Element::new("x", ns::DATA_FORMS)
+                        .with_attr("type", "form")
                         .with_child(
                             dataform::field("username", "text-single", None)
                                 .with_attr("label", "Username"),
@@ -582,13 +584,17 @@ impl Invites {
             }
             _ => return error(cx, StanzaCondition::ItemNotFound, None),
         };
-        let minted = match create_invite(cx.store, cx.env, &self.settings, &request) {
+        let mut minted = match create_invite(cx.store, cx.env, &self.settings, &request) {
             Ok(m) => m,
             Err(InviteError::Store(_)) => {
                 return error(cx, StanzaCondition::InternalServerError, None);
             }
             Err(_) => return error(cx, StanzaCondition::BadRequest, Some("bad-payload")),
         };
+        if node == NODE_INVITE && brk.has(Break::Inv8IbrFlagAlways) {
+            // The URI claims registration although the stored invite does not allow it.
+            minted.uri.ibr = true;
+        }
         let mut form = dataform::form("result", FORM_INVITATION)
             .with_attr("title", "Your invite has been created")
             .with_child(dataform::field(

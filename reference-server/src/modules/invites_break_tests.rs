@@ -136,9 +136,9 @@ fn deviates(b: Break, h: &Harness) -> bool {
                 .and_then(|c| c.child("x", ns::DATA_FORMS))
                 .expect("form");
             let v = dataform::values(x).unwrap();
-            InviteUri::parse(dataform::get(&v, "uri").unwrap())
-                .unwrap()
-                .ibr
+            let uri = InviteUri::parse(dataform::get(&v, "uri").unwrap()).unwrap();
+            // The URI promises registration that the token does not allow.
+            uri.ibr && !is_result(&h.open().preauth(&uri.preauth))
         }
         _ => false,
     }

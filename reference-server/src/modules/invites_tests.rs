@@ -1,5 +1,5 @@
 //! Invitations and registration through the sans-IO session core (harness in
-//! `invites_harness.rs`): every rule of the contract (`/work/notes/invites-contract.md`).
+//! `invites_harness.rs`): every rule of the invites contract (ARCHITECTURE.md, "Invitations and registration").
 
 use gatecheck_proto::ns;
 use gatecheck_proto::uri::{InviteKind as UriKind, InviteUri};
@@ -548,6 +548,10 @@ fn authenticated_get_password_change_and_remove() {
         .with_child(Element::new("username", ns::REGISTER).with_text(ALICE));
     assert_eq!(condition(&a.iq("set", bad)).as_deref(), Some("bad-request"));
     // Remove: result, this stream and the other one end with not-authorized.
+    super::invites_harness::add_account(h.store.as_ref(), "bob");
+    let t = h.contact_invite("bob", false);
+    a.send(&subscribe_with(&jid("bob"), &t));
+    assert_eq!(h.subscription("bob", &jid(ALICE)), Some(Subscription::From));
     let mut other = h.open();
     assert!(other.login(ALICE, "new"));
     let r = a.iq(
@@ -557,6 +561,8 @@ fn authenticated_get_password_change_and_remove() {
     assert!(is_result(&r));
     assert!(a.closed);
     assert!(!h.exists(ALICE));
+    // IBR-14: a subscribed contact's item drops to none.
+    assert_eq!(h.subscription("bob", &jid(ALICE)), Some(Subscription::None));
     let got = other.inbox();
     assert!(
         got.iter().any(|e| e.name == "error"
@@ -658,4 +664,167 @@ fn minted_uris_have_the_contract_forms() {
             "{bad:?}"
         );
     }
+}
+
+#[test]
+fn bad_input_never_creates_an_account_or_spends_a_token() {
+    let h = h();
+    let t = h.account_invite();
+    let mut s = h.open();
+    assert!(is_result(&s.preauth(&t)));
+    let form = |fields: Vec<Element>| {
+        let mut x = dataform::form("submit", ns::REGISTER);
+        for f in fields {
+            x = x.with_child(f);
+        }
+        Element::new("query", ns::REGISTER).with_child(x)
+    };
+    let f = |v: &str, val: &str| dataform::field(v, "text-single", Some(val));
+    let cases: Vec<(Element, &str)> = vec![
+        // Repeated form field.
+        (
+            form(vec![
+                f("username", "bob"),
+                f("username", "eve"),
+                f("password", "x"),
+            ]),
+            "bad-request",
+        ),
+        // A field with two values.
+        (
+            form(vec![
+                f("username", "bob")
+                    .with_child(Element::new("value", ns::DATA_FORMS).with_text("eve")),
+                f("password", "x"),
+            ]),
+            "bad-request",
+        ),
+        // Too many fields.
+        (
+            form((0..40).map(|i| f(&format!("f{i}"), "v")).collect()),
+            "bad-request",
+        ),
+        // Missing password in the form.
+        (form(vec![f("username", "bob")]), "not-acceptable"),
+        // Oversized username.
+        (
+            form(vec![f("username", &"u".repeat(5000)), f("password", "x")]),
+            "not-acceptable",
+        ),
+        // Prohibited characters.
+        (
+            register_query(Some("bad user"), Some("x")),
+            "not-acceptable",
+        ),
+        (register_query(Some("a/b"), Some("x")), "not-acceptable"),
+        // Empty query.
+        (Element::new("query", ns::REGISTER), "not-acceptable"),
+    ];
+    for (q, want) in cases {
+        let r = s.iq("set", q);
+        assert_eq!(condition(&r).as_deref(), Some(want), "{}", r.to_xml());
+    }
+    // A preauth of the wrong IQ type.
+    let r = s.iq(
+        "get",
+        Element::new("preauth", ns::PREAUTH).with_attr("token", &t),
+    );
+    assert_eq!(condition(&r).as_deref(), Some("bad-request"));
+    // Replies are never answered.
+    for kind in ["result", "error"] {
+        let r = s.iq(
+            kind,
+            Element::new("preauth", ns::PREAUTH).with_attr("token", &t),
+        );
+        assert_eq!(r.name, "no-answer");
+        let r = s.iq(kind, register_query(Some("bob"), Some("x")));
+        assert_eq!(r.name, "no-answer");
+    }
+    assert!(!h.spent(&t) && !s.closed);
+    assert_eq!(h.store.get_account("bob").unwrap(), None);
+    // A 1 MiB token exceeds the stanza size limit: a stream error, nothing else.
+    let mut big = h.open();
+    let huge = format!(
+        "<iq type='set' id='x'><preauth xmlns='{}' token='{}'/></iq>",
+        ns::PREAUTH,
+        "A".repeat(1 << 20)
+    );
+    let out = big.send_raw(&huge);
+    assert!(big.closed, "{out:?}");
+    assert!(out.iter().any(|e| e.name == "error" && e.ns == ns::STREAMS));
+    // Roster preauth with a huge or empty token is an ordinary request.
+    let mut a = h.login(ALICE);
+    a.send(
+        &Element::new("presence", ns::CLIENT)
+            .with_attr("type", "subscribe")
+            .with_attr("to", jid(ADMIN).as_str())
+            .with_child(
+                Element::new("preauth", ns::PREAUTH).with_attr("token", "x".repeat(10_000)),
+            ),
+    );
+    a.send(
+        &Element::new("presence", ns::CLIENT)
+            .with_attr("type", "subscribe")
+            .with_attr("to", jid(ADMIN).as_str())
+            .with_child(Element::new("preauth", ns::PREAUTH)),
+    );
+    assert!(!a.closed);
+    assert!(!matches!(
+        h.subscription(ADMIN, &jid(ALICE)),
+        Some(Subscription::From | Subscription::Both)
+    ));
+    // The token still works.
+    assert!(is_result(&s.register("bob", "x")));
+}
+
+#[test]
+fn adhoc_edge_cases() {
+    let h = h();
+    let mut admin = h.login(ADMIN);
+    // Unknown node, wrong IQ type, unknown session id, cancel.
+    let r = admin.iq_to("set", Some(DOMAIN), command("urn:example:nope"));
+    assert_eq!(condition(&r).as_deref(), Some("item-not-found"));
+    let r = admin.iq_to("get", Some(DOMAIN), command(NODE_INVITE));
+    assert_eq!(condition(&r).as_deref(), Some("bad-request"));
+    let submit = Element::new("command", ns::COMMANDS)
+        .with_attr("node", NODE_CREATE_ACCOUNT)
+        .with_attr("sessionid", "forged")
+        .with_child(dataform::form("submit", FORM_INVITATION));
+    let r = admin.iq_to("set", Some(DOMAIN), submit);
+    assert_eq!(condition(&r).as_deref(), Some("bad-request"));
+    let r = admin.iq_to("set", Some(DOMAIN), command(NODE_CREATE_ACCOUNT));
+    let sid = r
+        .child("command", ns::COMMANDS)
+        .unwrap()
+        .attr("sessionid")
+        .unwrap()
+        .to_owned();
+    let cancel = Element::new("command", ns::COMMANDS)
+        .with_attr("node", NODE_CREATE_ACCOUNT)
+        .with_attr("sessionid", sid.as_str())
+        .with_attr("action", "cancel");
+    let r = admin.iq_to("set", Some(DOMAIN), cancel);
+    assert_eq!(
+        r.child("command", ns::COMMANDS).unwrap().attr("status"),
+        Some("canceled")
+    );
+    // Submitting without a username: an invitation with a free username.
+    let r = admin.iq_to("set", Some(DOMAIN), command(NODE_CREATE_ACCOUNT));
+    let sid = r
+        .child("command", ns::COMMANDS)
+        .unwrap()
+        .attr("sessionid")
+        .unwrap()
+        .to_owned();
+    let submit = Element::new("command", ns::COMMANDS)
+        .with_attr("node", NODE_CREATE_ACCOUNT)
+        .with_attr("sessionid", sid.as_str())
+        .with_child(dataform::form("submit", FORM_INVITATION));
+    let r = admin.iq_to("set", Some(DOMAIN), submit);
+    let uri = InviteUri::parse(dataform::get(&form_values(&r), "uri").unwrap()).unwrap();
+    assert_eq!(uri.jid.to_string(), DOMAIN);
+    // Commands before authentication are not served.
+    let mut s = h.open();
+    let r = s.iq_to("set", Some(DOMAIN), command(NODE_INVITE));
+    assert!(s.closed || condition(&r).is_some());
 }

@@ -23,6 +23,8 @@ mod invites_break_tests;
 #[cfg(test)]
 pub(crate) mod invites_harness;
 #[cfg(test)]
+mod invites_model_tests;
+#[cfg(test)]
 mod invites_tests;
 pub mod legacy_auth;
 pub mod payload;

@@ -30,6 +30,7 @@ use gatecheck_proto::xml::{Element, StreamErrorCondition};
 
 use super::dataform;
 use super::invites::{InviteSettings, ValidatedInvite, unix_now};
+use super::presence;
 use super::roster;
 use crate::breaks::Break;
 use crate::module::reply::{self, StanzaCondition};
@@ -81,6 +82,9 @@ impl Module for Register {
         let Some(q) = iq.child("query", ns::REGISTER) else {
             return Handled::No;
         };
+        if matches!(iq.attr("type"), Some("result" | "error")) {
+            return Handled::Yes; // Never answer a reply (RFC 6120 §8.3.1); nothing is pending.
+        }
         if cx.identity().username.is_some() {
             self.authenticated(iq, q, cx);
         } else {
@@ -417,15 +421,50 @@ fn both(jid: &str) -> RosterItem {
     }
 }
 
-/// XEP-0077 §3.2: deletes the account, answers, then ends every stream of it.
+/// XEP-0077 §3.2: deletes the account, answers, cancels its subscriptions with local contacts
+/// (their items drop to `none` with a roster push, and they get `unsubscribe` and
+/// `unsubscribed`), then ends every stream of it with `not-authorized` (IBR-14).
 fn remove(iq: &Element, user: &str, cx: &mut ModuleContext<'_>) {
+    let Some(bare) = cx.identity().bare_jid() else {
+        return;
+    };
+    let items = cx.store.roster_get(user).unwrap_or_default();
     match cx.store.delete_account(user) {
         Ok(_) => {}
         Err(_) => return answer_error(iq, cx, StanzaCondition::InternalServerError, None),
     }
     answer(iq, cx, None);
-    if let Some(bare) = cx.identity().bare_jid() {
-        cx.end_sessions_of(&bare, StreamErrorCondition::NotAuthorized);
+    let domain = cx.domain().to_owned();
+    let (store, router, env) = (cx.store, cx.router, cx.env);
+    for i in items {
+        let Some(contact) = i
+            .jid
+            .strip_suffix(&format!("@{domain}"))
+            .filter(|c| !c.is_empty() && !c.contains('@'))
+        else {
+            continue; // No federation: only local contacts have rosters here.
+        };
+        let changed = presence::update(store, contact, &bare, |c| {
+            c.subscription = Subscription::None;
+            c.ask = false;
+        });
+        if let Some(c) = changed {
+            roster::push(router, env, &i.jid, roster::item_element(&c));
+        }
+        if i.subscription == Subscription::None && !i.ask {
+            continue;
+        }
+        for kind in ["unsubscribe", "unsubscribed"] {
+            let p = Element::new("presence", ns::CLIENT)
+                .with_attr("type", kind)
+                .with_attr("from", bare.as_str())
+                .with_attr("to", i.jid.as_str());
+            let bytes = p.to_xml_in(ns::CLIENT).into_bytes();
+            for r in router.resources_of(&i.jid) {
+                let _ = router.route(&r, bytes.clone());
+            }
+        }
     }
+    cx.end_sessions_of(&bare, StreamErrorCondition::NotAuthorized);
     cx.end_stream(StreamErrorCondition::NotAuthorized);
 }
