@@ -144,7 +144,8 @@ pub struct RunArgs {
     /// checks that `ibr=y` is honest.
     #[arg(long, value_name = "yes|no", value_parser = parse_yes_no)]
     pub allow_user_invites: Option<bool>,
-    /// Administrator JID:PASSWORD.
+    /// Administrator JID:PASSWORD: mints account invitations with XEP-0050 #create-account when
+    /// --invite-cmd cannot, and runs the admin-only command cases (the embedded run provides one).
     #[arg(long)]
     pub admin: Option<Account>,
     /// HTTP(S) base URL for OAuth2 endpoints and landing pages.

@@ -65,3 +65,32 @@ fn a_target_without_registration_says_so() {
     assert_eq!(o.status.code(), Some(0), "{t}");
     assert!(t.contains("registration     -"), "{t}");
 }
+
+#[test]
+fn a_malformed_minted_uri_is_no_crash() {
+    // The template prints an `xmpp:` URI without a token: the suite reports why it could not use
+    // it and falls back to XEP-0050 #create-account as the embedded admin.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let json = dir.path().join("run.json");
+    let report = format!("json={}", json.display());
+    let o = gatecheck(&[
+        "run",
+        "--invite-cmd",
+        "echo 'xmpp:localhost?register;preauth='",
+        "--only",
+        "invites.register.valid-token",
+        "--report",
+        &report,
+        "--no-redact",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let raw = std::fs::read_to_string(&json).expect("json");
+    assert!(
+        raw.contains("--invite-cmd gave"),
+        "the parse failure is recorded"
+    );
+    assert!(
+        raw.contains("minted via XEP-0050"),
+        "then the ad-hoc fallback"
+    );
+}

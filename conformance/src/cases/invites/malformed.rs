@@ -312,7 +312,7 @@ const ROWS: &[Row<Input>] = &[
         mutation: "sent on an authenticated stream, with a valid token",
         allowed: &[Allow::Failure(&[]), Allow::Success],
         otherwise: Otherwise::Warn("IBR-28"),
-        cites: &["IBR-28", "IBR-27"],
+        cites: &["IBR-28", "INV-21"],
         why: "XEP-0445 defines preauth before registration only; an error or a harmless result are \
               both permitted, but the token must not be spent",
         input: Input {

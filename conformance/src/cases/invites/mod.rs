@@ -358,7 +358,7 @@ pub(crate) async fn mint(
     if let Some(hook) = &ctx.config.invite_hook {
         match (hook.0)(&req).and_then(|raw| parse_invite(ctx, &raw, "the embedded server")) {
             Ok(i) => return Ok(i),
-            Err(e) => why.push(e),
+            Err(e) => note_why(ctx, &mut why, e),
         }
     }
     if let Some(t) = &ctx.config.invite_cmd {
@@ -369,9 +369,9 @@ pub(crate) async fn mint(
         match run_template(t, &req).await {
             Ok(raw) => match parse_invite(ctx, &raw, "--invite-cmd") {
                 Ok(i) => return Ok(i),
-                Err(e) => why.push(e),
+                Err(e) => note_why(ctx, &mut why, e),
             },
-            Err(e) => why.push(e.to_string()),
+            Err(e) => note_why(ctx, &mut why, e.to_string()),
         }
     }
     let via_adhoc = match kind {
@@ -399,9 +399,9 @@ pub(crate) async fn mint(
     match via_adhoc {
         Some(Ok(raw)) => match parse_invite(ctx, &raw, "XEP-0050") {
             Ok(i) => return Ok(i),
-            Err(e) => why.push(e),
+            Err(e) => note_why(ctx, &mut why, e),
         },
-        Some(Err(e)) => why.push(format!("XEP-0050: {e}")),
+        Some(Err(e)) => note_why(ctx, &mut why, format!("XEP-0050: {e}")),
         None => {}
     }
     if why.is_empty() {
@@ -412,6 +412,12 @@ pub(crate) async fn mint(
         kind.as_str(),
         why.join("; ")
     )))
+}
+
+/// Record why a minting path gave nothing (in the transcript, and for the skip reason).
+fn note_why(ctx: &CaseCtx, why: &mut Vec<String>, e: String) {
+    ctx.note(&format!("minting: {e}"));
+    why.push(e);
 }
 
 /// Mint an account invitation (any username).

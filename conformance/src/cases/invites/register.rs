@@ -747,9 +747,13 @@ async fn race(ctx: CaseCtx) -> Flow {
             conns.push((conn, fresh(&ctx)));
         }
         ctx.step("release every registration at once");
+        // The target answers n registrations at once, each deriving stored credentials: the
+        // losers' answers may queue behind the winner's. Three reply waits, not one.
+        let wait = reply_wait(&ctx) * 3;
         let barrier = Arc::new(tokio::sync::Barrier::new(n));
         let mut tasks = Vec::new();
         for (mut conn, c) in conns {
+            conn.set_wait(wait);
             let b = barrier.clone();
             tasks.push(tokio::spawn(async move {
                 let iq = reg::register_legacy("race", Some(&c.user), Some(&c.password));
