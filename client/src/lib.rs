@@ -22,6 +22,7 @@ pub mod conn;
 pub mod error;
 pub mod fast;
 pub mod features;
+pub mod http;
 pub mod legacy;
 pub mod login;
 pub mod profile;

@@ -6,6 +6,7 @@ use crate::case::Case;
 
 pub mod common;
 pub mod fast;
+pub mod oauth2;
 pub mod prelude;
 pub mod sasl2;
 pub mod table;
@@ -14,5 +15,6 @@ pub mod table;
 pub fn all() -> Vec<Case> {
     let mut v = sasl2::all();
     v.extend(fast::all());
+    v.extend(oauth2::all());
     v
 }
