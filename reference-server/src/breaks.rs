@@ -156,6 +156,22 @@ breaks! {
     Fast24HmacPrefixOnly = ("fast-24-hmac-prefix-only", "FAST-24", Fail, "only the first 16 bytes of the initiator HMAC compared"),
     Fast25WrongResponder = ("fast-25-wrong-responder", "FAST-25", Fail, "one bit of the responder HMAC in <additional-data/> flipped"),
     Fast29AnyUserAgent = ("fast-29-any-user-agent", "FAST-29", Fail, "tokens keyed by account only, so usable from another user-agent id"),
+    Dcr16FragmentRedirectAccepted = ("dcr-16-fragment-redirect-accepted", "DCR-16", Fail, "a redirect URI with a fragment registers"),
+    Dcr16RelativeRedirectAccepted = ("dcr-16-relative-redirect-accepted", "DCR-16", Fail, "a relative redirect URI registers"),
+    Dcr70SecretNotHostBound = ("dcr-70-secret-not-host-bound", "DCR-70", Fail, "client_secret = HMAC(registration key, client_id), not keyed by the per-host key"),
+    Dcr62TamperedClientIdAccepted = ("dcr-62-tampered-client-id-accepted", "DCR-62", Fail, "the client_id signature is not checked"),
+    Dcr62AlgNoneAccepted = ("dcr-62-alg-none-accepted", "DCR-62", Fail, "a client_id with alg none is accepted"),
+    Dcr37CodeReusable = ("dcr-37-code-reusable", "DCR-37", Fail, "an authorization code works twice"),
+    Dcr41UnknownRedirectRedirected = ("dcr-41-unknown-redirect-redirected", "DCR-41", Fail, "an unregistered redirect_uri gets a 3xx redirect"),
+    Dcr52PkceNotRequired = ("dcr-52-pkce-not-required", "DCR-52", Fail, "an authorization request without code_challenge is accepted"),
+    Dcr53VerifierNotChecked = ("dcr-53-verifier-not-checked", "DCR-53", Fail, "a wrong code_verifier is accepted"),
+    DcrRefreshNotRotated = ("dcr-refresh-not-rotated", "DCR-36", Fail, "the old refresh token keeps working after a refresh"),
+    DcrRevokedTokenLogsIn = ("dcr-revoked-token-logs-in", "DCR-36", Fail, "OAUTHBEARER accepts a revoked access token"),
+    Dcr15ServerErrorOnMissingField = ("dcr-15-500-on-missing-field", "DCR-15", Fail, "a registration without redirect_uris answers 500"),
+    Dcr35NoStoreMissing = ("dcr-35-no-store-missing", "DCR-35", Fail, "token responses lack Cache-Control: no-store"),
+    Dcr19SameIdForSameMetadata = ("dcr-19-same-id-for-same-metadata", "DCR-19", Fail, "no nonce: identical metadata gives identical id and secret"),
+    Dcr34NoWwwAuthenticate = ("dcr-34-no-www-authenticate", "DCR-34", Fail, "invalid_client over Basic is 400 without WWW-Authenticate"),
+    Dcr40StateDropped = ("dcr-40-state-dropped", "DCR-40", Fail, "the redirect after login drops state"),
 }
 
 impl Break {
@@ -334,7 +350,7 @@ mod tests {
 
     #[test]
     fn table_is_consistent() {
-        assert_eq!(Break::ALL.len(), 64 + 18);
+        assert_eq!(Break::ALL.len(), 64 + 18 + 16);
         assert!(Break::ALL.len() <= 128);
         let mut names: Vec<_> = Break::ALL.iter().map(|b| b.info().name).collect();
         names.sort_unstable();
@@ -344,11 +360,16 @@ mod tests {
             let i = b.info();
             assert_eq!(Break::from_name(i.name), Some(*b));
             let (set, num) = i.requirement.split_once('-').unwrap();
-            assert!(matches!(set, "SASL2" | "FAST"), "{}", i.name);
+            assert!(matches!(set, "SASL2" | "FAST" | "DCR"), "{}", i.name);
             // Named after the requirement it violates.
             let prefix = format!("{}-{num}-", set.to_ascii_lowercase());
             assert!(
-                i.name.starts_with(&prefix) || i.name.starts_with("sasl2-127-"),
+                i.name.starts_with(&prefix)
+                    || i.name.starts_with("sasl2-127-")
+                    || matches!(
+                        i.name,
+                        "dcr-refresh-not-rotated" | "dcr-revoked-token-logs-in"
+                    ),
                 "{}",
                 i.name
             );

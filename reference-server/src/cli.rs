@@ -66,7 +66,7 @@ pub struct ServeArgs {
     /// Direct-TLS c2s listen address.
     #[arg(long = "c2s-tls", value_name = "ADDR")]
     pub c2s_tls: Option<SocketAddr>,
-    /// HTTP listen address (OAuth2; served once the HTTP module lands).
+    /// HTTPS listen address of the OAuth2 endpoints (TLS with the c2s certificate); unset: none.
     #[arg(long, value_name = "ADDR")]
     pub http: Option<SocketAddr>,
     /// PEM certificate chain (with --key); default: generate a self-signed one.

@@ -76,6 +76,15 @@ pub struct Config {
     /// Secret used to sign stateless OAuth2 client registrations (RFC 7591). Prosody
     /// (mod_http_oauth2) default: unset, which disables dynamic client registration.
     pub oauth2_registration_key: Option<String>,
+    /// Lifetime of a registered client_id in seconds (its `exp` claim; the secret expires with
+    /// it). Prosody (mod_http_oauth2) default: unset, client_ids never expire.
+    pub oauth2_registration_ttl: Option<u64>,
+    /// Require PKCE (RFC 7636, S256 only) on every authorization request. Prosody default: `true`.
+    pub oauth2_require_code_challenge: bool,
+    /// Lifetime of an OAuth2 access token in seconds. Prosody default: 3600.
+    pub oauth2_access_token_ttl: u64,
+    /// Lifetime of an OAuth2 refresh token in seconds. Prosody default: 604800 (7 days).
+    pub oauth2_refresh_token_ttl: u64,
 
     /// Largest stanza accepted, in bytes. Prosody default: 262144 (256 KiB).
     pub c2s_stanza_size_limit: usize,
@@ -105,8 +114,10 @@ pub struct Config {
     pub c2s_address: SocketAddr,
     /// (gatecheck) Direct-TLS c2s listen address (XEP-0368). Default `127.0.0.1:5223`.
     pub c2s_tls_address: SocketAddr,
-    /// (gatecheck) HTTP listen address (OAuth2 endpoints). Default `127.0.0.1:5280`.
-    pub http_address: SocketAddr,
+    /// (gatecheck) HTTPS listen address of the OAuth2 endpoints (Prosody's `https_ports`; the
+    /// HTTP listener speaks TLS with the c2s certificate). Default unset: no HTTP listener and no
+    /// OAUTHBEARER; `serve --http ADDR` sets it.
+    pub http_address: Option<SocketAddr>,
     /// (gatecheck) PEM certificate chain; with `key`. Unset: a self-signed certificate is generated.
     pub certificate: Option<PathBuf>,
     /// (gatecheck) PEM private key for `certificate`.
@@ -132,6 +143,10 @@ impl Default for Config {
             sasl2_fast_token_ttl: 21 * DAY,
             sasl2_fast_token_min_ttl: DAY,
             oauth2_registration_key: None,
+            oauth2_registration_ttl: None,
+            oauth2_require_code_challenge: true,
+            oauth2_access_token_ttl: 3600,
+            oauth2_refresh_token_ttl: 7 * DAY,
             c2s_stanza_size_limit: 256 * 1024,
             c2s_timeout: 300,
             ssl_handshake_timeout: 60,
@@ -143,7 +158,7 @@ impl Default for Config {
             modules_disabled: Vec::new(),
             c2s_address: SocketAddr::from(([127, 0, 0, 1], 5222)),
             c2s_tls_address: SocketAddr::from(([127, 0, 0, 1], 5223)),
-            http_address: SocketAddr::from(([127, 0, 0, 1], 5280)),
+            http_address: None,
             certificate: None,
             key: None,
             data_dir: PathBuf::from("./gatecheck-data"),
@@ -200,7 +215,7 @@ impl Config {
             self.c2s_tls_address = v;
         }
         if let Some(v) = o.http_address {
-            self.http_address = v;
+            self.http_address = Some(v);
         }
         if let Some(v) = o.certificate {
             self.certificate = Some(v);
@@ -251,6 +266,12 @@ impl Config {
             ("invite_expiry", self.invite_expiry),
             ("c2s_timeout", self.c2s_timeout),
             ("ssl_handshake_timeout", self.ssl_handshake_timeout),
+            ("oauth2_access_token_ttl", self.oauth2_access_token_ttl),
+            ("oauth2_refresh_token_ttl", self.oauth2_refresh_token_ttl),
+            (
+                "oauth2_registration_ttl",
+                self.oauth2_registration_ttl.unwrap_or(1),
+            ),
         ] {
             if v == 0 {
                 return bad(key, "must be greater than 0");
@@ -336,7 +357,11 @@ mod tests {
         assert_eq!(c.c2s_max_auth_retries, 2);
         assert_eq!(c.c2s_address.to_string(), "127.0.0.1:5222");
         assert_eq!(c.c2s_tls_address.to_string(), "127.0.0.1:5223");
-        assert_eq!(c.http_address.to_string(), "127.0.0.1:5280");
+        assert_eq!(c.http_address, None);
+        assert!(c.oauth2_require_code_challenge);
+        assert_eq!(c.oauth2_access_token_ttl, 3600);
+        assert_eq!(c.oauth2_refresh_token_ttl, 604_800);
+        assert_eq!(c.oauth2_registration_ttl, None);
         assert_eq!(c.data_dir, PathBuf::from("./gatecheck-data"));
         c.validate().expect("defaults are valid");
     }

@@ -1,7 +1,7 @@
 //! gatecheck's reference XMPP server: a deliberately simple, correct c2s server (STARTTLS and
 //! direct TLS, SASL2 with Bind 2, legacy SASL and resource binding, roster, presence, disco, ping)
 //! that implementers compare against and that the conformance suite embeds on ephemeral ports.
-//! FAST, invites and OAuth2 are planned as further modules; they are not served yet.
+//! FAST and OAuth2 (HTTP endpoints in `http`, OAUTHBEARER in `modules::oauth2`) are served.
 //!
 //! Layout (see the root `ARCHITECTURE.md`): a sans-IO core (`c2s` session, `sasl` mechanisms,
 //! `module` hooks and `modules`, `store` with the in-memory store, `env` clock and RNG) that builds
@@ -14,6 +14,7 @@ pub mod c2s;
 pub mod config;
 pub mod credentials;
 pub mod env;
+pub mod http;
 pub mod listener;
 pub mod module;
 pub mod modules;

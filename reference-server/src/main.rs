@@ -100,8 +100,9 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
             "domain": config.domain,
             "c2s": running.c2s_addr.to_string(),
             "c2s_tls": running.c2s_tls_addr.to_string(),
-            // The HTTP (OAuth2) shell is not part of this build; nothing listens there yet.
-            "http": serde_json::Value::Null,
+            // The OAuth2 HTTPS listener (null without --http) and its issuer / base URL.
+            "http": running.http_addr.map(|a| a.to_string()),
+            "oauth2_issuer": running.oauth2_issuer,
         });
         let mut out = std::io::stdout().lock();
         writeln!(out, "{line}")?;

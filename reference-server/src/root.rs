@@ -121,7 +121,7 @@ pub enum StartError {
 
 /// The listeners `config` asks for.
 pub fn listeners(config: &Config) -> Vec<Listener> {
-    vec![
+    let mut v = vec![
         Listener::C2s {
             kind: ListenerKind::StartTls,
             address: config.c2s_address,
@@ -130,7 +130,11 @@ pub fn listeners(config: &Config) -> Vec<Listener> {
             kind: ListenerKind::DirectTls,
             address: config.c2s_tls_address,
         },
-    ]
+    ];
+    if let Some(address) = config.http_address {
+        v.push(Listener::Http { address });
+    }
+    v
 }
 
 /// Assembles and starts the whole server for `config` over `store`, with the system clock and
@@ -146,6 +150,16 @@ pub async fn start(
         env.rng.as_ref(),
     )
     .map_err(AssemblyError::from)?;
-    let factory = C2sFactory::new(services_with_key(config, store, env, key)?);
-    Ok(crate::server::Server::start(config, &listeners(config), Arc::new(factory)).await?)
+    let factory = C2sFactory::new(services_with_key(config, store.clone(), env.clone(), key)?);
+    let http = config.http_address.map(|_| {
+        let settings = crate::http::OAuth2Settings::from_config(config);
+        let breaks = config.breaks;
+        Box::new(move |issuer: String| {
+            crate::http::OAuth2Http::new(settings, issuer, store, env, breaks)
+        }) as crate::server::HttpCoreBuilder
+    });
+    Ok(
+        crate::server::Server::start_with_http(config, &listeners(config), Arc::new(factory), http)
+            .await?,
+    )
 }

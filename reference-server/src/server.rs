@@ -24,6 +24,9 @@ pub enum ServerError {
     /// TLS setup failed (bad PEM files, key mismatch).
     #[error(transparent)]
     Tls(#[from] TlsError),
+    /// An HTTP listener was listed but no OAuth2 core given ([`Server::start`] serves c2s only).
+    #[error("an HTTP listener needs the OAuth2 core (Server::start_with_http)")]
+    NoHttpCore,
     /// The listener list lacks a c2s listener of this kind.
     #[error("no {0:?} c2s listener configured")]
     MissingListener(ListenerKind),
@@ -37,6 +40,9 @@ pub enum ServerError {
     },
 }
 
+/// Builds the OAuth2 HTTP core for an issuer (known only once the listener is bound).
+pub type HttpCoreBuilder = Box<dyn FnOnce(String) -> crate::http::OAuth2Http + Send>;
+
 /// Entry point for starting a server.
 pub struct Server;
 
@@ -47,6 +53,10 @@ pub struct RunningServer {
     pub c2s_addr: SocketAddr,
     /// Bound direct-TLS c2s address.
     pub c2s_tls_addr: SocketAddr,
+    /// Bound OAuth2 HTTPS address, when an HTTP listener was asked for.
+    pub http_addr: Option<SocketAddr>,
+    /// The OAuth2 issuer (`https://DOMAIN:PORT`), when an HTTP listener runs.
+    pub oauth2_issuer: Option<String>,
     /// The certificate chain and channel-binding constants in use.
     pub tls: Arc<TlsIdentity>,
     /// The session router, for modules that push stanzas from outside a session.
@@ -71,10 +81,22 @@ impl ShutdownHandle {
 impl Server {
     /// Binds `listeners` (see [`crate::root::listeners`]), prepares TLS (loading or generating
     /// the certificate) and starts accepting; every c2s connection gets a core from `factory`.
+    /// An HTTP listener is refused here; use [`Server::start_with_http`].
     pub async fn start(
         config: &Config,
         listeners: &[Listener],
         factory: Arc<dyn CoreFactory>,
+    ) -> Result<RunningServer, ServerError> {
+        Self::start_with_http(config, listeners, factory, None).await
+    }
+
+    /// [`Server::start`] plus the OAuth2 HTTPS listener: `http` builds the core once the bound
+    /// address (and so the issuer) is known.
+    pub async fn start_with_http(
+        config: &Config,
+        listeners: &[Listener],
+        factory: Arc<dyn CoreFactory>,
+        http: Option<HttpCoreBuilder>,
     ) -> Result<RunningServer, ServerError> {
         let tls = Arc::new(TlsIdentity::load_or_generate(
             &config.domain,
@@ -87,14 +109,21 @@ impl Server {
                 .map_err(|source| ServerError::Bind { addr, source })
         };
         let mut bound = Vec::new();
+        let mut http_socket = None;
         for l in listeners {
-            let Listener::C2s { kind, address } = *l;
+            let (kind, address) = match *l {
+                Listener::C2s { kind, address } => (Some(kind), address),
+                Listener::Http { address } => (None, address),
+            };
             let socket = bind(address).await?;
             let local = socket.local_addr().map_err(|source| ServerError::Bind {
                 addr: address,
                 source,
             })?;
-            bound.push((kind, socket, local));
+            match kind {
+                Some(kind) => bound.push((kind, socket, local)),
+                None => http_socket = Some((socket, local)),
+            }
         }
         let addr_of = |want: ListenerKind| {
             bound
@@ -128,11 +157,32 @@ impl Server {
         for (kind, socket, _) in bound {
             tokio::spawn(accept_loop(socket, kind, shared.clone(), alive_tx.clone()));
         }
+        let (http_addr, oauth2_issuer) = match (http_socket, http) {
+            (Some((socket, local)), Some(build)) => {
+                let issuer = format!("https://{}:{}", config.domain, local.port());
+                let core = Arc::new(build(issuer.clone()));
+                let mut http_tls = (*tls.config).clone();
+                http_tls.alpn_protocols = vec![b"http/1.1".to_vec()];
+                tokio::spawn(crate::http::shell::serve(
+                    socket,
+                    TlsAcceptor::from(Arc::new(http_tls)),
+                    core,
+                    config.tls_handshake_timeout(),
+                    shared.shutdown.clone(),
+                    alive_tx.clone(),
+                ));
+                (Some(local), Some(issuer))
+            }
+            (Some(_), None) => return Err(ServerError::NoHttpCore),
+            (None, _) => (None, None),
+        };
         drop(alive_tx);
-        tracing::info!(%c2s_addr, %c2s_tls_addr, domain = %config.domain, "listening");
+        tracing::info!(%c2s_addr, %c2s_tls_addr, ?http_addr, domain = %config.domain, "listening");
         Ok(RunningServer {
             c2s_addr,
             c2s_tls_addr,
+            http_addr,
+            oauth2_issuer,
             tls,
             router,
             handle: ShutdownHandle { tx: Arc::new(tx) },

@@ -94,13 +94,15 @@ pub enum Mechanism {
     },
     /// `PLAIN` (RFC 4616).
     Plain,
+    /// `OAUTHBEARER` (RFC 7628): an OAuth 2.0 bearer token (RFC 6750) as the credential.
+    OAuthBearer,
     /// `HT-SHA-256-<cb>`: the FAST token mechanism; `None` binding means `-NONE`.
     HtSha256(Option<ChannelBindingType>),
 }
 
 impl Mechanism {
     /// Every mechanism we implement, in a stable order (strongest first within each family).
-    pub const ALL: [Mechanism; 11] = [
+    pub const ALL: [Mechanism; 12] = [
         Self::Scram {
             hash: ScramHash::Sha512,
             plus: true,
@@ -126,6 +128,7 @@ impl Mechanism {
             plus: false,
         },
         Self::Plain,
+        Self::OAuthBearer,
         Self::HtSha256(Some(ChannelBindingType::TlsExporter)),
         Self::HtSha256(Some(ChannelBindingType::TlsServerEndPoint)),
         Self::HtSha256(Some(ChannelBindingType::TlsUnique)),
@@ -161,6 +164,7 @@ impl Mechanism {
                 plus: true,
             } => "SCRAM-SHA-512-PLUS",
             Self::Plain => "PLAIN",
+            Self::OAuthBearer => "OAUTHBEARER",
             Self::HtSha256(None) => "HT-SHA-256-NONE",
             Self::HtSha256(Some(ChannelBindingType::TlsUnique)) => "HT-SHA-256-UNIQ",
             Self::HtSha256(Some(ChannelBindingType::TlsServerEndPoint)) => "HT-SHA-256-ENDP",

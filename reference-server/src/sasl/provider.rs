@@ -70,7 +70,7 @@ impl MechanismProvider for DefaultMechanisms {
             .filter(|m| match m {
                 Mechanism::Scram { plus, .. } => !plus || cb,
                 Mechanism::Plain => plain,
-                Mechanism::HtSha256(_) => false,
+                Mechanism::HtSha256(_) | Mechanism::OAuthBearer => false,
             })
             .collect()
     }
