@@ -54,6 +54,8 @@ pub struct Embedded {
     running: RunningServer,
     store: Arc<dyn Store>,
     iterations: u32,
+    /// The per-run `oauth2_registration_key`, passed to the run as `--oauth2-key`.
+    oauth2_key: Option<String>,
     // Held for its Drop: the data directory lives as long as the server.
     _data: tempfile::TempDir,
 }
@@ -81,6 +83,9 @@ impl Embedded {
             modules_disabled: disabled.to_vec(),
             sasl2_fast_token_ttl: FAST_TTL_S,
             sasl2_fast_token_min_ttl: FAST_MIN_TTL_S,
+            // OAuth2 (issue 12): HTTPS on an ephemeral loopback port with a per-run registration key.
+            http_address: Some(loopback),
+            oauth2_registration_key: Some(random_password()),
             ..Config::default()
         };
         let store = SqliteStore::open(&config.database_path())?;
@@ -113,6 +118,7 @@ impl Embedded {
                 running,
                 store,
                 iterations: config.scram_iteration_count,
+                oauth2_key: config.oauth2_registration_key.clone(),
                 _data: data,
             },
             accounts,
@@ -120,7 +126,7 @@ impl Embedded {
     }
 
     /// Fills in what a user would otherwise pass: target (STARTTLS port), domain, accounts, the FAST
-    /// TTLs it runs with, and TLS trust
+    /// TTLs it runs with, the OAuth2 base and registration key (`--http`, `--oauth2-key`), and TLS trust
     /// (the certificate is generated per run, so it is accepted without a CA, like `--insecure-tls`).
     pub fn configure(
         &self,
@@ -139,6 +145,13 @@ impl Embedded {
         }
         if config.accounts.is_empty() {
             config.accounts = accounts;
+        }
+        // The OAuth2 endpoints: the issuer is the --http base (DCR-2), the key the --oauth2-key.
+        if config.http.is_none() {
+            config.http = self.running.oauth2_issuer.clone();
+            if config.oauth2_key.is_none() {
+                config.oauth2_key = self.oauth2_key.clone();
+            }
         }
         if config.passwd_cmd.is_none() {
             let (store, iterations) = (self.store.clone(), self.iterations);
