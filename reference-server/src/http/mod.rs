@@ -25,6 +25,8 @@ pub mod wire;
 
 #[cfg(test)]
 mod core_tests;
+#[cfg(test)]
+pub(crate) mod harness;
 
 use std::sync::Arc;
 use std::time::UNIX_EPOCH;
@@ -95,7 +97,6 @@ pub struct OAuth2Http {
     pub(crate) per_host_key: Option<[u8; 32]>,
     /// `https://HOST[:PORT]` as served (RFC 8414 §2 `issuer`, RFC 9207 `iss`).
     pub(crate) issuer: String,
-    #[allow(dead_code)] // read by authorize/token/revoke (next commit)
     pub(crate) store: Arc<dyn Store>,
     pub(crate) env: Env,
     pub(crate) breaks: BreakSet,

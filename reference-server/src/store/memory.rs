@@ -3,11 +3,15 @@
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 
+use super::oauth2::{check_code, check_token};
 use super::types::{
     check_account, check_credentials, check_fast_slots, check_kv_entry, check_roster_item,
     check_username,
 };
-use super::{Account, FastSlots, RosterItem, ScramCredential, Store, StoreError};
+use super::{
+    Account, FastSlots, OAuth2Code, OAuth2Token, RosterItem, ScramCredential, Store, StoreError,
+    TokenKind,
+};
 
 #[derive(Default)]
 struct Inner {
@@ -15,6 +19,8 @@ struct Inner {
     rosters: BTreeMap<String, BTreeMap<String, RosterItem>>,
     kv: BTreeMap<(String, String), (Vec<u8>, Option<u64>)>,
     fast: BTreeMap<(String, String), FastSlots>,
+    codes: BTreeMap<String, OAuth2Code>,
+    tokens: BTreeMap<String, OAuth2Token>,
 }
 
 /// A [`Store`] held in a mutex-protected map; cheap to create per test.
@@ -74,6 +80,8 @@ impl Store for MemoryStore {
         let mut g = self.lock();
         g.rosters.remove(username);
         g.fast.retain(|(u, _), _| u != username);
+        g.codes.retain(|_, c| c.username != username);
+        g.tokens.retain(|_, t| t.username != username);
         Ok(g.accounts.remove(username).is_some())
     }
 
@@ -201,6 +209,96 @@ impl Store for MemoryStore {
         });
         Ok(n)
     }
+
+    fn oauth2_code_put(&self, code: &OAuth2Code) -> Result<(), StoreError> {
+        check_code(code)?;
+        let mut g = self.lock();
+        if !g.accounts.contains_key(&code.username) {
+            return Err(StoreError::NoSuchAccount);
+        }
+        g.codes.insert(code.code_hash.clone(), code.clone());
+        Ok(())
+    }
+
+    fn oauth2_code_take(
+        &self,
+        code_hash: &str,
+        now: u64,
+    ) -> Result<Option<OAuth2Code>, StoreError> {
+        Ok(self
+            .lock()
+            .codes
+            .remove(code_hash)
+            .filter(|c| now < c.expires_at))
+    }
+
+    fn oauth2_tokens_put(&self, tokens: &[OAuth2Token]) -> Result<(), StoreError> {
+        let mut g = self.lock();
+        for t in tokens {
+            check_token(t)?;
+            if !g.accounts.contains_key(&t.username) {
+                return Err(StoreError::NoSuchAccount);
+            }
+        }
+        for t in tokens {
+            g.tokens.insert(t.token_hash.clone(), t.clone());
+        }
+        Ok(())
+    }
+
+    fn oauth2_token_get(&self, token_hash: &str) -> Result<Option<OAuth2Token>, StoreError> {
+        Ok(self.lock().tokens.get(token_hash).cloned())
+    }
+
+    fn oauth2_refresh_rotate(
+        &self,
+        refresh_hash: &str,
+        client_hash: &str,
+        now: u64,
+        make: &mut dyn FnMut(&OAuth2Token) -> Vec<OAuth2Token>,
+    ) -> Result<Option<OAuth2Token>, StoreError> {
+        let mut g = self.lock();
+        let Some(old) = g.tokens.get(refresh_hash).cloned() else {
+            return Ok(None);
+        };
+        if old.kind != TokenKind::Refresh || !old.live(now) || old.client_hash != client_hash {
+            return Ok(None);
+        }
+        let new = make(&old);
+        for t in &new {
+            check_token(t)?;
+        }
+        if let Some(t) = g.tokens.get_mut(refresh_hash) {
+            t.revoked = true;
+        }
+        for t in new {
+            g.tokens.insert(t.token_hash.clone(), t);
+        }
+        Ok(Some(old))
+    }
+
+    fn oauth2_revoke(&self, token_hash: &str, client_hash: &str) -> Result<bool, StoreError> {
+        let mut g = self.lock();
+        let Some(t) = g.tokens.get(token_hash).cloned() else {
+            return Ok(false);
+        };
+        if t.client_hash != client_hash {
+            return Ok(false);
+        }
+        match t.kind {
+            TokenKind::Access => {
+                if let Some(t) = g.tokens.get_mut(token_hash) {
+                    t.revoked = true;
+                }
+            }
+            TokenKind::Refresh => {
+                for x in g.tokens.values_mut().filter(|x| x.grant_id == t.grant_id) {
+                    x.revoked = true;
+                }
+            }
+        }
+        Ok(true)
+    }
 }
 
 #[cfg(test)]
@@ -210,5 +308,6 @@ mod tests {
     #[test]
     fn memory_store_semantics() {
         super::super::conformance::exercise(&MemoryStore::new());
+        super::super::conformance::exercise_oauth2(&MemoryStore::new());
     }
 }

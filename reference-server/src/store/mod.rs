@@ -8,12 +8,14 @@
 //! bounds; that is rare and bounded, and documented on [`SqliteStore::open`].
 
 mod memory;
+mod oauth2;
 pub mod seal;
 #[cfg(feature = "shell")]
 mod sqlite;
 mod types;
 
 pub use memory::MemoryStore;
+pub use oauth2::{OAuth2Code, OAuth2Token, TokenKind};
 #[cfg(feature = "shell")]
 pub use sqlite::{BUSY_TIMEOUT, SCHEMA_VERSION, SqliteStore};
 pub use types::{
@@ -123,6 +125,31 @@ pub trait Store: Send + Sync {
     /// Deletes every FAST token of an account, for every client (password change); returns how
     /// many tokens were deleted.
     fn fast_revoke_account(&self, username: &str) -> Result<usize, StoreError>;
+
+    /// Stores a new authorization code (the account must exist).
+    fn oauth2_code_put(&self, code: &OAuth2Code) -> Result<(), StoreError>;
+    /// Deletes the code with this hash and returns it if it had not expired at `now`, in one
+    /// transaction: a code is redeemed at most once however many requests race for it.
+    fn oauth2_code_take(&self, code_hash: &str, now: u64)
+    -> Result<Option<OAuth2Code>, StoreError>;
+    /// Stores new tokens (all or none; the account must exist).
+    fn oauth2_tokens_put(&self, tokens: &[OAuth2Token]) -> Result<(), StoreError>;
+    /// The token with this hash, live or not.
+    fn oauth2_token_get(&self, token_hash: &str) -> Result<Option<OAuth2Token>, StoreError>;
+    /// Refresh rotation in one transaction: if `refresh_hash` is a live refresh token of
+    /// `client_hash` at `now`, marks it revoked, stores `make(&old)` and returns the old row;
+    /// otherwise changes nothing and returns `None`. Two requests presenting one refresh token
+    /// cannot both rotate it.
+    fn oauth2_refresh_rotate(
+        &self,
+        refresh_hash: &str,
+        client_hash: &str,
+        now: u64,
+        make: &mut dyn FnMut(&OAuth2Token) -> Vec<OAuth2Token>,
+    ) -> Result<Option<OAuth2Token>, StoreError>;
+    /// Revokes the token with this hash if it belongs to `client_hash`: an access token alone, a
+    /// refresh token with every token of its grant. Returns whether anything was revoked.
+    fn oauth2_revoke(&self, token_hash: &str, client_hash: &str) -> Result<bool, StoreError>;
 }
 
 #[cfg(test)]
@@ -146,6 +173,101 @@ pub(crate) mod conformance {
             created_at: 1_700_000_000,
             credentials: vec![cred(ScramHash::Sha1, 1), cred(ScramHash::Sha256, 2)],
         }
+    }
+
+    /// OAuth2 codes and tokens: single-use codes, rotation, revocation by grant.
+    pub(crate) fn exercise_oauth2(s: &dyn Store) {
+        s.create_account(&account("olga")).unwrap();
+        let h = |c: char| c.to_string().repeat(64);
+        let code = OAuth2Code {
+            code_hash: h('a'),
+            username: "olga".into(),
+            client_hash: h('c'),
+            redirect_uri: "https://app.example/cb".into(),
+            code_challenge: Some("x".repeat(43)),
+            scope: String::new(),
+            expires_at: 100,
+        };
+        s.oauth2_code_put(&code).unwrap();
+        assert!(matches!(
+            s.oauth2_code_put(&OAuth2Code {
+                username: "nobody".into(),
+                ..code.clone()
+            }),
+            Err(StoreError::NoSuchAccount)
+        ));
+        assert_eq!(s.oauth2_code_take(&h('a'), 99).unwrap(), Some(code.clone()));
+        assert_eq!(s.oauth2_code_take(&h('a'), 99).unwrap(), None);
+        s.oauth2_code_put(&OAuth2Code {
+            code_hash: h('b'),
+            ..code.clone()
+        })
+        .unwrap();
+        assert_eq!(s.oauth2_code_take(&h('b'), 100).unwrap(), None, "expired");
+        assert_eq!(
+            s.oauth2_code_take(&h('b'), 0).unwrap(),
+            None,
+            "deleted even when expired"
+        );
+
+        let tok = |hash: char, kind: TokenKind| OAuth2Token {
+            token_hash: h(hash),
+            kind,
+            grant_id: "g1".into(),
+            username: "olga".into(),
+            client_hash: h('c'),
+            scope: String::new(),
+            issued_at: 1,
+            expires_at: 100,
+            revoked: false,
+        };
+        s.oauth2_tokens_put(&[tok('1', TokenKind::Access), tok('2', TokenKind::Refresh)])
+            .unwrap();
+        assert_eq!(
+            s.oauth2_token_get(&h('1')).unwrap(),
+            Some(tok('1', TokenKind::Access))
+        );
+        // Rotation: wrong client, access token, expired: nothing happens.
+        let mut make =
+            |_: &OAuth2Token| vec![tok('3', TokenKind::Access), tok('4', TokenKind::Refresh)];
+        assert_eq!(
+            s.oauth2_refresh_rotate(&h('2'), &h('d'), 5, &mut make)
+                .unwrap(),
+            None
+        );
+        assert_eq!(
+            s.oauth2_refresh_rotate(&h('1'), &h('c'), 5, &mut make)
+                .unwrap(),
+            None
+        );
+        assert_eq!(
+            s.oauth2_refresh_rotate(&h('2'), &h('c'), 100, &mut make)
+                .unwrap(),
+            None
+        );
+        assert!(s.oauth2_token_get(&h('3')).unwrap().is_none());
+        let old = s
+            .oauth2_refresh_rotate(&h('2'), &h('c'), 5, &mut make)
+            .unwrap();
+        assert_eq!(old, Some(tok('2', TokenKind::Refresh)));
+        assert!(s.oauth2_token_get(&h('2')).unwrap().unwrap().revoked);
+        assert_eq!(
+            s.oauth2_refresh_rotate(&h('2'), &h('c'), 5, &mut make)
+                .unwrap(),
+            None
+        );
+        assert!(s.oauth2_token_get(&h('4')).unwrap().unwrap().live(5));
+        // Revocation: other client no-op; access alone; refresh takes the grant.
+        assert!(!s.oauth2_revoke(&h('3'), &h('d')).unwrap());
+        assert!(s.oauth2_revoke(&h('3'), &h('c')).unwrap());
+        assert!(s.oauth2_token_get(&h('3')).unwrap().unwrap().revoked);
+        assert!(!s.oauth2_token_get(&h('1')).unwrap().unwrap().revoked);
+        assert!(s.oauth2_revoke(&h('4'), &h('c')).unwrap());
+        assert!(s.oauth2_token_get(&h('1')).unwrap().unwrap().revoked);
+        assert!(!s.oauth2_revoke(&h('9'), &h('c')).unwrap());
+        // Deleting the account deletes its tokens.
+        assert!(s.delete_account("olga").unwrap());
+        assert!(s.oauth2_token_get(&h('1')).unwrap().is_none());
     }
 
     pub(crate) fn exercise(s: &dyn Store) {

@@ -8,13 +8,14 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
+use super::oauth2::{check_code, check_token};
 use super::types::{
     check_account, check_credentials, check_fast_slots, check_kv_entry, check_roster_item,
     check_username,
 };
 use super::{
-    Account, FastSlots, FastToken, RosterItem, ScramCredential, ScramHash, Store, StoreError,
-    Subscription,
+    Account, FastSlots, FastToken, OAuth2Code, OAuth2Token, RosterItem, ScramCredential, ScramHash,
+    Store, StoreError, Subscription, TokenKind,
 };
 
 /// How long a statement waits for another connection's write lock before failing with
@@ -72,6 +73,39 @@ CREATE TABLE fast_tokens (
 ) STRICT;
 "#,
 ];
+
+/// Migrations that parallel branches numbered past the end of [`MIGRATIONS`] (invites took 3,
+/// OAuth2 took 4). Each runs, inside the same transaction, whenever its table is missing,
+/// whatever `user_version` says, and does not touch `user_version`: so neither the order the
+/// branches merge in nor a database written by one branch alone matters. When the list is
+/// renumbered after the merges, an entry moves into [`MIGRATIONS`] at its number.
+const TABLE_MIGRATIONS: &[(i64, &str, &str)] = &[(
+    4,
+    "oauth2_tokens",
+    r#"
+CREATE TABLE IF NOT EXISTS oauth2_codes (
+    code_hash      TEXT PRIMARY KEY NOT NULL,
+    username       TEXT NOT NULL REFERENCES accounts(username) ON DELETE CASCADE,
+    client_hash    TEXT NOT NULL,
+    redirect_uri   TEXT NOT NULL,
+    code_challenge TEXT,
+    scope          TEXT NOT NULL,
+    expires_at     INTEGER NOT NULL
+) STRICT;
+CREATE TABLE IF NOT EXISTS oauth2_tokens (
+    token_hash  TEXT PRIMARY KEY NOT NULL,
+    kind        TEXT NOT NULL CHECK (kind IN ('access', 'refresh')),
+    grant_id    TEXT NOT NULL,
+    username    TEXT NOT NULL REFERENCES accounts(username) ON DELETE CASCADE,
+    client_hash TEXT NOT NULL,
+    scope       TEXT NOT NULL,
+    issued_at   INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL,
+    revoked     INTEGER NOT NULL
+) STRICT;
+CREATE INDEX IF NOT EXISTS oauth2_tokens_grant ON oauth2_tokens(grant_id);
+"#,
+)];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -148,6 +182,16 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(found.max(0) as usize) {
         tx.execute_batch(sql)?;
         tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))?;
+    }
+    for (_number, table, sql) in TABLE_MIGRATIONS {
+        let present: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1)",
+            [table],
+            |r| r.get(0),
+        )?;
+        if !present {
+            tx.execute_batch(sql)?;
+        }
     }
     tx.commit()?;
     Ok(())
@@ -228,6 +272,79 @@ fn read_fast_slots(
         }
     }
     Ok(slots)
+}
+
+fn account_exists(tx: &rusqlite::Transaction<'_>, username: &str) -> Result<bool, rusqlite::Error> {
+    tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM accounts WHERE username = ?1)",
+        [username],
+        |r| r.get(0),
+    )
+}
+
+fn insert_token(tx: &rusqlite::Transaction<'_>, t: &OAuth2Token) -> Result<(), StoreError> {
+    check_token(t)?;
+    let present: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM accounts WHERE username = ?1)",
+        [&t.username],
+        |r| r.get(0),
+    )?;
+    if !present {
+        return Err(StoreError::NoSuchAccount);
+    }
+    tx.execute(
+        "INSERT INTO oauth2_tokens (token_hash, kind, grant_id, username, client_hash, scope,
+           issued_at, expires_at, revoked) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            t.token_hash,
+            t.kind.as_str(),
+            t.grant_id,
+            t.username,
+            t.client_hash,
+            t.scope,
+            to_i64("issued_at", t.issued_at)?,
+            to_i64("expires_at", t.expires_at)?,
+            i64::from(t.revoked)
+        ],
+    )?;
+    Ok(())
+}
+
+fn read_token(conn: &Connection, token_hash: &str) -> Result<Option<OAuth2Token>, StoreError> {
+    let row = conn
+        .query_row(
+            "SELECT kind, grant_id, username, client_hash, scope, issued_at, expires_at, revoked
+             FROM oauth2_tokens WHERE token_hash = ?1",
+            [token_hash],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, i64>(5)?,
+                    r.get::<_, i64>(6)?,
+                    r.get::<_, i64>(7)?,
+                ))
+            },
+        )
+        .optional()?;
+    let Some((kind, grant_id, username, client_hash, scope, iat, exp, revoked)) = row else {
+        return Ok(None);
+    };
+    let kind = TokenKind::parse(&kind).ok_or_else(|| corrupt("oauth2_tokens", "bad kind"))?;
+    Ok(Some(OAuth2Token {
+        token_hash: token_hash.to_owned(),
+        kind,
+        grant_id,
+        username,
+        client_hash,
+        scope,
+        issued_at: iat.max(0) as u64,
+        expires_at: exp.max(0) as u64,
+        revoked: revoked != 0,
+    }))
 }
 
 fn corrupt(table: &'static str, reason: impl Into<String>) -> StoreError {
@@ -529,6 +646,123 @@ impl Store for SqliteStore {
             .conn()
             .execute("DELETE FROM fast_tokens WHERE username = ?1", [username])?)
     }
+
+    fn oauth2_code_put(&self, code: &OAuth2Code) -> Result<(), StoreError> {
+        check_code(code)?;
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if !account_exists(&tx, &code.username)? {
+            return Err(StoreError::NoSuchAccount);
+        }
+        tx.execute(
+            "INSERT INTO oauth2_codes (code_hash, username, client_hash, redirect_uri,
+               code_challenge, scope, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                code.code_hash,
+                code.username,
+                code.client_hash,
+                code.redirect_uri,
+                code.code_challenge,
+                code.scope,
+                to_i64("expires_at", code.expires_at)?
+            ],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn oauth2_code_take(
+        &self,
+        code_hash: &str,
+        now: u64,
+    ) -> Result<Option<OAuth2Code>, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let row = tx
+            .query_row(
+                "DELETE FROM oauth2_codes WHERE code_hash = ?1 RETURNING username, client_hash,
+                   redirect_uri, code_challenge, scope, expires_at",
+                [code_hash],
+                |r| {
+                    Ok(OAuth2Code {
+                        code_hash: code_hash.to_owned(),
+                        username: r.get(0)?,
+                        client_hash: r.get(1)?,
+                        redirect_uri: r.get(2)?,
+                        code_challenge: r.get(3)?,
+                        scope: r.get(4)?,
+                        expires_at: r.get::<_, i64>(5)?.max(0) as u64,
+                    })
+                },
+            )
+            .optional()?;
+        tx.commit()?;
+        Ok(row.filter(|c| now < c.expires_at))
+    }
+
+    fn oauth2_tokens_put(&self, tokens: &[OAuth2Token]) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for t in tokens {
+            insert_token(&tx, t)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn oauth2_token_get(&self, token_hash: &str) -> Result<Option<OAuth2Token>, StoreError> {
+        let conn = self.conn();
+        read_token(&conn, token_hash)
+    }
+
+    fn oauth2_refresh_rotate(
+        &self,
+        refresh_hash: &str,
+        client_hash: &str,
+        now: u64,
+        make: &mut dyn FnMut(&OAuth2Token) -> Vec<OAuth2Token>,
+    ) -> Result<Option<OAuth2Token>, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let Some(old) = read_token(&tx, refresh_hash)? else {
+            return Ok(None);
+        };
+        if old.kind != TokenKind::Refresh || !old.live(now) || old.client_hash != client_hash {
+            return Ok(None);
+        }
+        tx.execute(
+            "UPDATE oauth2_tokens SET revoked = 1 WHERE token_hash = ?1",
+            [refresh_hash],
+        )?;
+        for t in make(&old) {
+            insert_token(&tx, &t)?;
+        }
+        tx.commit()?;
+        Ok(Some(old))
+    }
+
+    fn oauth2_revoke(&self, token_hash: &str, client_hash: &str) -> Result<bool, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let Some(t) = read_token(&tx, token_hash)? else {
+            return Ok(false);
+        };
+        if t.client_hash != client_hash {
+            return Ok(false);
+        }
+        match t.kind {
+            TokenKind::Access => tx.execute(
+                "UPDATE oauth2_tokens SET revoked = 1 WHERE token_hash = ?1",
+                [token_hash],
+            )?,
+            TokenKind::Refresh => tx.execute(
+                "UPDATE oauth2_tokens SET revoked = 1 WHERE grant_id = ?1",
+                [&t.grant_id],
+            )?,
+        };
+        tx.commit()?;
+        Ok(true)
+    }
 }
 
 #[cfg(test)]
@@ -549,6 +783,7 @@ mod tests {
     fn sqlite_store_semantics() {
         let dir = tempdir("sem");
         exercise(&SqliteStore::open_in_dir(&dir).unwrap());
+        super::super::conformance::exercise_oauth2(&SqliteStore::open_in_dir(&dir).unwrap());
         std::fs::remove_dir_all(dir).unwrap();
     }
 
