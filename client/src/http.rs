@@ -7,6 +7,7 @@
 
 use crate::tls::{TlsTrust, client_config};
 use crate::transcript::Transcript;
+pub use crate::urlenc::{form_component, query_component};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
@@ -505,35 +506,6 @@ fn render_response(resp: &Response) -> Vec<u8> {
     s.push_str("\r\n");
     s.push_str(&recorded_body(&resp.body));
     s.into_bytes()
-}
-
-/// Percent-encode one `application/x-www-form-urlencoded` component (space as `+`).
-pub fn form_component(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => {
-                out.push(char::from(b));
-            }
-            b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
-}
-
-/// Percent-encode for a URI query component (RFC 3986 unreserved kept).
-pub fn query_component(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                out.push(char::from(b));
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }
 
 /// Form-encode fields in order (`a=1&b=2`).

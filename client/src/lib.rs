@@ -30,6 +30,7 @@ pub mod sasl2;
 pub mod scram;
 pub mod tls;
 pub mod transcript;
+pub mod urlenc;
 
 pub use compare::{canonical, same_element};
 pub use conn::{Conn, Connect, Endpoint, MAX_WAIT, tls_session};

@@ -58,6 +58,14 @@ fn capabilities_match_snapshot(record: &RunRecord) {
         );
     }
     let table = gatecheck::report::capabilities::text(&record.meta.capabilities).join("\n");
+    // The HTTP line names the embedded server's ephemeral port.
+    let table = match table.split_once("https://localhost:") {
+        Some((a, b)) => {
+            let port = b.find(|c: char| !c.is_ascii_digit()).unwrap_or(b.len());
+            format!("{a}https://localhost:<port>{}", &b[port..])
+        }
+        None => table,
+    };
     insta::assert_snapshot!("capabilities", table);
 }
 
@@ -92,10 +100,10 @@ fn every_case_passes(record: &RunRecord) {
     assert!(bad.is_empty(), "non-passing cases:\n{}", bad.join("\n"));
 }
 
-/// TEMPORARY (issue 12, until the embedded run starts the server's `--http`): the oauth2 cases
-/// are `unsupported` ("http: not offered") in the embedded run.
+/// TEMPORARY (issue 12, until the reference server offers SASL OAUTHBEARER): the
+/// `oauth2.oauthbearer.*` cases are `unsupported` in the embedded run.
 fn not_wired_yet(r: &gatecheck::event::CaseResult) -> bool {
-    r.id.starts_with("oauth2.") && r.status == Status::Unsupported
+    r.id.starts_with("oauth2.oauthbearer.") && r.status == Status::Unsupported
 }
 
 /// The JSON report of the same run lists every case as passed.
@@ -104,7 +112,11 @@ fn json_report_says_the_same(record: &RunRecord) {
     let cases = run["cases"].as_array().expect("cases");
     assert_eq!(cases.len(), record.results.len());
     for c in cases {
-        if c["id"].as_str().is_some_and(|i| i.starts_with("oauth2.")) {
+        if c["id"]
+            .as_str()
+            .is_some_and(|i| i.starts_with("oauth2.oauthbearer."))
+            && c["status"] == "unsupported"
+        {
             continue;
         }
         assert_eq!(c["status"], "pass", "{c}");
@@ -112,8 +124,14 @@ fn json_report_says_the_same(record: &RunRecord) {
 }
 
 /// Cases whose transcript is not deterministic by design: the FAST race sends on two
-/// connections at once, so the interleaving and which one wins change run to run.
-const UNORDERED: [&str; 1] = ["fast.count.race"];
+/// connections at once, so the interleaving and which one wins change run to run; the 10 MiB
+/// HTTP bodies are answered 413 while the suite is still writing, so whether the response or the
+/// closed connection is seen first changes run to run (both pass).
+const UNORDERED: [&str; 3] = [
+    "fast.count.race",
+    "oauth2.malformed.register.body-10mib",
+    "oauth2.malformed.token.body-10mib",
+];
 
 /// Each case's transcript, normalised so it is deterministic, matches its committed snapshot.
 fn transcripts_match_snapshots(record: &RunRecord) {

@@ -3,6 +3,7 @@
 //! server-generated resources, ephemeral ports, TLS bytes) replaced by stable markers.
 
 mod frame;
+mod http;
 mod scram;
 
 use base64::Engine;
@@ -34,6 +35,16 @@ pub fn render(entries: &[RenderedEntry], target: &str) -> String {
                 continue;
             }
         };
+        if e.conn.starts_with("http") {
+            for line in http::normalise(&e.text) {
+                out.push_str(&format!(
+                    "{arrow} [{}] {}\n",
+                    e.conn,
+                    normalise_text(&line, target)
+                ));
+            }
+            continue;
+        }
         let framer = framers.entry((e.conn.clone(), arrow)).or_default();
         for unit in framer.push(&e.text) {
             out.push_str(&format!(

@@ -444,7 +444,12 @@ fn judge(row: &Row, r: &Response) -> Outcome {
         let what = format!("{}: the input was accepted", r.summary());
         return match row.on_accept {
             OnAccept::Fail => fail(row.req, expected, what),
-            OnAccept::Warn => warn(row.req, expected, what, "accepted: the cited row only says SHOULD"),
+            OnAccept::Warn => warn(
+                row.req,
+                expected,
+                what,
+                "accepted: the cited row only says SHOULD",
+            ),
             OnAccept::Pass => pass().with_message(format!(
                 "{what} (allowed: RFC 8259 §4 leaves duplicate names to the receiver)"
             )),

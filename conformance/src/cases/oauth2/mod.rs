@@ -295,10 +295,8 @@ async fn authorize_query(
     let mut basic_sent = false;
     let mut form_sent = false;
     for _ in 0..4 {
-        ctx.step(&format!(
-            "authorization endpoint: {} {}",
-            next.method, next.target
-        ));
+        let shown = next.target.split('?').next().unwrap_or("");
+        ctx.step(&format!("authorization endpoint: {} {shown}", next.method));
         let r = o.http.send(&next).await.map_err(|e| {
             fail(
                 "DCR-41",
