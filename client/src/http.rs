@@ -276,9 +276,14 @@ impl Response {
         let mt = self
             .media_type()
             .unwrap_or_else(|| "no Content-Type".into());
-        match self.error_code() {
-            Some(e) => format!("{} ({mt}) error={e:?}", self.status),
-            None => {
+        match (self.error_code(), self.json()) {
+            (Some(e), _) => format!("{} ({mt}) error={e:?}", self.status),
+            // Member names only: a success body may hold secrets and tokens.
+            (None, Some(m)) => {
+                let keys: Vec<&str> = m.keys().map(String::as_str).collect();
+                format!("{} ({mt}) JSON object with {keys:?}", self.status)
+            }
+            (None, None) => {
                 let t = self.text();
                 let t: String = t.chars().take(120).collect();
                 format!("{} ({mt}) {t:?}", self.status)

@@ -242,8 +242,8 @@ async fn tampered_authorize(ctx: CaseCtx) -> Flow {
 const PKCE_MISSING: Spec = Spec {
     id: "oauth2.authorize.pkce-missing",
     title: "An authorization request without code_challenge is refused when PKCE is offered",
-    cites: &["DCR-52"],
-    requires: "a server requiring PKCE answers a request without code_challenge with invalid_request (RFC 7636 §4.4.1); RFC 9700 §2.1.1 makes PKCE the norm",
+    cites: &["DCR-52", "DCR-55"],
+    requires: "a server requiring PKCE answers a request without code_challenge with invalid_request (RFC 7636 §4.4.1); a code issued without one is not redeemable with a code_verifier (RFC 9700 §2.1.1)",
     accepts: &["an error page instead of the error redirect"],
     negative: true,
     ..OAUTH2
@@ -264,12 +264,33 @@ async fn pkce_missing(ctx: CaseCtx) -> Flow {
             Ok(match (param(&p, "error"), param(&p, "code")) {
                 (Some("invalid_request"), _) => pass(),
                 (Some(e), _) => pass().with_message(format!("refused with error={e}")),
-                (None, Some(_)) => warn(
-                    "DCR-52",
-                    "error=invalid_request (PKCE required)",
-                    "a code issued without code_challenge",
-                    "PKCE is advertised but not required: an intercepted code can be redeemed",
-                ),
+                (None, Some(code)) => {
+                    // RFC 9700 §2.1.1 (PKCE downgrade, §4.8.2): a code issued without a
+                    // challenge must not be redeemable with a code_verifier.
+                    let code = Code {
+                        code: code.to_owned(),
+                        verifier: pkce_pair().0,
+                    };
+                    ctx.secret(SecretKind::Token, &code.code);
+                    ctx.step("exchange the code with a code_verifier (PKCE downgrade)");
+                    let r = exchange(&ctx, &o, &client, &code).await?;
+                    if r.status == 200 {
+                        fail(
+                            "DCR-55",
+                            "a token request with code_verifier refused for a code issued without code_challenge",
+                            "200: tokens",
+                        )
+                    } else {
+                        warn(
+                            "DCR-52",
+                            "error=invalid_request (PKCE required)",
+                            "a code issued without code_challenge",
+                            "PKCE is advertised but not required: RFC 7636 §4.4.1 binds only servers that \
+                             require it, RFC 9700 §2.1.1 lets confidential clients use other means, so this is a \
+                             warning; an intercepted code can be redeemed",
+                        )
+                    }
+                }
                 (None, None) => fail(
                     "DCR-41",
                     "an error redirect or page",

@@ -419,7 +419,38 @@ async fn run_row(ctx: CaseCtx, row: Row) -> Flow {
         }
     };
     ctx.step(&format!("send: {}", row.title));
-    let verdict = match o.http.send(&req).await {
+    let mut sent = o.http.send(&req).await;
+    // A target that reads no Basic credentials answers every Basic request for want of them:
+    // the row is then resent with client_secret_post, so only the row's own fault is judged
+    // (oauth2.token.client-secret-basic reports the Basic refusal).
+    let basic = req.headers.iter().any(|(k, _)| k == "Authorization");
+    let resendable =
+        row.at == At::Token && basic && !matches!(row.body, Body::TokenAsJson | Body::Huge(_));
+    if let Ok(r) = &sent
+        && resendable
+        && r.error_code().as_deref() == Some("invalid_request")
+        && !matches!(row.body, Body::Field(..) | Body::RepeatField(_))
+    {
+        ctx.note(
+            "invalid_request to a Basic-authenticated request: resending with client_secret_post",
+        );
+        let (id, secret) = basic_credentials(&req).unwrap_or_default();
+        let body = String::from_utf8_lossy(&req.body).into_owned();
+        let body = format!(
+            "{body}&{}",
+            form_encode(&[("client_id", &id), ("client_secret", &secret)])
+        );
+        let target = req.target.clone();
+        sent = o
+            .http
+            .send(&Request::post(
+                target,
+                "application/x-www-form-urlencoded",
+                body,
+            ))
+            .await;
+    }
+    let verdict = match sent {
         Err(HttpError::Http(e)) if matches!(row.body, Body::Huge(_)) => pass().with_message(
             format!("the target stopped reading the oversized body: {e}"),
         ),
@@ -479,4 +510,22 @@ fn judge(row: &Row, r: &Response) -> Outcome {
             "refused, but with an error code that does not name the problem",
         )
     }
+}
+
+/// The client_id and secret of a request's `Authorization: Basic` header (form-decoded).
+fn basic_credentials(req: &Request) -> Option<(String, String)> {
+    use base64::Engine;
+    let v = req
+        .headers
+        .iter()
+        .find(|(k, _)| k == "Authorization")?
+        .1
+        .strip_prefix("Basic ")?;
+    let raw = base64::engine::general_purpose::STANDARD.decode(v).ok()?;
+    let text = String::from_utf8(raw).ok()?;
+    let (id, secret) = text.split_once(':')?;
+    Some((
+        gatecheck_client::http::percent_decode(id),
+        gatecheck_client::http::percent_decode(secret),
+    ))
 }

@@ -152,10 +152,19 @@ struct Client {
 async fn register_raw(ctx: &CaseCtx, o: &Oauth, metadata: &Value) -> Flow<Response> {
     let target = o.endpoint("registration_endpoint")?;
     ctx.step("register a client");
-    o.http
+    let r = o
+        .http
         .send(&Request::json(target, metadata))
         .await
-        .map_err(|e| fail("DCR-9", "a registration response", e.to_string()))
+        .map_err(|e| fail("DCR-9", "a registration response", e.to_string()))?;
+    if let Some(s) = r.json().and_then(|b| {
+        b.get("client_secret")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    }) {
+        ctx.secret(SecretKind::ClientSecret, &s);
+    }
+    Ok(r)
 }
 
 /// Register `metadata`: `fail DCR-9` unless 201 with a JSON object carrying a string client_id.

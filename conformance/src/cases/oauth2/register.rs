@@ -231,6 +231,14 @@ async fn distinct(ctx: CaseCtx) -> Flow {
     let o = oauth(&ctx).await?;
     let a = standard_client(&ctx, &o).await?;
     let b = standard_client(&ctx, &o).await?;
+    let same_secret = matches!((&a.secret, &b.secret), (Some(x), Some(y)) if x == y);
+    if a.id == b.id && same_secret {
+        return Ok(fail(
+            "DCR-19",
+            "a client_secret of its own for each registration",
+            "the same client_id and client_secret twice (no nonce)",
+        ));
+    }
     if a.id == b.id {
         return Ok(fail(
             "DCR-72",
