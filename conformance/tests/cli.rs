@@ -41,6 +41,31 @@ fn run_without_target_uses_the_embedded_server_and_passes() {
     assert!(ran.iter().all(|c| c["status"] == "pass"), "{run}");
 }
 
+/// Issue 12: `gatecheck run --only 'oauth2.*'` passes against the embedded server, which the run
+/// starts with its HTTPS endpoints and a registration key (`--http`, `--oauth2-key` filled in).
+#[test]
+fn oauth2_module_passes_against_the_embedded_server() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let json = dir.path().join("run.json");
+    let report = format!("json={}", json.display());
+    let o = gatecheck(&[
+        "run", "--only", "oauth2.*", "--jobs", "2", "--report", &report,
+    ]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{stdout}\n{}", stderr(&o));
+    let run: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json).expect("report written")).expect("json");
+    let cases = run["cases"].as_array().expect("cases");
+    assert!(cases.len() >= 50, "{run}");
+    for c in cases {
+        let id = c["id"].as_str().unwrap_or("");
+        assert!(id.starts_with("oauth2."), "{id}");
+        // TEMPORARY: the reference server offers no OAUTHBEARER yet (issue 12, server side).
+        let bearer_pending = id.starts_with("oauth2.oauthbearer.") && c["status"] == "unsupported";
+        assert!(c["status"] == "pass" || bearer_pending, "{c}");
+    }
+}
+
 #[test]
 fn unreachable_target_is_exit_2() {
     let (l, target) = listening();
