@@ -15,6 +15,7 @@ use crate::env::Env;
 pub use crate::listener::Listener;
 use crate::module::{ModuleRegistry, RegistryError};
 use crate::modules::fast::{Fast, FastSettings};
+use crate::modules::oauth2::OAuth2;
 use crate::modules::{
     bind, bind2, channel_binding, disco, legacy_auth, ping, presence, roster, sasl2,
 };
@@ -38,7 +39,8 @@ pub enum AssemblyError {
 
 /// Every module the server runs that needs no shared state, in registration order: the order of
 /// stream features, of SASL2 inline processing (XEP-0388 §1.8: bind before FAST) and of stanza
-/// hooks. [`services`] appends FAST, which needs the store and the token key.
+/// hooks. [`services`] appends FAST, which needs the store and the token key, and OAuth2
+/// (OAUTHBEARER) when an HTTP listener is configured.
 pub fn modules() -> Result<ModuleRegistry, RegistryError> {
     let mut r = ModuleRegistry::new();
     r.register(sasl2::Sasl2)?
@@ -87,6 +89,10 @@ pub fn services_with_key(
         fast_key,
         store.clone(),
     ))?;
+    // OAUTHBEARER only where the HTTP listener issues tokens.
+    if config.http_address.is_some() {
+        modules.register(OAuth2::new(store.clone()))?;
+    }
     modules.set_breaks(config.breaks);
     let modules = modules.without(&config.modules_disabled)?;
     Ok(Services {

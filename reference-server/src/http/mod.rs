@@ -27,6 +27,8 @@ pub mod wire;
 mod core_tests;
 #[cfg(test)]
 pub(crate) mod harness;
+#[cfg(all(test, feature = "break-builds"))]
+mod oauth2_break_tests;
 
 use std::sync::Arc;
 use std::time::UNIX_EPOCH;

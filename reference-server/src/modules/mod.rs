@@ -1,6 +1,6 @@
 //! The protocol modules, one job each, each a [`crate::module::Module`] registered in the
 //! composition root ([`crate::root::modules`]): the SASL profiles, Bind 2, legacy resource
-//! binding, FAST, and the post-authentication services (ping, disco, roster, presence). The helpers
+//! binding, FAST, OAuth2 (OAUTHBEARER), and the post-authentication services (ping, disco, roster, presence). The helpers
 //! below them (`payload`, `sasl_common`, `resource`) are shared wire details.
 
 pub mod bind;
@@ -17,6 +17,9 @@ mod fast_model_tests;
 #[cfg(test)]
 mod fast_tests;
 pub mod legacy_auth;
+pub mod oauth2;
+#[cfg(test)]
+pub(crate) mod oauth2_tests;
 pub mod payload;
 pub mod ping;
 pub mod presence;
