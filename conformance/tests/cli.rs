@@ -60,9 +60,7 @@ fn oauth2_module_passes_against_the_embedded_server() {
     for c in cases {
         let id = c["id"].as_str().unwrap_or("");
         assert!(id.starts_with("oauth2."), "{id}");
-        // TEMPORARY: the reference server offers no OAUTHBEARER yet (issue 12, server side).
-        let bearer_pending = id.starts_with("oauth2.oauthbearer.") && c["status"] == "unsupported";
-        assert!(c["status"] == "pass" || bearer_pending, "{c}");
+        assert_eq!(c["status"], "pass", "{c}");
     }
 }
 
