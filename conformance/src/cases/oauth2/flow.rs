@@ -12,6 +12,7 @@ pub(super) fn all() -> Vec<Case> {
         UNKNOWN_REDIRECT.with(unknown_redirect),
         TAMPERED_AUTHORIZE.with(tampered_authorize),
         PKCE_MISSING.with(pkce_missing),
+        PKCE_DOWNGRADE.with(pkce_downgrade),
         PKCE_METHOD_DEFAULT.with(pkce_method_default),
         PKCE_MISMATCH.with(pkce_mismatch),
         REDIRECT_MISMATCH.with(redirect_mismatch),
@@ -242,8 +243,8 @@ async fn tampered_authorize(ctx: CaseCtx) -> Flow {
 const PKCE_MISSING: Spec = Spec {
     id: "oauth2.authorize.pkce-missing",
     title: "An authorization request without code_challenge is refused when PKCE is offered",
-    cites: &["DCR-52", "DCR-55"],
-    requires: "a server requiring PKCE answers a request without code_challenge with invalid_request (RFC 7636 §4.4.1); a code issued without one is not redeemable with a code_verifier (RFC 9700 §2.1.1)",
+    cites: &["DCR-52"],
+    requires: "a server requiring PKCE answers a request without code_challenge with invalid_request (RFC 7636 §4.4.1); RFC 9700 §2.1.1 makes PKCE the norm",
     accepts: &["an error page instead of the error redirect"],
     negative: true,
     ..OAUTH2
@@ -264,33 +265,14 @@ async fn pkce_missing(ctx: CaseCtx) -> Flow {
             Ok(match (param(&p, "error"), param(&p, "code")) {
                 (Some("invalid_request"), _) => pass(),
                 (Some(e), _) => pass().with_message(format!("refused with error={e}")),
-                (None, Some(code)) => {
-                    // RFC 9700 §2.1.1 (PKCE downgrade, §4.8.2): a code issued without a
-                    // challenge must not be redeemable with a code_verifier.
-                    let code = Code {
-                        code: code.to_owned(),
-                        verifier: pkce_pair().0,
-                    };
-                    ctx.secret(SecretKind::Token, &code.code);
-                    ctx.step("exchange the code with a code_verifier (PKCE downgrade)");
-                    let r = exchange(&ctx, &o, &client, &code).await?;
-                    if r.status == 200 {
-                        fail(
-                            "DCR-55",
-                            "a token request with code_verifier refused for a code issued without code_challenge",
-                            "200: tokens",
-                        )
-                    } else {
-                        warn(
-                            "DCR-52",
-                            "error=invalid_request (PKCE required)",
-                            "a code issued without code_challenge",
-                            "PKCE is advertised but not required: RFC 7636 §4.4.1 binds only servers that \
-                             require it, RFC 9700 §2.1.1 lets confidential clients use other means, so this is a \
-                             warning; an intercepted code can be redeemed",
-                        )
-                    }
-                }
+                (None, Some(_)) => warn(
+                    "DCR-52",
+                    "error=invalid_request (PKCE required)",
+                    "a code issued without code_challenge",
+                    "PKCE is advertised but not required: RFC 7636 §4.4.1 binds servers that require it, and \
+                     RFC 9700 §2.1.1 only RECOMMENDS it for confidential clients, so this is a warning; an \
+                     intercepted code can then be redeemed (oauth2.token.pkce-downgrade checks the MUST)",
+                ),
                 (None, None) => fail(
                     "DCR-41",
                     "an error redirect or page",
@@ -303,6 +285,55 @@ async fn pkce_missing(ctx: CaseCtx) -> Flow {
         }
         AuthEnd::Page(r) => Ok(fail("DCR-52", "error=invalid_request", r.summary())),
     }
+}
+
+const PKCE_DOWNGRADE: Spec = Spec {
+    id: "oauth2.token.pkce-downgrade",
+    title: "A code issued without code_challenge is not redeemed with a code_verifier",
+    cites: &["DCR-55"],
+    requires: "a token request with code_verifier is accepted only if the authorization request had a code_challenge (RFC 9700 §2.1.1, the PKCE downgrade of §4.8.2)",
+    negative: true,
+    ..OAUTH2
+};
+
+async fn pkce_downgrade(ctx: CaseCtx) -> Flow {
+    let o = oauth(&ctx).await?;
+    if !o.pkce() {
+        // Without PKCE there is nothing to downgrade.
+        return Ok(unsupported(
+            "the metadata advertises no PKCE (code_challenge_methods_supported)",
+        ));
+    }
+    let client = standard_client(&ctx, &o).await?;
+    let req = AuthRequest::new(&client, None);
+    let code = match authorize(&ctx, &o, &req).await? {
+        AuthEnd::Redirect(_, loc) => {
+            let p = redirect_params(&loc, REDIRECT).unwrap_or_default();
+            match param(&p, "code") {
+                Some(c) => c.to_owned(),
+                None => return Ok(pass().with_message("no code without code_challenge")),
+            }
+        }
+        AuthEnd::Page(r) => {
+            return Ok(pass().with_message(format!("no code without code_challenge: {}", r.status)));
+        }
+    };
+    ctx.secret(SecretKind::Token, &code);
+    ctx.step("exchange the code with a code_verifier (PKCE downgrade)");
+    let code = Code {
+        code,
+        verifier: pkce_pair().0,
+    };
+    let r = exchange(&ctx, &o, &client, &code).await?;
+    Ok(if r.status == 200 {
+        fail(
+            "DCR-55",
+            "the token request refused: its code was issued without code_challenge",
+            "200: tokens",
+        )
+    } else {
+        pass()
+    })
 }
 
 const PKCE_METHOD_DEFAULT: Spec = Spec {
