@@ -224,8 +224,10 @@ fn add_or_passwd(args: UserArgs, create: bool) -> anyhow::Result<()> {
         } else {
             store.fast_revoke_account(&name)?
         };
+        // OAuth2 grants end with the password too (as Prosody's token grants do).
+        let oauth2 = store.oauth2_revoke_account(&name)?;
         eprintln!(
-            "changed password of {name}@{} ({revoked} FAST tokens revoked)",
+            "changed password of {name}@{} ({revoked} FAST tokens revoked, {oauth2} OAuth2 tokens revoked)",
             config.domain
         );
     }

@@ -269,8 +269,10 @@ pub fn handle_post(core: &OAuth2Http, req: &HttpRequest) -> HttpResponse {
         code_challenge: r.code_challenge.clone(),
         scope: r.scope.clone(),
         expires_at: core.now().saturating_add(CODE_TTL),
+        grant_id: sha256_hex(core.random_token().as_bytes()),
+        used: false,
     };
-    if core.store.oauth2_code_put(&row).is_err() {
+    if core.store.oauth2_code_put(&row, core.now()).is_err() {
         return redirect_error(core, &r.redirect_uri, r.state.as_deref(), "server_error")
             .into_response();
     }

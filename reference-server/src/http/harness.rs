@@ -51,7 +51,7 @@ impl H {
             .create_account(&Account {
                 username: "alice".into(),
                 created_at: 0,
-                credentials: crate::credentials::derive_all(PASSWORD, 4096).unwrap(),
+                credentials: crate::credentials::derive_all(PASSWORD, 16).unwrap(),
             })
             .unwrap();
         let env = Env {

@@ -24,6 +24,8 @@ pub mod uri;
 pub mod wire;
 
 #[cfg(test)]
+mod core_proptest;
+#[cfg(test)]
 mod core_tests;
 #[cfg(test)]
 pub(crate) mod harness;

@@ -9,7 +9,7 @@ use super::client_auth::{Client, authenticate};
 use super::wire::Form;
 use super::{HttpRequest, HttpResponse, OAuth2Http, sha256_hex};
 use crate::breaks::Break;
-use crate::store::{OAuth2Token, TokenKind};
+use crate::store::{CodeTake, OAuth2Token, TokenKind};
 
 fn err(code: &str, text: &str) -> HttpResponse {
     HttpResponse::error(400, code, text).no_store()
@@ -55,13 +55,16 @@ fn authorization_code(core: &OAuth2Http, client: &Client, form: &Form) -> HttpRe
     let now = core.now();
     let hash = sha256_hex(code.as_bytes());
     let row = match core.store.oauth2_code_take(&hash, now) {
-        Ok(Some(r)) => r,
-        Ok(None) => return err("invalid_grant", "unknown, used or expired code"),
+        Ok(CodeTake::Fresh(r)) => r,
+        Ok(CodeTake::Replayed(r)) if core.breaks.has(Break::Dcr37CodeReusable) => r,
+        Ok(CodeTake::Replayed(r)) => {
+            // RFC 6749 §4.1.2: a replayed code SHOULD revoke what it issued (DCR-37).
+            let _ = core.store.oauth2_revoke_grant(&r.grant_id);
+            return err("invalid_grant", "the code was already used");
+        }
+        Ok(CodeTake::Unknown) => return err("invalid_grant", "unknown or expired code"),
         Err(_) => return HttpResponse::error(500, "server_error", "storage failed"),
     };
-    if core.breaks.has(Break::Dcr37CodeReusable) {
-        let _ = core.store.oauth2_code_put(&row);
-    }
     if !bool::from(
         row.client_hash
             .as_bytes()
@@ -78,18 +81,26 @@ fn authorization_code(core: &OAuth2Http, client: &Client, form: &Form) -> HttpRe
             "redirect_uri differs from the authorization request",
         );
     }
-    if let Some(challenge) = &row.code_challenge {
-        let Some(verifier) = form.get("code_verifier") else {
-            return err("invalid_grant", "code_verifier is required");
-        };
-        let ok = valid_pkce_string(verifier)
-            && bool::from(s256(verifier).as_bytes().ct_eq(challenge.as_bytes()));
-        if !ok && !core.breaks.has(Break::Dcr53VerifierNotChecked) {
-            return err("invalid_grant", "code_verifier does not match");
+    match (&row.code_challenge, form.get("code_verifier")) {
+        (Some(_), None) => return err("invalid_grant", "code_verifier is required"),
+        (Some(challenge), Some(verifier)) => {
+            let ok = valid_pkce_string(verifier)
+                && bool::from(s256(verifier).as_bytes().ct_eq(challenge.as_bytes()));
+            if !ok && !core.breaks.has(Break::Dcr53VerifierNotChecked) {
+                return err("invalid_grant", "code_verifier does not match");
+            }
         }
+        // RFC 9700 §2.1.1 (PKCE downgrade, DCR-55): a verifier for a code issued without a
+        // challenge means the challenge was stripped on the way.
+        (None, Some(_)) => {
+            return err(
+                "invalid_grant",
+                "code_verifier sent but no code_challenge was",
+            );
+        }
+        (None, None) => {}
     }
-    let grant_id = sha256_hex(core.random_token().as_bytes());
-    issue(core, client, &row.username, &row.scope, &grant_id, now)
+    issue(core, client, &row.username, &row.scope, &row.grant_id, now)
 }
 
 /// Mints an access token (and a refresh token when the client registered that grant).

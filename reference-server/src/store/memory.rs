@@ -9,8 +9,8 @@ use super::types::{
     check_username,
 };
 use super::{
-    Account, FastSlots, OAuth2Code, OAuth2Token, RosterItem, ScramCredential, Store, StoreError,
-    TokenKind,
+    Account, CodeTake, FastSlots, OAuth2Code, OAuth2Token, RosterItem, ScramCredential, Store,
+    StoreError, TokenKind,
 };
 
 #[derive(Default)]
@@ -210,26 +210,56 @@ impl Store for MemoryStore {
         Ok(n)
     }
 
-    fn oauth2_code_put(&self, code: &OAuth2Code) -> Result<(), StoreError> {
+    fn oauth2_code_put(&self, code: &OAuth2Code, now: u64) -> Result<(), StoreError> {
         check_code(code)?;
         let mut g = self.lock();
         if !g.accounts.contains_key(&code.username) {
             return Err(StoreError::NoSuchAccount);
         }
+        g.codes.retain(|_, c| now < c.expires_at);
         g.codes.insert(code.code_hash.clone(), code.clone());
         Ok(())
     }
 
-    fn oauth2_code_take(
-        &self,
-        code_hash: &str,
-        now: u64,
-    ) -> Result<Option<OAuth2Code>, StoreError> {
-        Ok(self
-            .lock()
-            .codes
-            .remove(code_hash)
-            .filter(|c| now < c.expires_at))
+    fn oauth2_code_take(&self, code_hash: &str, now: u64) -> Result<CodeTake, StoreError> {
+        let mut g = self.lock();
+        let Some(c) = g.codes.get_mut(code_hash) else {
+            return Ok(CodeTake::Unknown);
+        };
+        if now >= c.expires_at {
+            g.codes.remove(code_hash);
+            return Ok(CodeTake::Unknown);
+        }
+        if c.used {
+            return Ok(CodeTake::Replayed(c.clone()));
+        }
+        let fresh = c.clone();
+        c.used = true;
+        Ok(CodeTake::Fresh(fresh))
+    }
+
+    fn oauth2_revoke_account(&self, username: &str) -> Result<usize, StoreError> {
+        let mut g = self.lock();
+        let mut n = 0;
+        for t in g
+            .tokens
+            .values_mut()
+            .filter(|t| t.username == username && !t.revoked)
+        {
+            t.revoked = true;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    fn oauth2_revoke_grant(&self, grant_id: &str) -> Result<usize, StoreError> {
+        let mut g = self.lock();
+        let mut n = 0;
+        for t in g.tokens.values_mut().filter(|t| t.grant_id == grant_id) {
+            t.revoked = true;
+            n += 1;
+        }
+        Ok(n)
     }
 
     fn oauth2_tokens_put(&self, tokens: &[OAuth2Token]) -> Result<(), StoreError> {

@@ -15,7 +15,7 @@ mod sqlite;
 mod types;
 
 pub use memory::MemoryStore;
-pub use oauth2::{OAuth2Code, OAuth2Token, TokenKind};
+pub use oauth2::{CodeTake, OAuth2Code, OAuth2Token, TokenKind};
 #[cfg(feature = "shell")]
 pub use sqlite::{BUSY_TIMEOUT, SCHEMA_VERSION, SqliteStore};
 pub use types::{
@@ -126,12 +126,16 @@ pub trait Store: Send + Sync {
     /// many tokens were deleted.
     fn fast_revoke_account(&self, username: &str) -> Result<usize, StoreError>;
 
-    /// Stores a new authorization code (the account must exist).
-    fn oauth2_code_put(&self, code: &OAuth2Code) -> Result<(), StoreError>;
-    /// Deletes the code with this hash and returns it if it had not expired at `now`, in one
-    /// transaction: a code is redeemed at most once however many requests race for it.
-    fn oauth2_code_take(&self, code_hash: &str, now: u64)
-    -> Result<Option<OAuth2Code>, StoreError>;
+    /// Stores a new authorization code (the account must exist) and deletes codes expired at `now`.
+    fn oauth2_code_put(&self, code: &OAuth2Code, now: u64) -> Result<(), StoreError>;
+    /// Redeems the code with this hash in one transaction: an unused, unexpired code is marked
+    /// used and returned as [`CodeTake::Fresh`] (at most once however many requests race for
+    /// it); a used one is [`CodeTake::Replayed`]; an expired one is deleted.
+    fn oauth2_code_take(&self, code_hash: &str, now: u64) -> Result<CodeTake, StoreError>;
+    /// Revokes every token of a grant; returns how many rows changed.
+    fn oauth2_revoke_grant(&self, grant_id: &str) -> Result<usize, StoreError>;
+    /// Revokes every live OAuth2 token of an account (password change); returns how many.
+    fn oauth2_revoke_account(&self, username: &str) -> Result<usize, StoreError>;
     /// Stores new tokens (all or none; the account must exist).
     fn oauth2_tokens_put(&self, tokens: &[OAuth2Token]) -> Result<(), StoreError>;
     /// The token with this hash, live or not.
@@ -187,28 +191,60 @@ pub(crate) mod conformance {
             code_challenge: Some("x".repeat(43)),
             scope: String::new(),
             expires_at: 100,
+            grant_id: "g1".into(),
+            used: false,
         };
-        s.oauth2_code_put(&code).unwrap();
+        s.oauth2_code_put(&code, 0).unwrap();
         assert!(matches!(
-            s.oauth2_code_put(&OAuth2Code {
-                username: "nobody".into(),
-                ..code.clone()
-            }),
+            s.oauth2_code_put(
+                &OAuth2Code {
+                    username: "nobody".into(),
+                    ..code.clone()
+                },
+                0
+            ),
             Err(StoreError::NoSuchAccount)
         ));
-        assert_eq!(s.oauth2_code_take(&h('a'), 99).unwrap(), Some(code.clone()));
-        assert_eq!(s.oauth2_code_take(&h('a'), 99).unwrap(), None);
-        s.oauth2_code_put(&OAuth2Code {
-            code_hash: h('b'),
+        assert_eq!(
+            s.oauth2_code_take(&h('a'), 99).unwrap(),
+            CodeTake::Fresh(code.clone())
+        );
+        let used = OAuth2Code {
+            used: true,
             ..code.clone()
-        })
+        };
+        assert_eq!(
+            s.oauth2_code_take(&h('a'), 99).unwrap(),
+            CodeTake::Replayed(used)
+        );
+        s.oauth2_code_put(
+            &OAuth2Code {
+                code_hash: h('b'),
+                ..code.clone()
+            },
+            0,
+        )
         .unwrap();
-        assert_eq!(s.oauth2_code_take(&h('b'), 100).unwrap(), None, "expired");
+        assert_eq!(
+            s.oauth2_code_take(&h('b'), 100).unwrap(),
+            CodeTake::Unknown,
+            "expired"
+        );
         assert_eq!(
             s.oauth2_code_take(&h('b'), 0).unwrap(),
-            None,
-            "deleted even when expired"
+            CodeTake::Unknown,
+            "deleted once seen expired"
         );
+        // Putting a code purges expired ones.
+        s.oauth2_code_put(
+            &OAuth2Code {
+                code_hash: h('e'),
+                ..code.clone()
+            },
+            100,
+        )
+        .unwrap();
+        assert_eq!(s.oauth2_code_take(&h('a'), 0).unwrap(), CodeTake::Unknown);
 
         let tok = |hash: char, kind: TokenKind| OAuth2Token {
             token_hash: h(hash),
@@ -265,6 +301,13 @@ pub(crate) mod conformance {
         assert!(s.oauth2_revoke(&h('4'), &h('c')).unwrap());
         assert!(s.oauth2_token_get(&h('1')).unwrap().unwrap().revoked);
         assert!(!s.oauth2_revoke(&h('9'), &h('c')).unwrap());
+        s.oauth2_tokens_put(&[tok('5', TokenKind::Access)]).unwrap();
+        assert_eq!(s.oauth2_revoke_grant("g1").unwrap(), 5);
+        assert!(s.oauth2_token_get(&h('5')).unwrap().unwrap().revoked);
+        s.oauth2_tokens_put(&[tok('6', TokenKind::Access)]).unwrap();
+        assert_eq!(s.oauth2_revoke_account("olga").unwrap(), 1);
+        assert!(s.oauth2_token_get(&h('6')).unwrap().unwrap().revoked);
+        assert_eq!(s.oauth2_revoke_account("nobody").unwrap(), 0);
         // Deleting the account deletes its tokens.
         assert!(s.delete_account("olga").unwrap());
         assert!(s.oauth2_token_get(&h('1')).unwrap().is_none());

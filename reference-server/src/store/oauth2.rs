@@ -18,8 +18,24 @@ pub struct OAuth2Code {
     pub code_challenge: Option<String>,
     /// The scope granted (may be empty).
     pub scope: String,
-    /// UNIX seconds; the code is dead from then on.
+    /// UNIX seconds; the code is dead (and its row deleted) from then on.
     pub expires_at: u64,
+    /// The grant the code starts: every token issued from it carries this id, so a replayed
+    /// code can revoke them (RFC 6749 §4.1.2).
+    pub grant_id: String,
+    /// Redeemed already; the row stays until expiry so a replay is recognised.
+    pub used: bool,
+}
+
+/// What redeeming a code found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CodeTake {
+    /// Unused and unexpired: now marked used.
+    Fresh(OAuth2Code),
+    /// Redeemed before (a replay): the caller revokes the tokens of its grant.
+    Replayed(OAuth2Code),
+    /// Unknown or expired.
+    Unknown,
 }
 
 /// Access or refresh.

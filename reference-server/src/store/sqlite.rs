@@ -14,8 +14,8 @@ use super::types::{
     check_username,
 };
 use super::{
-    Account, FastSlots, FastToken, OAuth2Code, OAuth2Token, RosterItem, ScramCredential, ScramHash,
-    Store, StoreError, Subscription, TokenKind,
+    Account, CodeTake, FastSlots, FastToken, OAuth2Code, OAuth2Token, RosterItem, ScramCredential,
+    ScramHash, Store, StoreError, Subscription, TokenKind,
 };
 
 /// How long a statement waits for another connection's write lock before failing with
@@ -90,7 +90,9 @@ CREATE TABLE IF NOT EXISTS oauth2_codes (
     redirect_uri   TEXT NOT NULL,
     code_challenge TEXT,
     scope          TEXT NOT NULL,
-    expires_at     INTEGER NOT NULL
+    expires_at     INTEGER NOT NULL,
+    grant_id       TEXT NOT NULL,
+    used           INTEGER NOT NULL
 ) STRICT;
 CREATE TABLE IF NOT EXISTS oauth2_tokens (
     token_hash  TEXT PRIMARY KEY NOT NULL,
@@ -647,7 +649,7 @@ impl Store for SqliteStore {
             .execute("DELETE FROM fast_tokens WHERE username = ?1", [username])?)
     }
 
-    fn oauth2_code_put(&self, code: &OAuth2Code) -> Result<(), StoreError> {
+    fn oauth2_code_put(&self, code: &OAuth2Code, now: u64) -> Result<(), StoreError> {
         check_code(code)?;
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -655,8 +657,13 @@ impl Store for SqliteStore {
             return Err(StoreError::NoSuchAccount);
         }
         tx.execute(
+            "DELETE FROM oauth2_codes WHERE expires_at <= ?1",
+            [to_i64("now", now)?],
+        )?;
+        tx.execute(
             "INSERT INTO oauth2_codes (code_hash, username, client_hash, redirect_uri,
-               code_challenge, scope, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+               code_challenge, scope, expires_at, grant_id, used)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
                 code.code_hash,
                 code.username,
@@ -664,24 +671,22 @@ impl Store for SqliteStore {
                 code.redirect_uri,
                 code.code_challenge,
                 code.scope,
-                to_i64("expires_at", code.expires_at)?
+                to_i64("expires_at", code.expires_at)?,
+                code.grant_id,
+                i64::from(code.used)
             ],
         )?;
         tx.commit()?;
         Ok(())
     }
 
-    fn oauth2_code_take(
-        &self,
-        code_hash: &str,
-        now: u64,
-    ) -> Result<Option<OAuth2Code>, StoreError> {
+    fn oauth2_code_take(&self, code_hash: &str, now: u64) -> Result<CodeTake, StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let row = tx
             .query_row(
-                "DELETE FROM oauth2_codes WHERE code_hash = ?1 RETURNING username, client_hash,
-                   redirect_uri, code_challenge, scope, expires_at",
+                "SELECT username, client_hash, redirect_uri, code_challenge, scope, expires_at,
+                   grant_id, used FROM oauth2_codes WHERE code_hash = ?1",
                 [code_hash],
                 |r| {
                     Ok(OAuth2Code {
@@ -692,12 +697,43 @@ impl Store for SqliteStore {
                         code_challenge: r.get(3)?,
                         scope: r.get(4)?,
                         expires_at: r.get::<_, i64>(5)?.max(0) as u64,
+                        grant_id: r.get(6)?,
+                        used: r.get::<_, i64>(7)? != 0,
                     })
                 },
             )
             .optional()?;
+        let result = match row {
+            None => CodeTake::Unknown,
+            Some(c) if now >= c.expires_at => {
+                tx.execute("DELETE FROM oauth2_codes WHERE code_hash = ?1", [code_hash])?;
+                CodeTake::Unknown
+            }
+            Some(c) if c.used => CodeTake::Replayed(c),
+            Some(c) => {
+                tx.execute(
+                    "UPDATE oauth2_codes SET used = 1 WHERE code_hash = ?1",
+                    [code_hash],
+                )?;
+                CodeTake::Fresh(c)
+            }
+        };
         tx.commit()?;
-        Ok(row.filter(|c| now < c.expires_at))
+        Ok(result)
+    }
+
+    fn oauth2_revoke_account(&self, username: &str) -> Result<usize, StoreError> {
+        Ok(self.conn().execute(
+            "UPDATE oauth2_tokens SET revoked = 1 WHERE username = ?1 AND revoked = 0",
+            [username],
+        )?)
+    }
+
+    fn oauth2_revoke_grant(&self, grant_id: &str) -> Result<usize, StoreError> {
+        Ok(self.conn().execute(
+            "UPDATE oauth2_tokens SET revoked = 1 WHERE grant_id = ?1",
+            [grant_id],
+        )?)
     }
 
     fn oauth2_tokens_put(&self, tokens: &[OAuth2Token]) -> Result<(), StoreError> {
