@@ -834,6 +834,59 @@ mod tests {
         assert_eq!(percent_decode("%zz%4"), "%zz%4");
     }
 
+    #[tokio::test]
+    async fn redirects_are_returned_not_followed_and_everything_is_recorded() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = l.local_addr().expect("addr").port();
+        tokio::spawn(async move {
+            let (mut s, _) = l.accept().await.expect("accept");
+            let mut buf = vec![0u8; 4096];
+            let n = s.read(&mut buf).await.expect("read");
+            assert!(buf[..n].starts_with(b"POST /oauth2/token HTTP/1.1\r\n"));
+            let _ = s
+                .write_all(
+                    b"HTTP/1.1 302 Found\r\nLocation: https://elsewhere.example/cb?code=x\r\n\
+                      Content-Length: 0\r\n\r\n",
+                )
+                .await;
+        });
+        let t = Transcript::new();
+        t.secret(crate::transcript::SecretKind::ClientSecret, "s3cr3t value");
+        let base: HttpBase = format!("http://127.0.0.1:{port}").parse().expect("base");
+        let c = HttpClient::new(
+            base,
+            &TlsTrust::default(),
+            Duration::from_secs(2),
+            t.clone(),
+        )
+        .expect("client");
+        let r = c
+            .send(&Request::form(
+                "/oauth2/token",
+                &[("client_secret", "s3cr3t value")],
+            ))
+            .await
+            .expect("response");
+        assert_eq!(r.status, 302);
+        assert!(r.is_redirect());
+        assert_eq!(
+            r.header("LOCATION"),
+            Some("https://elsewhere.example/cb?code=x")
+        );
+        let rendered = t.render(true);
+        assert_eq!(rendered.len(), 2, "request and response");
+        assert!(
+            rendered[0]
+                .text
+                .contains("client_secret=[redacted:client-secret]")
+        );
+        assert!(!rendered[0].text.contains("s3cr3t"));
+        assert!(rendered[1].text.starts_with("HTTP/1.1 302"));
+    }
+
     #[test]
     fn endpoint_urls_on_the_base() {
         let b: HttpBase = "https://localhost:5281".parse().expect("base");
