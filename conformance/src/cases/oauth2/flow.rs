@@ -8,6 +8,7 @@ pub(super) fn all() -> Vec<Case> {
         CODE_FLOW.with(code_flow),
         TOKEN_NO_STORE.with(token_no_store),
         CLIENT_SECRET_BASIC.with(client_secret_basic),
+        CLIENT_SECRET_POST.with(client_secret_post),
         CODE_REPLAY.with(code_replay),
         UNKNOWN_REDIRECT.with(unknown_redirect),
         TAMPERED_AUTHORIZE.with(tampered_authorize),
@@ -108,6 +109,51 @@ async fn client_secret_basic(ctx: CaseCtx) -> Flow {
         "200 for a code exchanged with HTTP Basic client authentication",
         r.summary(),
     ))
+}
+
+const CLIENT_SECRET_POST: Spec = Spec {
+    id: "oauth2.token.client-secret-post",
+    title: "client_secret_post works when the metadata lists it",
+    cites: &["DCR-7", "DCR-32"],
+    requires: "servers MAY take client credentials in the body (RFC 6749 §2.3.1); token_endpoint_auth_methods_supported lists what the token endpoint accepts (RFC 8414 §2)",
+    ..OAUTH2
+};
+
+async fn client_secret_post(ctx: CaseCtx) -> Flow {
+    let o = oauth(&ctx).await?;
+    let listed = o.lists(
+        "token_endpoint_auth_methods_supported",
+        "client_secret_post",
+        &[],
+    );
+    let mut m = client_metadata();
+    m["token_endpoint_auth_method"] = json!("client_secret_post");
+    let client = register(&ctx, &o, &m).await?;
+    let code = obtain_code(&ctx, &o, &client).await?;
+    let target = o.endpoint("token_endpoint")?;
+    let fields = [
+        ("grant_type", "authorization_code"),
+        ("code", code.code.as_str()),
+        ("redirect_uri", REDIRECT),
+        ("code_verifier", code.verifier.as_str()),
+    ];
+    let secret = client.secret.clone().unwrap_or_default();
+    let r = token_raw(
+        &ctx,
+        &o,
+        &token_request(&target, &fields, ClientAuth::Post, &client.id, &secret),
+    )
+    .await?;
+    Ok(match (r.status, listed) {
+        (200, true) => pass(),
+        (200, false) => pass().with_message("accepted although the metadata does not list it"),
+        (_, true) => fail(
+            "DCR-7",
+            "200: client_secret_post is listed in token_endpoint_auth_methods_supported",
+            r.summary(),
+        ),
+        (_, false) => unsupported(format!("client_secret_post not offered: {}", r.summary())),
+    })
 }
 
 const CODE_REPLAY: Spec = Spec {
