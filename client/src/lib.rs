@@ -22,6 +22,7 @@ pub mod conn;
 pub mod error;
 pub mod fast;
 pub mod features;
+pub mod http;
 pub mod iq;
 pub mod legacy;
 pub mod login;
@@ -31,6 +32,7 @@ pub mod sasl2;
 pub mod scram;
 pub mod tls;
 pub mod transcript;
+pub mod urlenc;
 
 pub use compare::{canonical, same_element};
 pub use conn::{Conn, Connect, Endpoint, MAX_WAIT, tls_session};

@@ -249,6 +249,9 @@ fn secret_forms(value: &str) -> Vec<String> {
         STANDARD_NO_PAD.encode(b),
         URL_SAFE.encode(b),
         URL_SAFE_NO_PAD.encode(b),
+        // As sent in HTTP form bodies and queries (the OAuth2 login form, token requests).
+        crate::urlenc::form_component(value),
+        crate::urlenc::query_component(value),
     ];
     forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
     forms.dedup();

@@ -151,6 +151,16 @@ pub struct RunArgs {
     /// HTTP(S) base URL for OAuth2 endpoints and landing pages.
     #[arg(long)]
     pub http: Option<String>,
+    /// The target's OAuth2 registration key (its oauth2_registration_key): the oauth2 cases
+    /// recompute per_host_key and client secrets with it and forge client_ids for the token
+    /// endpoint. Redacted in reports.
+    #[arg(
+        long,
+        env = "GATECHECK_OAUTH2_KEY",
+        hide_env_values = true,
+        value_name = "KEY"
+    )]
+    pub oauth2_key: Option<String>,
     /// Per-case timeout in seconds (fractions allowed).
     #[arg(long, default_value = "30")]
     pub timeout: f64,
@@ -341,6 +351,7 @@ impl RunArgs {
             allow_user_invites: self.allow_user_invites,
             admin: self.admin,
             http: self.http,
+            oauth2_key: self.oauth2_key,
             timeout: Duration::from_secs_f64(self.timeout),
             reply_timeout: Duration::from_secs_f64(self.reply_timeout),
             fast_ttl: self.fast_ttl.map(Duration::from_secs),

@@ -209,6 +209,8 @@ pub struct RunConfig {
     pub admin: Option<Account>,
     /// HTTP(S) base URL for OAuth2 and landing pages.
     pub http: Option<String>,
+    /// The target's OAuth2 registration key (`--oauth2-key`), for the construction checks.
+    pub oauth2_key: Option<String>,
     /// Per-case timeout.
     pub timeout: Duration,
     /// Longest wait for one reply the spec requires the target to send.
@@ -261,6 +263,7 @@ impl Default for RunConfig {
             allow_user_invites: None,
             admin: None,
             http: None,
+            oauth2_key: None,
             timeout: DEFAULT_TIMEOUT,
             reply_timeout: DEFAULT_REPLY_TIMEOUT,
             fast_ttl: None,

@@ -34,6 +34,9 @@ impl CaseCtx {
         for a in config.accounts.iter().chain(config.admin.iter()) {
             transcript.secret(SecretKind::Password, &a.password);
         }
+        if let Some(k) = &config.oauth2_key {
+            transcript.secret(SecretKind::ClientSecret, k);
+        }
         let seed = case_seed(config.seed, case_id);
         CaseCtx {
             config,

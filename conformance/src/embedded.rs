@@ -65,6 +65,8 @@ pub struct Embedded {
     iterations: u32,
     invites: Arc<InviteSettings>,
     admin: Account,
+    /// The per-run `oauth2_registration_key`, passed to the run as `--oauth2-key`.
+    oauth2_key: Option<String>,
     // Held for its Drop: the data directory lives as long as the server.
     _data: tempfile::TempDir,
 }
@@ -93,6 +95,9 @@ impl Embedded {
             sasl2_fast_token_ttl: FAST_TTL_S,
             sasl2_fast_token_min_ttl: FAST_MIN_TTL_S,
             admins: vec![format!("{ADMIN}@{DOMAIN}")],
+            // OAuth2 (issue 12): HTTPS on an ephemeral loopback port with a per-run registration key.
+            http_address: Some(loopback),
+            oauth2_registration_key: Some(random_password()),
             ..Config::default()
         };
         let store = SqliteStore::open(&config.database_path())?;
@@ -130,6 +135,7 @@ impl Embedded {
                 iterations: config.scram_iteration_count,
                 invites: Arc::new(InviteSettings::from_config(&config)),
                 admin,
+                oauth2_key: config.oauth2_registration_key.clone(),
                 _data: data,
             },
             accounts,
@@ -138,7 +144,8 @@ impl Embedded {
 
     /// Fills in what a user would otherwise pass: target (STARTTLS port), domain, accounts, the
     /// admin account (`--admin`, in the server's `admins`), invitation minting in process (the
-    /// `--invite-cmd` counterpart) with `--invite-ttl`, the FAST TTLs it runs with, and TLS trust
+    /// `--invite-cmd` counterpart) with `--invite-ttl`, the FAST TTLs it runs with, the OAuth2 base
+    /// and registration key (`--http`, `--oauth2-key`), and TLS trust
     /// (the certificate is generated per run, so it is accepted without a CA, like `--insecure-tls`).
     pub fn configure(
         &self,
@@ -202,6 +209,13 @@ impl Embedded {
                 .map(|m| m.uri.to_string())
                 .map_err(|e| e.to_string())
             })));
+        }
+        // The OAuth2 endpoints: the issuer is the --http base (DCR-2), the key the --oauth2-key.
+        if config.http.is_none() {
+            config.http = self.running.oauth2_issuer.clone();
+            if config.oauth2_key.is_none() {
+                config.oauth2_key = self.oauth2_key.clone();
+            }
         }
         if config.passwd_cmd.is_none() {
             let (store, iterations) = (self.store.clone(), self.iterations);

@@ -41,6 +41,29 @@ fn run_without_target_uses_the_embedded_server_and_passes() {
     assert!(ran.iter().all(|c| c["status"] == "pass"), "{run}");
 }
 
+/// Issue 12: `gatecheck run --only 'oauth2.*'` passes against the embedded server, which the run
+/// starts with its HTTPS endpoints and a registration key (`--http`, `--oauth2-key` filled in).
+#[test]
+fn oauth2_module_passes_against_the_embedded_server() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let json = dir.path().join("run.json");
+    let report = format!("json={}", json.display());
+    let o = gatecheck(&[
+        "run", "--only", "oauth2.*", "--jobs", "2", "--report", &report,
+    ]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{stdout}\n{}", stderr(&o));
+    let run: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json).expect("report written")).expect("json");
+    let cases = run["cases"].as_array().expect("cases");
+    assert!(cases.len() >= 50, "{run}");
+    for c in cases {
+        let id = c["id"].as_str().unwrap_or("");
+        assert!(id.starts_with("oauth2."), "{id}");
+        assert_eq!(c["status"], "pass", "{c}");
+    }
+}
+
 #[test]
 fn unreachable_target_is_exit_2() {
     let (l, target) = listening();
@@ -151,7 +174,11 @@ fn listings() {
     let o = gatecheck(&["requirements", "--format", "json"]);
     assert_eq!(o.status.code(), Some(0));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
-    assert_eq!(v["requirements"].as_array().map(Vec::len), Some(218));
+    // 216 digest rows + IBR-27/28 (issue 11) + DCR-43, DCR-55 and DCR-80..82 (issue 12).
+    assert_eq!(
+        v["requirements"].as_array().map(Vec::len),
+        Some(216 + 2 + 5)
+    );
     assert!(
         v["revisions"]["SASL2"]
             .as_str()

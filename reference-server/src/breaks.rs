@@ -181,7 +181,7 @@ breaks! {
     Dcr62AlgNoneAccepted = ("dcr-62-alg-none-accepted", "DCR-62", Fail, "a client_id with alg none is accepted"),
     Dcr37CodeReusable = ("dcr-37-code-reusable", "DCR-37", Fail, "an authorization code works twice"),
     Dcr41UnknownRedirectRedirected = ("dcr-41-unknown-redirect-redirected", "DCR-41", Fail, "an unregistered redirect_uri gets a 3xx redirect"),
-    Dcr52PkceNotRequired = ("dcr-52-pkce-not-required", "DCR-52", Fail, "an authorization request without code_challenge is accepted"),
+    Dcr52PkceNotRequired = ("dcr-52-pkce-not-required", "DCR-52", Warn, "an authorization request without code_challenge is accepted"),
     Dcr53VerifierNotChecked = ("dcr-53-verifier-not-checked", "DCR-53", Fail, "a wrong code_verifier is accepted"),
     DcrRefreshNotRotated = ("dcr-refresh-not-rotated", "DCR-43", Fail, "the old refresh token keeps working after a refresh"),
     DcrRevokedTokenLogsIn = ("dcr-revoked-token-logs-in", "DCR-81", Fail, "OAUTHBEARER accepts a revoked access token"),

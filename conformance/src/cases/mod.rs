@@ -7,6 +7,7 @@ use crate::case::Case;
 pub mod common;
 pub mod fast;
 pub mod invites;
+pub mod oauth2;
 pub mod prelude;
 pub mod sasl2;
 pub mod table;
@@ -16,5 +17,6 @@ pub fn all() -> Vec<Case> {
     let mut v = sasl2::all();
     v.extend(fast::all());
     v.extend(invites::all());
+    v.extend(oauth2::all());
     v
 }
