@@ -285,7 +285,7 @@ pub(crate) async fn can_login(ctx: &CaseCtx, c: &Creds) -> Flow<bool> {
 
 /// A session that is "online" for RFC 6121: roster requested and initial presence sent.
 pub(crate) async fn online(ctx: &CaseCtx, label: &str, c: &Creds) -> Flow<Conn> {
-    let (mut conn, _) = session(ctx, label, c).await?;
+    let (mut conn, me) = session(ctx, label, c).await?;
     ctx.step(&format!("{label}: roster get and initial presence"));
     conn.request(&reg::roster_get("r0"))
         .await
@@ -293,6 +293,22 @@ pub(crate) async fn online(ctx: &CaseCtx, label: &str, c: &Creds) -> Flow<Conn> 
     conn.send(&reg::presence(None, None, None))
         .await
         .or_setup("sending initial presence")?;
+    // RFC 6121 §4.2.2: the server also delivers initial presence to the resource that sent it.
+    // Waiting for that echo puts it before anything the case reads next (its timing is the
+    // server's, not the case's).
+    let (echo, _) = conn
+        .collect_until(|e| {
+            e.is("presence", ns::CLIENT)
+                && e.attr("type").is_none()
+                && e.attr("from") == Some(me.as_str())
+        })
+        .await
+        .or_setup("reading the initial presence echo")?;
+    if echo.is_none() {
+        ctx.note(&format!(
+            "{label}: no echo of the initial presence within the reply wait"
+        ));
+    }
     Ok(conn)
 }
 
