@@ -9,68 +9,8 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-/// An `http://` or `https://` base URL, split.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HttpBase {
-    /// `https`?
-    pub tls: bool,
-    /// Host name or address (IPv6 without brackets).
-    pub host: String,
-    /// Port (default 80 / 443).
-    pub port: u16,
-    /// The path after the authority, without a trailing `/` (empty for none).
-    pub path: String,
-}
-
-impl std::str::FromStr for HttpBase {
-    type Err = String;
-    fn from_str(s: &str) -> Result<HttpBase, String> {
-        let bad = || format!("--http {s:?}: expected http(s)://host[:port][/path]");
-        let (tls, rest) = if let Some(r) = s.strip_prefix("https://") {
-            (true, r)
-        } else if let Some(r) = s.strip_prefix("http://") {
-            (false, r)
-        } else {
-            return Err(bad());
-        };
-        let (authority, path) = rest.split_once('/').map_or((rest, ""), |(a, p)| (a, p));
-        let default = if tls { 443 } else { 80 };
-        let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
-            let (h, tail) = v6.split_once(']').ok_or_else(bad)?;
-            match tail.strip_prefix(':') {
-                Some(p) => (h, p.parse().map_err(|_| bad())?),
-                None if tail.is_empty() => (h, default),
-                None => return Err(bad()),
-            }
-        } else {
-            match authority.split_once(':') {
-                Some((h, p)) => (h, p.parse().map_err(|_| bad())?),
-                None => (authority, default),
-            }
-        };
-        if host.is_empty() || port == 0 || authority.contains('@') {
-            return Err(bad());
-        }
-        let path = path.trim_end_matches('/');
-        Ok(HttpBase {
-            tls,
-            host: host.to_owned(),
-            port,
-            path: if path.is_empty() {
-                String::new()
-            } else {
-                format!("/{path}")
-            },
-        })
-    }
-}
-
-impl HttpBase {
-    /// RFC 8414 §3.1: the well-known suffix goes between the host and the issuer's path.
-    pub fn metadata_path(&self) -> String {
-        format!("/.well-known/oauth-authorization-server{}", self.path)
-    }
-}
+/// The `--http` base, parsed once by the kit (the OAuth2 cases use the same type).
+pub use gatecheck_client::http::HttpBase;
 
 /// GET `path` and return the status code.
 async fn status_of<S: AsyncRead + AsyncWrite + Unpin>(
