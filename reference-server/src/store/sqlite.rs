@@ -290,13 +290,14 @@ fn read_fast_slots(
     Ok(slots)
 }
 
-/// Upserts one roster item inside `tx` (the statement `roster_set` runs).
+/// Upserts one roster item: `roster_set` on its own connection, `invite_redeem` inside its
+/// transaction (a `Transaction` derefs to its `Connection`).
 fn upsert_roster(
-    tx: &rusqlite::Transaction<'_>,
+    conn: &Connection,
     username: &str,
     item: &RosterItem,
 ) -> Result<(), rusqlite::Error> {
-    tx.execute(
+    conn.execute(
         "INSERT INTO roster (username, jid, name, subscription, ask, groups)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT (username, jid) DO UPDATE SET name = excluded.name,
@@ -523,20 +524,7 @@ impl Store for SqliteStore {
     fn roster_set(&self, username: &str, item: &RosterItem) -> Result<(), StoreError> {
         check_username(username)?;
         check_roster_item(item)?;
-        let r = self.conn().execute(
-            "INSERT INTO roster (username, jid, name, subscription, ask, groups)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-             ON CONFLICT (username, jid) DO UPDATE SET name = excluded.name,
-               subscription = excluded.subscription, ask = excluded.ask, groups = excluded.groups",
-            params![
-                username,
-                item.jid,
-                item.name,
-                item.subscription.as_str(),
-                i64::from(item.ask),
-                item.groups.join("\n")
-            ],
-        );
+        let r = upsert_roster(&self.conn(), username, item);
         match r {
             Ok(_) => Ok(()),
             Err(rusqlite::Error::SqliteFailure(e, _))

@@ -82,20 +82,7 @@ async fn client_secret_basic(ctx: CaseCtx) -> Flow {
     let o = oauth(&ctx).await?;
     let client = standard_client(&ctx, &o).await?;
     let code = obtain_code(&ctx, &o, &client).await?;
-    let target = o.endpoint("token_endpoint")?;
-    let fields = [
-        ("grant_type", "authorization_code"),
-        ("code", code.code.as_str()),
-        ("redirect_uri", REDIRECT),
-        ("code_verifier", code.verifier.as_str()),
-    ];
-    let secret = client.secret.clone().unwrap_or_default();
-    let r = token_raw(
-        &ctx,
-        &o,
-        &token_request(&target, &fields, ClientAuth::Basic, &client.id, &secret),
-    )
-    .await?;
+    let r = exchange_as(&ctx, &o, &client, &code, ClientAuth::Basic).await?;
     if r.status == 200 {
         return Ok(pass());
     }
@@ -130,20 +117,7 @@ async fn client_secret_post(ctx: CaseCtx) -> Flow {
     m["token_endpoint_auth_method"] = json!("client_secret_post");
     let client = register(&ctx, &o, &m).await?;
     let code = obtain_code(&ctx, &o, &client).await?;
-    let target = o.endpoint("token_endpoint")?;
-    let fields = [
-        ("grant_type", "authorization_code"),
-        ("code", code.code.as_str()),
-        ("redirect_uri", REDIRECT),
-        ("code_verifier", code.verifier.as_str()),
-    ];
-    let secret = client.secret.clone().unwrap_or_default();
-    let r = token_raw(
-        &ctx,
-        &o,
-        &token_request(&target, &fields, ClientAuth::Post, &client.id, &secret),
-    )
-    .await?;
+    let r = exchange_as(&ctx, &o, &client, &code, ClientAuth::Post).await?;
     Ok(match (r.status, listed) {
         (200, true) => pass(),
         (200, false) => pass().with_message("accepted although the metadata does not list it"),

@@ -589,6 +589,31 @@ async fn exchange(ctx: &CaseCtx, o: &Oauth, client: &Client, code: &Code) -> Flo
     .await
 }
 
+/// Exchange `code` as [`exchange`] does, but authenticated only as `auth` (no fallback): the raw
+/// response, for the cases about one client-authentication method.
+async fn exchange_as(
+    ctx: &CaseCtx,
+    o: &Oauth,
+    client: &Client,
+    code: &Code,
+    auth: ClientAuth,
+) -> Flow<Response> {
+    let target = o.endpoint("token_endpoint")?;
+    let fields = [
+        ("grant_type", "authorization_code"),
+        ("code", code.code.as_str()),
+        ("redirect_uri", REDIRECT),
+        ("code_verifier", code.verifier.as_str()),
+    ];
+    let secret = client.secret.clone().unwrap_or_default();
+    token_raw(
+        ctx,
+        o,
+        &token_request(&target, &fields, auth, &client.id, &secret),
+    )
+    .await
+}
+
 /// Register, authorize and exchange: the client and its tokens (each step's failure is the
 /// case's verdict).
 async fn issued(ctx: &CaseCtx, o: &Oauth) -> Flow<(Client, Tokens)> {
