@@ -33,6 +33,14 @@ pub const FAST_MIN_TTL_S: u64 = 0;
 pub const INVITE_TTL_S: u64 = 2;
 
 /// Localparts of the accounts provisioned for the run (cases that need two use both).
+/// The embedded server's `c2s_timeout` when the security group runs: an unauthenticated stream
+/// lives at most this long (once the server gives the option Prosody's meaning, issue 13).
+pub const SECURITY_C2S_TIMEOUT_S: u64 = 8;
+
+/// The `--security-deadline` of the embedded run: its `c2s_timeout` plus a margin for the
+/// server's timer granularity and the reply wait.
+pub const SECURITY_DEADLINE_S: u64 = SECURITY_C2S_TIMEOUT_S + 7;
+
 const USERS: [&str; 2] = ["alice", "bob"];
 
 /// Localpart of the administrator account (in the server's `admins`; the run's `--admin`).
@@ -81,12 +89,24 @@ impl Embedded {
     /// e.g. `sasl2`), so the suite can be run against a target that lacks a module
     /// (`gatecheck run --embedded-disable sasl2`). An unknown name fails the start.
     pub async fn start_without(disabled: &[String]) -> Result<(Self, Vec<Account>), EmbeddedError> {
+        Self::start_with(disabled, None).await
+    }
+
+    /// [`Embedded::start_without`] with the server's `c2s_timeout` (seconds) set, when given:
+    /// the security group's run keeps it short ([`SECURITY_C2S_TIMEOUT_S`]) so the slowloris
+    /// case finishes quickly.
+    pub async fn start_with(
+        disabled: &[String],
+        c2s_timeout: Option<u64>,
+    ) -> Result<(Self, Vec<Account>), EmbeddedError> {
         let data = tempfile::Builder::new()
             .prefix("gatecheck-embedded-")
             .tempdir()
             .map_err(EmbeddedError::DataDir)?;
         let loopback = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
+        let defaults = Config::default();
         let config = Config {
+            c2s_timeout: c2s_timeout.unwrap_or(defaults.c2s_timeout),
             domain: DOMAIN.to_owned(),
             c2s_address: loopback,
             c2s_tls_address: loopback,
@@ -98,7 +118,7 @@ impl Embedded {
             // OAuth2 (issue 12): HTTPS on an ephemeral loopback port with a per-run registration key.
             http_address: Some(loopback),
             oauth2_registration_key: Some(random_password()),
-            ..Config::default()
+            ..defaults
         };
         let store = SqliteStore::open(&config.database_path())?;
         let now = SystemTime::now()
