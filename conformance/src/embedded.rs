@@ -98,6 +98,11 @@ impl Embedded {
             // OAuth2 (issue 12): HTTPS on an ephemeral loopback port with a per-run registration key.
             http_address: Some(loopback),
             oauth2_registration_key: Some(random_password()),
+            // The suite fails hundreds of logins on purpose from one loopback address; the
+            // authentication failure budget (issue 13) would refuse them with
+            // temporary-auth-failure and change every negative case's verdict.
+            limit_auth_max: 0,
+            limit_auth_account_max: 0,
             ..Config::default()
         };
         let store = SqliteStore::open(&config.database_path())?;
