@@ -632,9 +632,19 @@ pub async fn prepare(
         None => {
             // The security group's slowloris case needs a short unauthenticated deadline.
             let security = crate::select::security_selected(config.security, &config.only, cases);
+            // The failure budget stays on only for a run of the security group alone: with it
+            // on, the conformance cases' deliberate failures would meet temporary-auth-failure.
+            let selection = crate::select::Selection {
+                only: config.only.clone(),
+                skip: config.skip.clone(),
+            };
+            let conformance = cases
+                .iter()
+                .any(|c| !c.module.is_advisory() && selection.check(c).is_ok());
             let (server, accounts) = crate::embedded::Embedded::start_with(
                 &config.embedded_disable,
                 security.then_some(crate::embedded::SECURITY_C2S_TIMEOUT_S),
+                (security && !conformance).then_some(crate::embedded::SECURITY_AUTH_BUDGET),
             )
             .await?;
             server.configure(&mut config, accounts)?;

@@ -298,6 +298,35 @@ async fn idle_timeout_closes_silent_unauthenticated_connection() {
     assert!(server.shutdown(STEP).await);
 }
 
+/// Issue 13, problem 3 (slowloris): `c2s_timeout` is a deadline from connect for an
+/// unauthenticated stream, whatever it sends; one byte every 200 ms does not keep it open.
+#[tokio::test]
+async fn trickling_unauthenticated_connection_is_cut_at_c2s_timeout() {
+    let server = start(Config {
+        c2s_timeout: 1,
+        ..test_config()
+    })
+    .await;
+    let started = std::time::Instant::now();
+    let (mut rd, mut wr) = TcpStream::connect(server.c2s_addr)
+        .await
+        .unwrap()
+        .into_split();
+    let trickle = tokio::spawn(async move {
+        while wr.write_all(b" ").await.is_ok() {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    });
+    read_until(&mut rd, "<connection-timeout/>").await;
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed >= Duration::from_millis(900) && elapsed < Duration::from_secs(4),
+        "cut after {elapsed:?}"
+    );
+    trickle.abort();
+    assert!(server.shutdown(STEP).await);
+}
+
 #[tokio::test]
 async fn graceful_shutdown_sends_core_goodbye_and_stops_accepting() {
     let server = start(test_config()).await;

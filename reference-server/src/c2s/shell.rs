@@ -327,7 +327,7 @@ async fn run(
     };
     let mut shutdown = shared.shutdown.clone();
     let mut buf = vec![0u8; shared.read_size];
-    let mut deadline = Instant::now() + shared.idle_timeout;
+    let deadline = Instant::now() + shared.idle_timeout;
     let mut pending: VecDeque<Action> = core.on_connect(peer, info.as_ref()).into();
     loop {
         match conn
@@ -360,7 +360,8 @@ async fn run(
             read = transport.read(&mut buf) => match read {
                 Ok(0) => return Outcome::PeerClosed,
                 Ok(n) => {
-                    deadline = Instant::now() + shared.idle_timeout;
+                    // `c2s_timeout` is a deadline from connect, not an idle timer: a client
+                    // trickling bytes is cut all the same (slowloris, issue 13 problem 3).
                     let data = buf.get(..n).unwrap_or_default();
                     pending.extend(core.on_bytes(data));
                 }
