@@ -73,6 +73,11 @@ impl SessionCore for TestCore {
                 .is_ok();
             return vec![Action::Send(format!("<sent ok='{ok}'/>").into_bytes())];
         }
+        if text.starts_with("block") {
+            // A slow store call (issue 13, problem 5).
+            std::thread::sleep(Duration::from_millis(800));
+            return vec![Action::Send(b"<unblocked/>".to_vec())];
+        }
         if text.starts_with("quit") {
             return vec![Action::Send(b"<bye/>".to_vec()), Action::Close];
         }
@@ -324,6 +329,27 @@ async fn trickling_unauthenticated_connection_is_cut_at_c2s_timeout() {
         "cut after {elapsed:?}"
     );
     trickle.abort();
+    assert!(server.shutdown(STEP).await);
+}
+
+/// Issue 13, problem 5: a core call that blocks (a slow SQLite write) runs on the blocking pool,
+/// so on this single-threaded runtime another connection is still served meanwhile.
+#[tokio::test]
+async fn blocking_core_call_does_not_stall_other_connections() {
+    let server = start(test_config()).await;
+    let mut slow = TcpStream::connect(server.c2s_addr).await.unwrap();
+    let mut other = TcpStream::connect(server.c2s_addr).await.unwrap();
+    send(&mut slow, "block").await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let started = std::time::Instant::now();
+    send(&mut other, "ping").await;
+    read_until(&mut other, "<hello/>").await;
+    assert!(
+        started.elapsed() < Duration::from_millis(500),
+        "served after {:?}",
+        started.elapsed()
+    );
+    read_until(&mut slow, "<unblocked/>").await;
     assert!(server.shutdown(STEP).await);
 }
 

@@ -635,6 +635,12 @@ fn failure_budget_spans_connections_and_refuses_without_running_the_mechanism() 
     let (out, actions) = feed(&mut c, &auth2(&b64(b"\0alice\0good"), ""));
     assert!(out.contains("<success"), "{out}");
     assert!(actions.contains(&Action::Authenticated));
+    // An authenticated session keeps nothing of the budget's per-stream facts.
+    assert!(
+        c.module_state
+            .get::<super::auth_flow::AuthGuard>()
+            .is_none()
+    );
     // The address budget: five failures from one address over any accounts.
     for i in 0..5 {
         let mut c = connect("203.0.113.7:1000");
