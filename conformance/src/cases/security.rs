@@ -156,6 +156,9 @@ const ANSWERS: Spec = Spec {
                SCRAM a server-first-message of the same shape (iteration count, salt length), \
                over each profile and each password mechanism offered",
     needs: &[Capability::Account],
+    // Serial, after the keepalive and slowloris cases (which need a login before a failure
+    // budget could refuse this address), each followed by the liveness check.
+    negative: true,
     ..SECURITY
 };
 
@@ -321,6 +324,9 @@ const TIMING: Spec = Spec {
                 samples: the budget bounds what timing can tell from one address",
     ],
     needs: &[Capability::Account],
+    // Serial, after the keepalive and slowloris cases (which need a login before a failure
+    // budget could refuse this address), each followed by the liveness check.
+    negative: true,
     ..SECURITY
 };
 
@@ -581,6 +587,9 @@ const BACKOFF: Spec = Spec {
         "growing delays: the last guesses' median at least 3x the first ones' (and +100 ms)",
         "connections refused, closed or ended with a stream error before a guess",
     ],
+    // Serial, after the keepalive and slowloris cases (which need a login before a failure
+    // budget could refuse this address), each followed by the liveness check.
+    negative: true,
     ..SECURITY
 };
 
