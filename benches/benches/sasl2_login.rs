@@ -13,6 +13,7 @@ use gatecheck_proto::ns;
 use gatecheck_proto::sasl::scram::{ClientBinding, ScramClient};
 use gatecheck_proto::sasl::{ChannelBindings, ScramHash, TlsVersion, base64};
 use gatecheck_proto::xml::{Element, Limits, StreamHeader, StreamParser};
+use gatecheck_server::c2s::budget::{BudgetSettings, FailureBudget};
 use gatecheck_server::c2s::services::{C2sSettings, Services};
 use gatecheck_server::c2s::session::C2sSession;
 use gatecheck_server::route::NullRouter;
@@ -50,6 +51,7 @@ fn services() -> Arc<Services> {
         store,
         modules: root::modules().expect("modules"),
         env: Env::system(),
+        budget: Arc::new(FailureBudget::new(BudgetSettings::OFF)),
     })
 }
 

@@ -21,7 +21,9 @@ Exit status of `gatecheck run`:
   0  the run finished and no case failed
   1  a case failed or errored, a baseline entry is stale, or the target stopped serving
   2  the run could not start (bad arguments or baseline, target unreachable, embedded server)
-  3  --require not met: a required module is not offered, or no case exercised the target";
+  3  --require not met: a required module is not offered, or no case exercised the target
+Advisory findings of the opt-in security group (--security) never change it, unless
+--strict-security (then a finding is exit 1).";
 
 /// gatecheck: conformance suite for XMPP authentication.
 #[derive(Debug, Parser)]
@@ -218,6 +220,22 @@ pub struct RunArgs {
     /// Do not redact secrets in reports.
     #[arg(long)]
     pub no_redact: bool,
+    /// Also run the opt-in `security` group (user enumeration, guessing without backoff,
+    /// slowloris, whitespace keepalives). Its results are advisory findings, reported in their
+    /// own group with the RFC/XEP section they come from; they never change the conformance
+    /// scores or counts, nor the exit code unless --strict-security. `--only 'security.*'`
+    /// selects the group too. The cases open many connections and make many failed logins
+    /// (with a random unknown username for the guessing case): run them against a test server.
+    #[arg(long)]
+    pub security: bool,
+    /// Make an advisory security finding fail the run (exit 1).
+    #[arg(long)]
+    pub strict_security: bool,
+    /// security.slowloris.unauthenticated-deadline: the longest an unauthenticated stream
+    /// trickling one byte every few seconds may stay open (set it a little above the target's
+    /// c2s_timeout; the embedded run uses its server's short c2s_timeout).
+    #[arg(long, value_name = "SECS", default_value = "90")]
+    pub security_deadline: u64,
 }
 
 /// Why `run` could not start.
@@ -332,6 +350,12 @@ impl RunArgs {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
+        if !(5..=3_600).contains(&self.security_deadline) {
+            return Err(StartError::BadArgs(format!(
+                "--security-deadline {}: expected seconds in 5..=3600",
+                self.security_deadline
+            )));
+        }
         if self.jobs == 0 || self.jobs > 256 {
             return Err(StartError::BadArgs(format!(
                 "--jobs {}: expected 1..=256",
@@ -369,6 +393,9 @@ impl RunArgs {
             baseline: self.baseline,
             reports: self.reports,
             redact: !self.no_redact,
+            security: self.security || self.strict_security,
+            strict_security: self.strict_security,
+            security_deadline: Duration::from_secs(self.security_deadline),
         })
     }
 }
@@ -603,9 +630,28 @@ pub async fn prepare(
     };
     let embedded = match &config.target {
         None => {
-            let (server, accounts) =
-                crate::embedded::Embedded::start_without(&config.embedded_disable).await?;
+            // The security group's slowloris case needs a short unauthenticated deadline.
+            let security = crate::select::security_selected(config.security, &config.only, cases);
+            // The failure budget stays on only for a run of the security group alone: with it
+            // on, the conformance cases' deliberate failures would meet temporary-auth-failure.
+            let selection = crate::select::Selection {
+                only: config.only.clone(),
+                skip: config.skip.clone(),
+            };
+            let conformance = cases
+                .iter()
+                .any(|c| !c.module.is_advisory() && selection.check(c).is_ok());
+            let (server, accounts) = crate::embedded::Embedded::start_with(
+                &config.embedded_disable,
+                security.then_some(crate::embedded::SECURITY_C2S_TIMEOUT_S),
+                (security && !conformance).then_some(crate::embedded::SECURITY_AUTH_BUDGET),
+            )
+            .await?;
             server.configure(&mut config, accounts)?;
+            if security && config.security_deadline == crate::config::DEFAULT_SECURITY_DEADLINE {
+                config.security_deadline =
+                    Duration::from_secs(crate::embedded::SECURITY_DEADLINE_S);
+            }
             Some(server)
         }
         Some(t) => {

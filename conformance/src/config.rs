@@ -246,7 +246,21 @@ pub struct RunConfig {
     pub reports: Vec<ReportSpec>,
     /// Redact registered secrets in reports (off with `--no-redact`).
     pub redact: bool,
+    /// `--security`: run the opt-in advisory `security` group (an `--only` pattern naming a
+    /// security case selects it too; see [`RunConfig::security_selected`]).
+    pub security: bool,
+    /// `--strict-security`: an advisory finding makes the run exit 1.
+    pub strict_security: bool,
+    /// `--security-deadline`: how long an unauthenticated stream trickling bytes may live before
+    /// `security.slowloris.unauthenticated-deadline` calls it a finding.
+    pub security_deadline: Duration,
 }
+
+/// Default of `--security-deadline`: an unauthenticated stream still open after 90 s of trickled
+/// bytes is a finding. Give the target's own `c2s_timeout` plus a margin to check that value
+/// (Prosody's default is 300 s); the embedded run sets it from the short `c2s_timeout` it starts
+/// the reference server with.
+pub const DEFAULT_SECURITY_DEADLINE: Duration = Duration::from_secs(90);
 
 impl Default for RunConfig {
     fn default() -> Self {
@@ -281,6 +295,9 @@ impl Default for RunConfig {
             baseline: None,
             reports: Vec::new(),
             redact: true,
+            security: false,
+            strict_security: false,
+            security_deadline: DEFAULT_SECURITY_DEADLINE,
         }
     }
 }

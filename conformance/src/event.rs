@@ -89,6 +89,9 @@ pub struct CaseResult {
     pub tls: Option<String>,
     /// Module.
     pub module: Module,
+    /// Set on results of the advisory security group (a fail/warn there is a finding).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub advisory: bool,
     /// Title.
     pub title: String,
     /// Level of the case.
@@ -145,6 +148,38 @@ pub struct RunSummary {
     pub required_missing: Vec<String>,
     /// Process exit code for this run.
     pub exit_code: i32,
+    /// The advisory security group (`--security`), when it ran: counted here and nowhere else.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub advisory: Option<AdvisorySummary>,
+}
+
+/// Totals of the advisory security group: findings are not conformance verdicts, so they have
+/// their own counts, apart from `counts`, the scores and (unless `--strict-security`) the exit code.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AdvisorySummary {
+    /// Advisory cases that ran.
+    pub cases: usize,
+    /// Cases that found a weakness (status `fail` or `warn`).
+    pub findings: usize,
+    /// Cases that found none (`pass`).
+    pub passed: usize,
+    /// Cases that could not decide (error, skip, unsupported, not run).
+    pub undecided: usize,
+    /// Whether `--strict-security` made findings fail the run.
+    pub strict: bool,
+}
+
+impl CaseResult {
+    /// Whether the result belongs to the advisory security group.
+    pub fn is_advisory(&self) -> bool {
+        self.module.is_advisory()
+    }
+
+    /// Whether an advisory result is a finding (the body returned `fail` or `warn`).
+    pub fn is_finding(&self) -> bool {
+        self.is_advisory() && matches!(self.status, Status::Fail | Status::Warn)
+    }
 }
 
 impl RunSummary {
@@ -158,7 +193,20 @@ impl RunSummary {
         for st in crate::status::Status::ALL {
             s.counts.insert(st.as_str().to_owned(), 0);
         }
-        for r in results {
+        let advisory: Vec<&CaseResult> = results.iter().filter(|r| r.is_advisory()).collect();
+        if !advisory.is_empty() {
+            s.advisory = Some(AdvisorySummary {
+                cases: advisory.len(),
+                findings: advisory.iter().filter(|r| r.is_finding()).count(),
+                passed: advisory.iter().filter(|r| r.status == Status::Pass).count(),
+                undecided: advisory
+                    .iter()
+                    .filter(|r| !r.is_finding() && r.status != Status::Pass)
+                    .count(),
+                strict: false,
+            });
+        }
+        for r in results.iter().filter(|r| !r.is_advisory()) {
             *s.counts.entry(r.status.as_str().to_owned()).or_insert(0) += 1;
             if !r.status.is_applicable() {
                 continue;
@@ -172,8 +220,11 @@ impl RunSummary {
                 s.should_passed += usize::from(passed);
             }
         }
-        s.exercised = results.iter().filter(|r| r.status.is_applicable()).count();
-        s.exit_code = crate::status::exit_code(results.iter().map(|r| r.status));
+        s.exercised = results
+            .iter()
+            .filter(|r| !r.is_advisory() && r.status.is_applicable())
+            .count();
+        s.exit_code = crate::status::exit_code(conformance_statuses(results));
         s
     }
 
@@ -191,9 +242,20 @@ impl RunSummary {
             missing_required: required_missing.clone(),
             exercised: self.exercised,
         };
-        self.exit_code = crate::status::run_exit_code(results.iter().map(|r| r.status), &facts);
+        self.exit_code = crate::status::run_exit_code(conformance_statuses(results), &facts);
         self.stopped = stopped;
         self.required_missing = required_missing;
+        self
+    }
+
+    /// `--strict-security`: any advisory finding makes the exit code at least 1.
+    pub fn with_strict_security(mut self, strict: bool) -> RunSummary {
+        if let Some(a) = &mut self.advisory {
+            a.strict = strict;
+            if strict && a.findings > 0 && self.exit_code == crate::status::EXIT_OK {
+                self.exit_code = crate::status::EXIT_FAILED;
+            }
+        }
         self
     }
 
@@ -259,6 +321,14 @@ impl Collector {
             summary: self.summary.clone()?,
         })
     }
+}
+
+/// The statuses that decide the exit code: every result but the advisory ones.
+fn conformance_statuses(results: &[CaseResult]) -> impl Iterator<Item = Status> + '_ {
+    results
+        .iter()
+        .filter(|r| !r.is_advisory())
+        .map(|r| r.status)
 }
 
 fn u64_as_string<S: serde::Serializer>(v: &u64, s: S) -> Result<S::Ok, S::Error> {

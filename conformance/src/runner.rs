@@ -25,6 +25,23 @@ use tokio::sync::{Semaphore, mpsc};
 
 pub use crate::plan::missing_capability;
 
+/// An advisory finding cites an RFC/XEP section, not a catalogue id: it must be one of the
+/// sections the case's registration cites (so a typo cannot produce a finding), else `error`.
+pub fn normalise_advisory(outcome: Outcome, cites: &[String]) -> Outcome {
+    use crate::outcome::Verdict;
+    match &outcome.requirement {
+        Some(req)
+            if matches!(outcome.verdict, Verdict::Fail | Verdict::Warn)
+                && !cites.iter().any(|c| c == req) =>
+        {
+            outcome::error(format!(
+                "case reported a finding under {req}, which its registration does not cite"
+            ))
+        }
+        _ => outcome,
+    }
+}
+
 /// Hold an outcome to the catalogue: a `fail` citing a SHOULD-level requirement becomes a `warn`
 /// (principle: only a MUST violated is a failure), and a fail/warn citing an id the catalogue does not
 /// know becomes an `error` so a typo in a case cannot produce a verdict against the target.
@@ -60,7 +77,15 @@ async fn run_body(
     transcript: &Transcript,
     config: &RunConfig,
 ) -> Outcome {
-    let timeout = config.timeout;
+    // The advisory security cases pace themselves (trickled bytes, keepalives, many attempts)
+    // and bound their own time; they get their deadline plus two minutes at least.
+    let timeout = if case.module.is_advisory() {
+        config
+            .timeout
+            .max(config.security_deadline + std::time::Duration::from_secs(120))
+    } else {
+        config.timeout
+    };
     let mut handle = tokio::spawn((case.body)(ctx));
     match tokio::time::timeout(timeout, &mut handle).await {
         Ok(Ok(o)) => o,
@@ -143,7 +168,11 @@ impl Shared {
                 run_body(&p.case, ctx, &transcript, &self.config).await
             }
         };
-        let mut outcome = normalise(outcome, Catalog::global());
+        let mut outcome = if p.case.module.is_advisory() {
+            normalise_advisory(outcome, &p.case.requirements)
+        } else {
+            normalise(outcome, Catalog::global())
+        };
         if self.config.redact {
             outcome = redact(outcome, &transcript);
         }
@@ -168,6 +197,7 @@ impl Shared {
             profile: p.variant.profile,
             tls: p.variant.tls.map(|v| v.label().to_owned()),
             module: p.case.module,
+            advisory: p.case.module.is_advisory(),
             title: p.case.title.clone(),
             level: p.case.level_in(Catalog::global()),
             requirements: p.case.requirements.clone(),
@@ -299,6 +329,15 @@ pub async fn run(
         only: config.only.clone(),
         skip: config.skip.clone(),
     };
+    // The advisory security group is opt-in: without `--security` or an `--only` pattern naming
+    // it, its cases are not part of the run at all (not even "not selected").
+    let security = crate::select::security_selected(config.security, &config.only, cases);
+    let universe: Vec<Case> = cases
+        .iter()
+        .filter(|c| security || !c.module.is_advisory())
+        .cloned()
+        .collect();
+    let cases = universe.as_slice();
     let mut selected = Vec::new();
     let mut not_selected = Vec::new();
     for c in cases {
@@ -419,7 +458,8 @@ pub async fn run(
         stopped,
         !config.require.is_empty(),
         required_missing,
-    );
+    )
+    .with_strict_security(config.strict_security);
     (out.sink)(&Event::RunFinished(summary.clone()));
     summary
 }

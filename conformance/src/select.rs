@@ -59,6 +59,16 @@ impl Selection {
     }
 }
 
+/// Whether the advisory `security` group takes part in a run: `--security` (`flag`), or an
+/// `--only` pattern that matches the module name or a security case id. A plain run leaves it
+/// out entirely (not even listed as "not selected"), so its results are unchanged.
+pub fn security_selected(flag: bool, only: &[String], cases: &[Case]) -> bool {
+    flag || cases
+        .iter()
+        .filter(|c| c.module.is_advisory())
+        .any(|c| only.iter().any(|p| Selection::hits(p, c)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

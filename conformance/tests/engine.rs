@@ -240,6 +240,15 @@ fn real_registry_covers_every_testable_must_of_its_modules() {
             c.id
         );
         for r in &c.requirements {
+            if c.module.is_advisory() {
+                // Advisory findings cite the RFC/XEP section itself, not a catalogue id.
+                assert!(
+                    (r.starts_with("RFC ") || r.starts_with("XEP-")) && r.contains(" §"),
+                    "{} cites {r:?}: expected \"RFC NNNN §x\" or \"XEP-NNNN §x\"",
+                    c.id
+                );
+                continue;
+            }
             assert!(
                 Catalog::global().get(r).is_some(),
                 "{} cites unknown {r}",
@@ -276,4 +285,50 @@ fn case_ids_are_checked() {
     assert!(!valid_id("fast.token", Module::Sasl2));
     assert!(!valid_id("sasl2..x", Module::Sasl2));
     assert!(!valid_id("sasl2.Upper", Module::Sasl2));
+}
+
+/// Issue 13: the advisory group is opt-in, its findings are counted apart from the verdicts and
+/// change the exit code only under --strict-security; a finding must cite one of its own sections.
+#[test]
+fn advisory_findings_are_opt_in_unscored_and_strict_only_with_strict_security() {
+    let finding = Case::new("security.synthetic.finding", Module::Security, "finding")
+        .cites(&["RFC 6120 §13.12"])
+        .body(|_| async { gatecheck::fail("RFC 6120 §13.12", "cut", "still open") });
+    let typo = Case::new("security.synthetic.typo", Module::Security, "typo")
+        .cites(&["RFC 6120 §13.12"])
+        .body(|_| async { gatecheck::fail("RFC 6120 §13.99", "x", "y") });
+    let mut cases = synthetic_cases();
+    cases.push(finding);
+    cases.push(typo);
+    // A plain run: the group is not part of it at all.
+    let plain = run(&cases, config(), None);
+    assert!(plain.results.iter().all(|r| !r.is_advisory()));
+    assert!(plain.summary.advisory.is_none());
+    assert!(
+        plain
+            .meta
+            .not_selected
+            .iter()
+            .all(|n| !n.id.starts_with("security."))
+    );
+    // Selected: reported, not counted.
+    let mut c = config();
+    c.only = vec!["security.*".into(), "sasl2.synthetic.pass".into()];
+    let rec = run(&cases, c.clone(), None);
+    assert_eq!(status_of(&rec, "security.synthetic.finding"), Status::Fail);
+    assert_eq!(status_of(&rec, "security.synthetic.typo"), Status::Error);
+    let a = rec.summary.advisory.clone().expect("advisory totals");
+    assert_eq!((a.cases, a.findings, a.undecided), (2, 1, 1));
+    assert_eq!(rec.summary.count(Status::Fail), 0);
+    assert_eq!(rec.summary.count(Status::Error), 0);
+    assert_eq!(rec.summary.exercised, 1);
+    assert_eq!(rec.summary.exit_code, 0, "findings never fail a normal run");
+    let text = gatecheck::report::terminal::summary_text(&rec);
+    assert!(
+        text.contains("FINDING security.synthetic.finding"),
+        "{text}"
+    );
+    c.strict_security = true;
+    let strict = run(&cases, c, None);
+    assert_eq!(strict.summary.exit_code, 1);
 }

@@ -16,6 +16,7 @@ SASLAUTH=${SASLAUTH:-1}
 FAST_TTL=${FAST_TTL:-1814400}
 FAST_MIN_TTL=${FAST_MIN_TTL:-86400}
 INVITE_EXPIRY=${INVITE_EXPIRY:-604800}
+C2S_TIMEOUT=${C2S_TIMEOUT:-300}
 RESET=${RESET:-0}
 COMPAT=${COMPAT:-auto}
 OAUTH2_SRC=${OAUTH2_SRC:-}
@@ -99,7 +100,7 @@ fi
 
 # Fill the template: every @NAME@ placeholder, by plain string replacement.
 config=$(cat "$here/prosody.cfg.lua.in")
-for name in RUN_DIR XMPP_HOST C2S_PORT HTTP_PORT PASSWORD_HASH FAST_TTL FAST_MIN_TTL INVITE_EXPIRY OAUTH2_KEY; do
+for name in RUN_DIR XMPP_HOST C2S_PORT HTTP_PORT PASSWORD_HASH FAST_TTL FAST_MIN_TTL INVITE_EXPIRY C2S_TIMEOUT OAUTH2_KEY; do
   config=${config//@$name@/${!name}}
 done
 config=${config//@COMPAT_PRELUDE@/$compat_prelude}

@@ -98,8 +98,9 @@ pub struct Config {
 
     /// Largest stanza accepted, in bytes. Prosody default: 262144 (256 KiB).
     pub c2s_stanza_size_limit: usize,
-    /// Seconds an unauthenticated c2s connection may stay idle before it is closed with
-    /// `<connection-timeout/>` (slow-loris defence). Prosody's `c2s_timeout`, default 300.
+    /// Seconds an unauthenticated c2s connection may live, counted from connect whatever it
+    /// sends, before it is closed with `<connection-timeout/>` (slowloris defence; Prosody's
+    /// meaning of `c2s_timeout`), default 300. Also bounds each write to a client.
     pub c2s_timeout: u64,
     /// Seconds allowed for a TLS handshake. Prosody (net.server_epoll) default: 60.
     pub ssl_handshake_timeout: u64,
@@ -113,6 +114,20 @@ pub struct Config {
     /// on one stream: after the first attempt and this many retries have all failed, the stream is
     /// closed. RFC 6120 §6.4.5: at least 2 and no more than 5. Default 2 (three attempts).
     pub c2s_max_auth_retries: u32,
+    /// Most items in one roster; a roster set adding one more is refused with
+    /// `policy-violation` (RFC 6121 §2.3.3). Prosody's `max_roster_items`, default 250.
+    pub max_roster_items: usize,
+    /// Window of the authentication failure budget, in seconds (issue 13; XEP-0205 §3). Named
+    /// after prosody-modules' mod_limit_auth `limit_auth_period`. Default 300.
+    pub limit_auth_period: u64,
+    /// Failed authentications allowed from one IP address per `limit_auth_period`, all
+    /// connections and accounts together; then the address gets `<temporary-auth-failure/>`
+    /// without the mechanism running, for one period, doubling with each exhaustion in a row (at
+    /// most 32 periods). mod_limit_auth's `limit_auth_max`; 0 disables. Default 30.
+    pub limit_auth_max: u32,
+    /// (gatecheck) Failed authentications allowed for one account per `limit_auth_period`, from
+    /// any address; same lockout and backoff; a successful login clears it. 0 disables. Default 10.
+    pub limit_auth_account_max: u32,
     /// (gatecheck) PBKDF2 iteration count for stored SCRAM credentials. Default 4096 (RFC 7677 minimum).
     pub scram_iteration_count: u32,
     /// Modules not to load, by name (e.g. `["sasl2"]` for a server offering only RFC 6120
@@ -168,6 +183,10 @@ impl Default for Config {
             c2s_max_connections_per_ip: 32,
             c2s_max_auth_retries: 2,
             scram_iteration_count: MIN_SCRAM_ITERATIONS,
+            max_roster_items: 250,
+            limit_auth_period: 300,
+            limit_auth_max: 30,
+            limit_auth_account_max: 10,
             modules_disabled: Vec::new(),
             c2s_address: SocketAddr::from(([127, 0, 0, 1], 5222)),
             c2s_tls_address: SocketAddr::from(([127, 0, 0, 1], 5223)),
@@ -278,6 +297,7 @@ impl Config {
         for (key, v) in [
             ("invite_expiry", self.invite_expiry),
             ("c2s_timeout", self.c2s_timeout),
+            ("limit_auth_period", self.limit_auth_period),
             ("ssl_handshake_timeout", self.ssl_handshake_timeout),
             ("oauth2_access_token_ttl", self.oauth2_access_token_ttl),
             ("oauth2_refresh_token_ttl", self.oauth2_refresh_token_ttl),
@@ -294,6 +314,7 @@ impl Config {
             ("c2s_stanza_size_limit", self.c2s_stanza_size_limit),
             ("c2s_read_size", self.c2s_read_size),
             ("c2s_max_connections", self.c2s_max_connections),
+            ("max_roster_items", self.max_roster_items),
             (
                 "c2s_max_connections_per_ip",
                 self.c2s_max_connections_per_ip,
@@ -391,6 +412,42 @@ mod tests {
         assert_eq!(c.oauth2_registration_ttl, None);
         assert_eq!(c.data_dir, PathBuf::from("./gatecheck-data"));
         c.validate().expect("defaults are valid");
+    }
+
+    #[test]
+    fn auth_failure_budget_options() {
+        let c = Config::default();
+        assert_eq!(
+            (
+                c.limit_auth_period,
+                c.limit_auth_max,
+                c.limit_auth_account_max
+            ),
+            (300, 30, 10)
+        );
+        let c = Config::from_toml_str(
+            "limit_auth_period = 60\nlimit_auth_max = 0\nlimit_auth_account_max = 5\n",
+        )
+        .expect("parses");
+        assert_eq!(
+            (
+                c.limit_auth_period,
+                c.limit_auth_max,
+                c.limit_auth_account_max
+            ),
+            (60, 0, 5)
+        );
+        let e = Config::from_toml_str("limit_auth_period = 0").unwrap_err();
+        assert!(e.to_string().contains("limit_auth_period"), "{e}");
+    }
+
+    #[test]
+    fn max_roster_items_option() {
+        assert_eq!(Config::default().max_roster_items, 250);
+        let c = Config::from_toml_str("max_roster_items = 3").expect("parses");
+        assert_eq!(c.max_roster_items, 3);
+        let e = Config::from_toml_str("max_roster_items = 0").unwrap_err();
+        assert!(e.to_string().contains("max_roster_items"), "{e}");
     }
 
     #[test]

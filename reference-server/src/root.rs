@@ -7,6 +7,7 @@
 
 use std::sync::Arc;
 
+use crate::c2s::budget::{BudgetSettings, FailureBudget};
 use crate::c2s::core::ListenerKind;
 use crate::c2s::services::{C2sSettings, Services};
 use crate::c2s::session::C2sFactory;
@@ -58,7 +59,9 @@ pub fn modules_for(config: &Config) -> Result<ModuleRegistry, RegistryError> {
         .register(legacy_auth::LegacyAuth)?
         .register(bind2::Bind2)?
         .register(bind::ResourceBinding)?
-        .register(roster::Roster)?
+        .register(roster::Roster {
+            max_items: config.max_roster_items,
+        })?
         .register(invites::Invites::new(invites.clone()))?
         .register(register::Register::new(invites))?
         .register(presence::Presence)?
@@ -88,13 +91,13 @@ pub fn services_with_key(
     env: Env,
     fast_key: SealKey,
 ) -> Result<Services, AssemblyError> {
-    // `sasl2_offer_plain` and `allow_unencrypted_plain_auth` keep their defaults (off) here, as
-    // before this root existed; wiring them from `config` is a behaviour change left for later.
-    let mechanisms = DefaultMechanisms::new(
+    let mut mechanisms = DefaultMechanisms::new(
         store.clone(),
         config.scram_iteration_count,
         env.rng.as_ref(),
     )?;
+    mechanisms.sasl2_offer_plain = config.sasl2_offer_plain;
+    mechanisms.allow_unencrypted_plain = config.allow_unencrypted_plain_auth;
     let mut modules = modules_for(config)?;
     modules.register(Fast::new(
         FastSettings::from_config(config),
@@ -113,6 +116,11 @@ pub fn services_with_key(
         mechanisms: Arc::new(mechanisms),
         modules,
         env,
+        budget: Arc::new(FailureBudget::new(BudgetSettings {
+            period: config.limit_auth_period,
+            per_address: config.limit_auth_max,
+            per_account: config.limit_auth_account_max,
+        })),
     })
 }
 

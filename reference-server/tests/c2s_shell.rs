@@ -73,6 +73,11 @@ impl SessionCore for TestCore {
                 .is_ok();
             return vec![Action::Send(format!("<sent ok='{ok}'/>").into_bytes())];
         }
+        if text.starts_with("block") {
+            // A slow store call (issue 13, problem 5).
+            std::thread::sleep(Duration::from_millis(800));
+            return vec![Action::Send(b"<unblocked/>".to_vec())];
+        }
         if text.starts_with("quit") {
             return vec![Action::Send(b"<bye/>".to_vec()), Action::Close];
         }
@@ -295,6 +300,56 @@ async fn idle_timeout_closes_silent_unauthenticated_connection() {
     tokio::time::sleep(Duration::from_millis(1200)).await;
     send(&mut authed, "ping").await;
     read_until(&mut authed, "<hello/>").await;
+    assert!(server.shutdown(STEP).await);
+}
+
+/// Issue 13, problem 3 (slowloris): `c2s_timeout` is a deadline from connect for an
+/// unauthenticated stream, whatever it sends; one byte every 200 ms does not keep it open.
+#[tokio::test]
+async fn trickling_unauthenticated_connection_is_cut_at_c2s_timeout() {
+    let server = start(Config {
+        c2s_timeout: 1,
+        ..test_config()
+    })
+    .await;
+    let started = std::time::Instant::now();
+    let (mut rd, mut wr) = TcpStream::connect(server.c2s_addr)
+        .await
+        .unwrap()
+        .into_split();
+    let trickle = tokio::spawn(async move {
+        while wr.write_all(b" ").await.is_ok() {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    });
+    read_until(&mut rd, "<connection-timeout/>").await;
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed >= Duration::from_millis(900) && elapsed < Duration::from_secs(4),
+        "cut after {elapsed:?}"
+    );
+    trickle.abort();
+    assert!(server.shutdown(STEP).await);
+}
+
+/// Issue 13, problem 5: a core call that blocks (a slow SQLite write) runs on the blocking pool,
+/// so on this single-threaded runtime another connection is still served meanwhile.
+#[tokio::test]
+async fn blocking_core_call_does_not_stall_other_connections() {
+    let server = start(test_config()).await;
+    let mut slow = TcpStream::connect(server.c2s_addr).await.unwrap();
+    let mut other = TcpStream::connect(server.c2s_addr).await.unwrap();
+    send(&mut slow, "block").await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let started = std::time::Instant::now();
+    send(&mut other, "ping").await;
+    read_until(&mut other, "<hello/>").await;
+    assert!(
+        started.elapsed() < Duration::from_millis(500),
+        "served after {:?}",
+        started.elapsed()
+    );
+    read_until(&mut slow, "<unblocked/>").await;
     assert!(server.shutdown(STEP).await);
 }
 

@@ -10,6 +10,7 @@ pub mod invites;
 pub mod oauth2;
 pub mod prelude;
 pub mod sasl2;
+pub mod security;
 pub mod table;
 
 /// Every real case of the suite, in registry order.
@@ -18,5 +19,6 @@ pub fn all() -> Vec<Case> {
     v.extend(fast::all());
     v.extend(invites::all());
     v.extend(oauth2::all());
+    v.extend(security::all());
     v
 }

@@ -29,18 +29,30 @@ pub enum Module {
     Invites,
     /// OAuth2 metadata, dynamic client registration and token endpoint.
     Oauth2,
+    /// Opt-in advisory security checks (issue 13): user enumeration, guessing without backoff,
+    /// slowloris, keepalives. Run only when selected (`--security` or `--only 'security.*'`),
+    /// reported as findings apart from the conformance verdicts and never scored.
+    Security,
 }
 
 impl Module {
     /// All modules in report order.
-    pub const ALL: [Module; 6] = [
+    pub const ALL: [Module; 7] = [
         Module::Sasl2,
         Module::Sasl,
         Module::Scram,
         Module::Fast,
         Module::Invites,
         Module::Oauth2,
+        Module::Security,
     ];
+
+    /// Whether the module's cases are advisory: opt-in (left out of a run unless selected by
+    /// `--security` or an `--only` pattern), reported as findings in their own group, and never
+    /// counted in the conformance scores, the counts or the exit code (unless `--strict-security`).
+    pub fn is_advisory(self) -> bool {
+        matches!(self, Module::Security)
+    }
 
     /// The lowercase name used in ids and on the command line.
     pub fn as_str(self) -> &'static str {
@@ -51,6 +63,7 @@ impl Module {
             Module::Fast => "fast",
             Module::Invites => "invites",
             Module::Oauth2 => "oauth2",
+            Module::Security => "security",
         }
     }
 
@@ -72,6 +85,7 @@ impl Module {
             Module::Fast => Some(Offer::Fast),
             Module::Invites => Some(Offer::Invite),
             Module::Oauth2 => Some(Offer::Http),
+            Module::Security => None,
         }
     }
 }

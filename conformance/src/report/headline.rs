@@ -38,7 +38,8 @@ pub fn headlines(rec: &RunRecord) -> Vec<String> {
             "REQUIRED MODULE MISSING: --require {m}, but the target does not offer {m}{offered}"
         ));
     }
-    if s.exercised == 0 {
+    // A run of the advisory group alone exercised the target too, just not for a verdict.
+    if s.exercised == 0 && s.advisory.is_none() {
         let also = if rec.meta.required.is_empty() {
             ""
         } else {

@@ -327,7 +327,7 @@ pub fn render(rec: &RunRecord) -> String {
         "</select><button id=expand type=button>expand shown</button><span id=shown></span></div>",
     );
     h.push_str("<table id=cases><thead><tr><th>Verdict</th><th>Module</th><th>Case</th><th>Level</th><th>Requirements</th><th>Title</th><th>ms</th></tr></thead><tbody>");
-    for r in &rec.results {
+    for r in rec.results.iter().filter(|r| !r.is_advisory()) {
         let search = format!(
             "{} {} {} {} {}",
             r.id,
@@ -358,6 +358,7 @@ pub fn render(rec: &RunRecord) -> String {
         );
     }
     h.push_str("</tbody></table>");
+    advisory_html(rec, catalog, &mut h);
     if !rec.meta.not_selected.is_empty() {
         h.push_str("<details style=\"margin:0 24px 24px\"><summary>Not selected</summary><ul>");
         for n in &rec.meta.not_selected {
@@ -372,4 +373,57 @@ pub fn render(rec: &RunRecord) -> String {
     }
     let _ = write!(h, "<script>{JS}</script></body></html>");
     h
+}
+
+/// The advisory security group in its own table below the verdicts: finding or ok, the RFC/XEP
+/// sections each case comes from, what it observed, and its transcript.
+fn advisory_html(rec: &RunRecord, catalog: &Catalog, h: &mut String) {
+    let Some(a) = &rec.summary.advisory else {
+        return;
+    };
+    let _ = write!(
+        h,
+        "<h2 style=\"margin:16px 24px 4px\">Security (advisory, not scored)</h2><div class=meta style=\"padding:0 24px 8px\">{} case(s): {} finding(s), {} without finding, {} undecided &middot; {}</div>",
+        a.cases,
+        a.findings,
+        a.passed,
+        a.undecided,
+        if a.strict {
+            "--strict-security: findings fail the run"
+        } else {
+            "findings never change the conformance scores or the exit code"
+        }
+    );
+    h.push_str("<table id=advisory><thead><tr><th>Result</th><th>Case</th><th>From</th><th>Observed</th></tr></thead><tbody>");
+    for r in rec.results.iter().filter(|r| r.is_advisory()) {
+        let label = if r.is_finding() {
+            "finding"
+        } else if r.status == Status::Pass {
+            "ok"
+        } else {
+            r.status.as_str()
+        };
+        let badge = if r.is_finding() {
+            "fail"
+        } else {
+            r.status.as_str()
+        };
+        let observed = r
+            .outcome
+            .actual
+            .as_deref()
+            .or(r.outcome.message.as_deref())
+            .unwrap_or("");
+        let _ = write!(
+            h,
+            "<tr class=case data-status=\"{st}\" data-module=security data-search=\"\"><td><span class=\"badge s-{badge}\">{label}</span></td><td class=mono>{id}<br>{title}</td><td class=mono>{reqs}</td><td>{obs}</td></tr><tr class=detail style=\"display:none\"><td colspan=4>{detail}</td></tr>",
+            st = r.status.as_str(),
+            id = escape(&r.id),
+            title = escape(&r.title),
+            reqs = escape(&r.requirements.join(", ")),
+            obs = escape(observed),
+            detail = detail(r, catalog)
+        );
+    }
+    h.push_str("</tbody></table>");
 }

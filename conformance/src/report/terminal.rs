@@ -89,7 +89,7 @@ pub fn summary_text(rec: &RunRecord) -> String {
         "{:<10} {:>5} {:>5} {:>5} {:>5} {:>6} {:>6} {:>6} {:>6} {:>7}",
         "module", "pass", "fail", "warn", "error", "known", "stale", "unsup", "skip", "not-run"
     );
-    for m in Module::ALL {
+    for m in Module::ALL.into_iter().filter(|m| !m.is_advisory()) {
         let rs: Vec<_> = rec.results.iter().filter(|r| r.module == m).collect();
         if rs.is_empty() {
             continue;
@@ -115,7 +115,7 @@ pub fn summary_text(rec: &RunRecord) -> String {
         let rs: Vec<_> = rec
             .results
             .iter()
-            .filter(|r| r.level.bucket() == bucket)
+            .filter(|r| !r.is_advisory() && r.level.bucket() == bucket)
             .collect();
         if rs.is_empty() {
             continue;
@@ -147,6 +147,7 @@ pub fn summary_text(rec: &RunRecord) -> String {
     let problems: Vec<_> = rec
         .results
         .iter()
+        .filter(|r| !r.is_advisory())
         .filter(|r| {
             !matches!(
                 r.status,
@@ -192,10 +193,12 @@ pub fn summary_text(rec: &RunRecord) -> String {
             }
         }
     }
+    advisory_text(rec, &mut out);
     let groups = headline::not_offered_groups(rec);
     let not_run: Vec<_> = rec
         .results
         .iter()
+        .filter(|r| !r.is_advisory())
         .filter(|r| matches!(r.status, Status::Skip | Status::Unsupported))
         .filter(|r| !headline::is_not_offered(r))
         .collect();
@@ -226,11 +229,57 @@ pub fn summary_text(rec: &RunRecord) -> String {
     }
     let _ = writeln!(
         out,
-        "\n{} case(s) in {:.1}s, {} exercised the target: {}",
-        rec.results.len(),
+        "\n{} case(s){} in {:.1}s, {} exercised the target: {}",
+        rec.results.iter().filter(|r| !r.is_advisory()).count(),
+        s.advisory
+            .as_ref()
+            .map(|a| format!(" and {} advisory security case(s)", a.cases))
+            .unwrap_or_default(),
         s.duration_ms as f64 / 1000.0,
         s.exercised,
         headline::exit_label(s.exit_code)
     );
     out
+}
+
+/// The advisory security group, apart from the verdicts: one line per case (FINDING, ok, or why
+/// it could not decide), the section it comes from, and what it measured.
+fn advisory_text(rec: &RunRecord, out: &mut String) {
+    let Some(a) = &rec.summary.advisory else {
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "\nSecurity (advisory, not scored{}): {} case(s), {} finding(s), {} without finding, {} undecided",
+        if a.strict {
+            "; --strict-security: findings fail the run"
+        } else {
+            "; never changes the exit code"
+        },
+        a.cases,
+        a.findings,
+        a.passed,
+        a.undecided
+    );
+    for r in rec.results.iter().filter(|r| r.is_advisory()) {
+        let label = if r.is_finding() {
+            "FINDING".to_owned()
+        } else if r.status == Status::Pass {
+            "ok".to_owned()
+        } else {
+            r.status.as_str().to_owned()
+        };
+        let _ = writeln!(out, "  {label} {} {}", r.id, r.title);
+        let o = &r.outcome;
+        let _ = writeln!(out, "      from: {}", r.requirements.join(", "));
+        if let Some(e) = o.expected.as_ref().filter(|_| r.is_finding()) {
+            let _ = writeln!(out, "      expected: {e}");
+        }
+        if let Some(x) = &o.actual {
+            let _ = writeln!(out, "      observed: {x}");
+        }
+        if let Some(m) = &o.message {
+            let _ = writeln!(out, "      note: {m}");
+        }
+    }
 }

@@ -164,6 +164,18 @@ impl StreamParser {
         &self.limits
     }
 
+    /// Marks a pause in the input (the caller calls it before feeding the bytes of a new read):
+    /// if everything fed so far has been consumed, whitespace that follows starts a new run for
+    /// [`Limits::max_top_level_text`]. Whitespace keepalives (RFC 6120 §4.6.1) arrive one per
+    /// read, so they are never summed into one run and a session may send them indefinitely; a
+    /// run within one read (or still buffered) is bounded as before. Without calls to this,
+    /// events and errors do not depend on how the input is split.
+    pub fn input_pause(&mut self) {
+        if self.pos >= self.buf.len() && matches!(self.token, Token::None) {
+            self.text_run = 0;
+        }
+    }
+
     /// Appends received bytes. Ignored once the parser has failed.
     pub fn feed(&mut self, bytes: &[u8]) {
         if self.failed.is_some() {

@@ -12,7 +12,17 @@ use super::session::{AuthState, C2sSession};
 use crate::breaks::{Break, inject};
 use crate::module::SuccessContext;
 use crate::modules::payload::MAX_PAYLOAD;
+use crate::sasl::claim::claimed_username;
 use crate::sasl::mechanism::{MechanismContext, MechanismFailure, MechanismStep, Profile};
+
+/// What the failure budget needs about an unauthenticated stream: the client's address and the
+/// account the running attempt claims. Kept in the stream's [`crate::module::StreamState`] from
+/// connect until authentication succeeds (then removed, so authenticated sessions do not keep it).
+#[derive(Debug, Default)]
+pub(super) struct AuthGuard {
+    pub(super) peer: Option<std::net::IpAddr>,
+    pub(super) claimed: Option<String>,
+}
 
 /// The RFC 7622-normalised bare form of `jid` (SASL2-11); `None` when it is not a valid JID.
 fn normalise_bare(jid: &str) -> Option<String> {
@@ -87,6 +97,14 @@ impl C2sSession {
             env: svc.env.clone(),
             breaks: brk,
         };
+        let claimed = start
+            .initial_response
+            .as_deref()
+            .and_then(|ir| claimed_username(start.mechanism, ir))
+            .or_else(|| self.header_account());
+        if let Err(refusal) = self.budget_admits(claimed) {
+            return self.fail(profile, refusal);
+        }
         let mut mechanism = svc
             .modules
             .start_mechanism(start.mechanism, &ctx)
@@ -156,12 +174,25 @@ impl C2sSession {
             panic!("oversized SASL payload");
         }
         let step = match p.decode_response(&el.text()) {
-            Ok(d) => match &mut self.auth {
-                AuthState::InProgress { mechanism, .. } => {
-                    mechanism.step(Some(d.as_deref().unwrap_or_default()))
+            Ok(d) => {
+                let input = d.as_deref().unwrap_or_default();
+                // SCRAM without an initial response names its account only now.
+                let unclaimed = self
+                    .module_state
+                    .get::<AuthGuard>()
+                    .is_some_and(|g| g.claimed.is_none());
+                if let (true, AuthState::InProgress { mechanism_name, .. }) =
+                    (unclaimed, &self.auth)
+                    && let Some(user) = claimed_username(*mechanism_name, input)
+                    && let Err(refusal) = self.budget_admits(Some(user))
+                {
+                    return self.fail(profile, refusal);
                 }
-                _ => return,
-            },
+                match &mut self.auth {
+                    AuthState::InProgress { mechanism, .. } => mechanism.step(Some(input)),
+                    _ => return,
+                }
+            }
             Err(f) => Err(f),
         };
         self.after_step(profile, step);
@@ -190,6 +221,9 @@ impl C2sSession {
                 renewal_due,
             }) => self.succeed(profile, username, authzid, additional_data, renewal_due),
             Err(f) => {
+                if f.condition == SaslCondition::NotAuthorized {
+                    self.budget_failed();
+                }
                 let state = std::mem::replace(&mut self.auth, AuthState::Idle);
                 let mut extra = Vec::new();
                 if let AuthState::InProgress {
@@ -209,6 +243,70 @@ impl C2sSession {
                 }
                 self.fail_with(profile, f, extra);
             }
+        }
+    }
+
+    /// The account the stream header's `from` names (SASL2 clients usually send it).
+    fn header_account(&self) -> Option<String> {
+        let (user, domain) = self.from_hint.as_deref()?.split_once('@')?;
+        (domain.eq_ignore_ascii_case(&self.svc.settings.domain) && !user.is_empty())
+            .then(|| user.to_lowercase())
+    }
+
+    /// UNIX seconds from the injected clock.
+    fn now_secs(&self) -> u64 {
+        self.svc
+            .env
+            .clock
+            .now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs())
+    }
+
+    /// Records `claimed` for this attempt and asks the failure budget whether it may run; a
+    /// refusal is `<temporary-auth-failure/>` with a text saying when to retry (RFC 6120 §6.5.12,
+    /// XEP-0388 uses the same conditions), and the mechanism never runs.
+    fn budget_admits(&mut self, claimed: Option<String>) -> Result<(), MechanismFailure> {
+        let now = self.now_secs();
+        let guard = self.module_state.entry::<AuthGuard>();
+        guard.claimed = claimed;
+        let (peer, claimed) = (guard.peer, guard.claimed.clone());
+        self.svc
+            .budget
+            .check(peer, claimed.as_deref(), now)
+            .map_err(|refusal| {
+                tracing::debug!(
+                    peer = ?peer,
+                    account = claimed.as_deref().unwrap_or("-"),
+                    "authentication refused by the failure budget: {}",
+                    refusal.text()
+                );
+                self.auth = AuthState::Idle;
+                MechanismFailure::with_text(SaslCondition::TemporaryAuthFailure, &refusal.text())
+            })
+    }
+
+    /// Counts a `not-authorized` against the address and the claimed account.
+    fn budget_failed(&mut self) {
+        let now = self.now_secs();
+        let Some(guard) = self.module_state.get::<AuthGuard>() else {
+            return;
+        };
+        let (peer, claimed) = (guard.peer, guard.claimed.clone());
+        if let Some(refusal) = self.svc.budget.failed(peer, claimed.as_deref(), now) {
+            let s = self.svc.budget.settings();
+            tracing::warn!(
+                peer = ?peer,
+                account = claimed.as_deref().unwrap_or("-"),
+                "authentication failure budget exhausted ({}); further attempts get \
+                 temporary-auth-failure. Limits: limit_auth_max = {} per address, \
+                 limit_auth_account_max = {} per account, per limit_auth_period = {} s; raise them \
+                 (0 disables) if legitimate users hit them",
+                refusal.text(),
+                s.per_address,
+                s.per_account,
+                s.period
+            );
         }
     }
 
@@ -340,6 +438,8 @@ impl C2sSession {
             _ => return,
         };
         self.out.push(Action::Authenticated);
+        svc.budget.succeeded(&username);
+        self.module_state.remove::<AuthGuard>();
         self.identity.username = Some(username.clone());
         match p.kind() {
             Profile::Sasl2 => {

@@ -5,6 +5,7 @@
 //! limits and the in-process router.
 
 mod auth_flow;
+pub mod budget;
 pub mod core;
 #[cfg(test)]
 mod deterministic_tests;

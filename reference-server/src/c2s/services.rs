@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use gatecheck_proto::xml::Limits;
 
+use super::budget::FailureBudget;
 use crate::env::Env;
 use crate::module::ModuleRegistry;
 use crate::sasl::mechanism::MechanismProvider;
@@ -54,4 +55,6 @@ pub struct Services {
     pub modules: ModuleRegistry,
     /// Time and randomness.
     pub env: Env,
+    /// Authentication failures per address and per account, shared by every session.
+    pub budget: Arc<FailureBudget>,
 }

@@ -74,7 +74,7 @@ pub struct C2sSession {
     /// Inline requests of a failed attempt, kept only by the SASL2-26 broken build.
     pub(super) carried_inline: Vec<Element>,
     /// What modules remember about this stream ([`ModuleContext::state`]).
-    module_state: StreamState,
+    pub(super) module_state: StreamState,
 }
 
 /// Factory for [`C2sSession`]: the server's default core.
@@ -451,13 +451,22 @@ impl C2sSession {
 }
 
 impl SessionCore for C2sSession {
-    fn on_connect(&mut self, _: SocketAddr, secure: Option<&ChannelBindings>) -> Vec<Action> {
+    fn on_connect(&mut self, peer: SocketAddr, secure: Option<&ChannelBindings>) -> Vec<Action> {
         self.tls = secure.cloned();
+        // Kept (in the stream's state, not a field) until authentication succeeds, for the
+        // failure budget; removed then, so an authenticated session does not carry it.
+        self.module_state.insert(super::auth_flow::AuthGuard {
+            peer: Some(peer.ip()),
+            claimed: None,
+        });
         Vec::new()
     }
 
     fn on_bytes(&mut self, data: &[u8]) -> Vec<Action> {
         if !self.closed {
+            // Each read is a new keepalive run (issue 13, problem 4): whitespace is bounded per
+            // run between elements, never summed over the session.
+            self.parser.input_pause();
             self.parser.feed(data);
             self.pump();
         }

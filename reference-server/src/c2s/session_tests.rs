@@ -8,6 +8,7 @@ use gatecheck_proto::sasl::{ChannelBindings, Mechanism, SaslCondition, TlsVersio
 use gatecheck_proto::xml::{JABBER_CLIENT_NS, Limits, StreamEvent, StreamParser};
 use proptest::prelude::*;
 
+use super::budget::{BudgetSettings, FailureBudget};
 use super::core::{Action, SessionCore};
 use super::services::{C2sSettings, Services};
 use super::session::C2sSession;
@@ -81,6 +82,7 @@ fn core_with(require_encryption: bool, modules: crate::module::ModuleRegistry) -
         mechanisms: Arc::new(ScriptedProvider),
         modules,
         env: Env::deterministic(SystemTime::UNIX_EPOCH, 1),
+        budget: Arc::new(FailureBudget::new(BudgetSettings::OFF)),
     };
     C2sSession::new(Arc::new(svc), Arc::new(NullRouter))
 }
@@ -562,6 +564,7 @@ fn retries_option_allows_that_many_retries() {
         mechanisms: Arc::new(ScriptedProvider),
         modules: crate::root::modules().unwrap(),
         env: Env::deterministic(SystemTime::UNIX_EPOCH, 1),
+        budget: Arc::new(FailureBudget::new(BudgetSettings::OFF)),
     };
     let mut c = C2sSession::new(Arc::new(svc), Arc::new(NullRouter));
     c.on_connect("127.0.0.1:1".parse().unwrap(), Some(&tls()));
@@ -575,4 +578,110 @@ fn retries_option_allows_that_many_retries() {
             "attempt {attempt}: {out}"
         );
     }
+}
+
+/// Issue 13, problem 2: failures are counted per address and per account across connections
+/// (shared `Services::budget`, injected clock); once a budget is spent the next attempt gets
+/// `<temporary-auth-failure/>` with a text and the mechanism does not run (the right password is
+/// refused too); after the lockout a success clears the account.
+#[test]
+fn failure_budget_spans_connections_and_refuses_without_running_the_mechanism() {
+    use crate::env::{ManualClock, SeededRng};
+    let clock = Arc::new(ManualClock::new(SystemTime::UNIX_EPOCH));
+    let svc = Arc::new(Services {
+        settings: C2sSettings {
+            domain: "example.org".into(),
+            require_encryption: false,
+            max_auth_attempts: 3,
+            limits: Limits::default(),
+        },
+        store: Arc::new(MemoryStore::new()),
+        mechanisms: Arc::new(ScriptedProvider),
+        modules: crate::root::modules().unwrap(),
+        env: Env {
+            clock: clock.clone(),
+            rng: Arc::new(SeededRng::new(1)),
+        },
+        budget: Arc::new(FailureBudget::new(BudgetSettings {
+            period: 300,
+            per_address: 5,
+            per_account: 3,
+        })),
+    });
+    let connect = |peer: &str| {
+        let mut c = C2sSession::new(svc.clone(), Arc::new(NullRouter));
+        c.on_connect(peer.parse().unwrap(), Some(&tls()));
+        feed(&mut c, HEADER);
+        c
+    };
+    // Three wrong passwords for alice, one per connection from three addresses.
+    for i in 1..=3 {
+        let mut c = connect(&format!("192.0.2.{i}:1000"));
+        let (out, _) = feed(&mut c, &auth2(&b64(b"\0alice\0bad"), ""));
+        assert!(out.contains("<not-authorized"), "{out}");
+    }
+    // The account is locked now, for everybody, even with the right password.
+    let mut c = connect("198.51.100.9:1000");
+    let (out, _) = feed(&mut c, &auth2(&b64(b"\0alice\0good"), ""));
+    assert!(out.contains("<temporary-auth-failure"), "{out}");
+    assert!(out.contains("try again in 300 s"), "{out}");
+    // Another account from a fresh address is unaffected.
+    let mut c = connect("198.51.100.10:1000");
+    let (out, _) = feed(&mut c, &auth2(&b64(b"\0bob\0bad"), ""));
+    assert!(out.contains("<not-authorized"), "{out}");
+    // After the lockout the right password works and clears the account's record.
+    clock.advance(std::time::Duration::from_secs(301));
+    let mut c = connect("198.51.100.9:1000");
+    let (out, actions) = feed(&mut c, &auth2(&b64(b"\0alice\0good"), ""));
+    assert!(out.contains("<success"), "{out}");
+    assert!(actions.contains(&Action::Authenticated));
+    // An authenticated session keeps nothing of the budget's per-stream facts.
+    assert!(
+        c.module_state
+            .get::<super::auth_flow::AuthGuard>()
+            .is_none()
+    );
+    // The address budget: five failures from one address over any accounts.
+    for i in 0..5 {
+        let mut c = connect("203.0.113.7:1000");
+        let user = format!("\0user{i}\0bad");
+        let (out, _) = feed(&mut c, &auth2(&b64(user.as_bytes()), ""));
+        assert!(out.contains("<not-authorized"), "{out}");
+    }
+    let mut c = connect("203.0.113.7:2000");
+    let (out, _) = feed(&mut c, &auth2(&b64(b"\0alice\0good"), ""));
+    assert!(out.contains("<temporary-auth-failure"), "{out}");
+    assert!(out.contains("from your address"), "{out}");
+    // The RFC 6120 profile gets the same refusal.
+    let mut c = connect("203.0.113.7:3000");
+    let legacy = format!(
+        "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>{}</auth>",
+        b64(b"\0alice\0good")
+    );
+    let (out, _) = feed(&mut c, &legacy);
+    assert!(out.contains("<temporary-auth-failure/>"), "{out}");
+    assert!(out.contains("<text"), "{out}");
+}
+
+/// Issue 13, problem 4: whitespace keepalives (RFC 6120 §4.6.1), one per read, are allowed
+/// indefinitely (10,000 of them is more than twice the 4 KiB run limit, i.e. about a week of one
+/// per minute); one run of whitespace larger than the limit in a single read is still refused.
+#[test]
+fn keepalives_never_end_a_session_but_a_huge_run_does() {
+    let mut c = core(false);
+    c.on_connect("127.0.0.1:1".parse().unwrap(), Some(&tls()));
+    feed(&mut c, HEADER);
+    for i in 0..10_000 {
+        let (out, actions) = feed(&mut c, " ");
+        assert!(
+            !out.contains("policy-violation") && !actions.contains(&Action::Close),
+            "keepalive {i}: {out}"
+        );
+    }
+    let (out, actions) = feed(
+        &mut c,
+        &" ".repeat(Limits::default().max_top_level_text + 1),
+    );
+    assert!(out.contains("policy-violation"), "{out}");
+    assert!(actions.contains(&Action::Close));
 }

@@ -293,6 +293,22 @@ impl Conn<'_> {
     }
 }
 
+/// Feeds `data` to the core on tokio's blocking pool: the core calls the synchronous store
+/// (SQLite; roster writes, credential lookups) and PBKDF2, which must not stall the async worker
+/// threads every other connection shares (issue 13, problem 5). The core stays synchronous; it is
+/// moved to the pool and back.
+async fn off_worker(
+    mut core: Box<dyn SessionCore>,
+    data: Vec<u8>,
+) -> Result<(Box<dyn SessionCore>, Vec<Action>), Outcome> {
+    tokio::task::spawn_blocking(move || {
+        let actions = core.on_bytes(&data);
+        (core, actions)
+    })
+    .await
+    .map_err(|e| Outcome::Io(format!("session core failed: {e}")))
+}
+
 async fn run(
     stream: TcpStream,
     peer: SocketAddr,
@@ -327,7 +343,7 @@ async fn run(
     };
     let mut shutdown = shared.shutdown.clone();
     let mut buf = vec![0u8; shared.read_size];
-    let mut deadline = Instant::now() + shared.idle_timeout;
+    let deadline = Instant::now() + shared.idle_timeout;
     let mut pending: VecDeque<Action> = core.on_connect(peer, info.as_ref()).into();
     loop {
         match conn
@@ -360,9 +376,15 @@ async fn run(
             read = transport.read(&mut buf) => match read {
                 Ok(0) => return Outcome::PeerClosed,
                 Ok(n) => {
-                    deadline = Instant::now() + shared.idle_timeout;
-                    let data = buf.get(..n).unwrap_or_default();
-                    pending.extend(core.on_bytes(data));
+                    // `c2s_timeout` is a deadline from connect, not an idle timer: a client
+                    // trickling bytes is cut all the same (slowloris, issue 13 problem 3).
+                    let data = buf.get(..n).unwrap_or_default().to_vec();
+                    let (back, actions) = match off_worker(core, data).await {
+                        Ok(r) => r,
+                        Err(o) => return o,
+                    };
+                    core = back;
+                    pending.extend(actions);
                 }
                 Err(e) => return Outcome::Io(e.to_string()),
             },

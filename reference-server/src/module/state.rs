@@ -46,6 +46,11 @@ impl StreamState {
     /// Removes and returns the value of type `T`.
     pub fn remove<T: Any + Send + Sync>(&mut self) -> Option<T> {
         let b = self.slots.remove(&TypeId::of::<T>())?;
+        if self.slots.is_empty() {
+            // Give the table's memory back: an idle stream whose slots were all used and removed
+            // (the failure-budget guard during authentication) costs nothing afterwards.
+            self.slots = HashMap::new();
+        }
         b.downcast().ok().map(|b| *b)
     }
 }

@@ -103,6 +103,10 @@ impl Harness {
             domain: "example.org".into(),
             sasl2_fast_token_ttl: TTL,
             sasl2_fast_token_min_ttl: MIN_TTL,
+            // The FAST model does not model the authentication failure budget (issue 13; tested
+            // in c2s::budget and session_tests): its op sequences fail logins at will.
+            limit_auth_max: 0,
+            limit_auth_account_max: 0,
             breaks,
             ..crate::Config::default()
         };

@@ -134,6 +134,9 @@ impl Harness {
             invite_expiry: EXPIRY,
             admins: vec![format!("{ADMIN}@{DOMAIN}")],
             scram_iteration_count: TEST_ITERATIONS,
+            // The invites model does not model the authentication failure budget (issue 13).
+            limit_auth_max: 0,
+            limit_auth_account_max: 0,
             breaks,
             ..crate::Config::default()
         };

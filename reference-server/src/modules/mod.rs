@@ -36,5 +36,7 @@ pub mod presence;
 pub mod register;
 pub mod resource;
 pub mod roster;
+#[cfg(test)]
+mod roster_tests;
 pub mod sasl2;
 pub mod sasl_common;

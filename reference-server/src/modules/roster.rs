@@ -11,9 +11,23 @@ use crate::module::{Handled, Module, ModuleContext};
 use crate::route::StanzaRouter;
 use crate::store::{RosterItem, Store, Subscription};
 
+/// Prosody's default `max_roster_items`.
+pub const DEFAULT_MAX_ITEMS: usize = 250;
+
 /// The roster module.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct Roster;
+#[derive(Debug, Clone, Copy)]
+pub struct Roster {
+    /// `max_roster_items`: a set adding an item beyond this is refused.
+    pub max_items: usize,
+}
+
+impl Default for Roster {
+    fn default() -> Self {
+        Self {
+            max_items: DEFAULT_MAX_ITEMS,
+        }
+    }
+}
 
 impl Module for Roster {
     fn name(&self) -> &'static str {
@@ -25,7 +39,7 @@ impl Module for Roster {
     }
 
     fn handle_iq(&self, el: &Element, cx: &mut ModuleContext<'_>) -> Handled {
-        if handle(el, cx) {
+        if handle(el, cx, self.max_items) {
             Handled::Yes
         } else {
             Handled::No
@@ -99,12 +113,16 @@ fn parse_set(q: &Element) -> Result<(String, Option<Element>), StanzaCondition> 
     Ok((jid, Some(item.clone())))
 }
 
+/// Why a roster set was refused: the condition and, for limits, a text (RFC 6121 §2.3.3).
+type Refused = (StanzaCondition, Option<String>);
+
 fn set(
     store: &dyn Store,
     user: &str,
     item: &Element,
     jid: &str,
-) -> Result<RosterItem, StanzaCondition> {
+    max_items: usize,
+) -> Result<RosterItem, Refused> {
     let name = item
         .attr("name")
         .filter(|n| !n.is_empty())
@@ -117,13 +135,32 @@ fn set(
         || groups.len() > MAX_GROUPS
         || groups.iter().any(|g| g.is_empty() || g.len() > MAX_NAME)
     {
-        return Err(StanzaCondition::NotAcceptable);
+        // RFC 6121 §2.3.3: an item exceeding a size limit (name, groups) is not-acceptable.
+        return Err((
+            StanzaCondition::NotAcceptable,
+            Some(format!(
+                "roster item too large: name and group names at most {MAX_NAME} bytes, at most {MAX_GROUPS} groups"
+            )),
+        ));
     }
-    let existing = store
+    let items = store
         .roster_get(user)
-        .map_err(|_| StanzaCondition::InternalServerError)?
-        .into_iter()
-        .find(|i| i.jid == jid);
+        .map_err(|_| (StanzaCondition::InternalServerError, None))?;
+    let count = items.len();
+    let existing = items.into_iter().find(|i| i.jid == jid);
+    if existing.is_none() && count >= max_items {
+        // RFC 6121 §2.3.3: a roster at its maximum number of items refuses an addition with
+        // policy-violation.
+        tracing::info!(
+            user,
+            count,
+            "roster set refused: the roster is full (max_roster_items = {max_items})"
+        );
+        return Err((
+            StanzaCondition::PolicyViolation,
+            Some(format!("roster is full: at most {max_items} items")),
+        ));
+    }
     let new = RosterItem {
         jid: jid.to_owned(),
         name,
@@ -136,12 +173,12 @@ fn set(
     };
     store
         .roster_set(user, &new)
-        .map_err(|_| StanzaCondition::InternalServerError)?;
+        .map_err(|_| (StanzaCondition::InternalServerError, None))?;
     Ok(new)
 }
 
 /// Answers roster get/set IQs; returns whether it did.
-fn handle(el: &Element, cx: &mut ModuleContext<'_>) -> bool {
+fn handle(el: &Element, cx: &mut ModuleContext<'_>, max_items: usize) -> bool {
     let Some(q) = el.child("query", ns::ROSTER) else {
         return false;
     };
@@ -165,8 +202,8 @@ fn handle(el: &Element, cx: &mut ModuleContext<'_>) -> bool {
                 }
                 (Some(q), None)
             })
-            .map_err(|_| StanzaCondition::InternalServerError),
-        Some("set") => parse_set(q).and_then(|(jid, item)| {
+            .map_err(|_| (StanzaCondition::InternalServerError, None)),
+        Some("set") => parse_set(q).map_err(|c| (c, None)).and_then(|(jid, item)| {
             let item = item.unwrap_or_default();
             if item.attr("subscription") == Some("remove") {
                 match store.roster_remove(&user, &jid) {
@@ -178,11 +215,11 @@ fn handle(el: &Element, cx: &mut ModuleContext<'_>) -> bool {
                                 .with_attr("subscription", "remove"),
                         ),
                     )),
-                    Ok(false) => Err(StanzaCondition::ItemNotFound),
-                    Err(_) => Err(StanzaCondition::InternalServerError),
+                    Ok(false) => Err((StanzaCondition::ItemNotFound, None)),
+                    Err(_) => Err((StanzaCondition::InternalServerError, None)),
                 }
             } else {
-                set(store, &user, &item, &jid).map(|i| (None, Some(item_element(&i))))
+                set(store, &user, &item, &jid, max_items).map(|i| (None, Some(item_element(&i))))
             }
         }),
         _ => return false,
@@ -195,8 +232,8 @@ fn handle(el: &Element, cx: &mut ModuleContext<'_>) -> bool {
                 push(cx.router, cx.env, &bare, p);
             }
         }
-        Err(cond) => {
-            let e = reply::error(el, None, from, cond);
+        Err((cond, text)) => {
+            let e = reply::error_with(el, None, from, cond, text.as_deref(), None);
             cx.send(&e);
         }
     }

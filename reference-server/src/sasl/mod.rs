@@ -2,6 +2,7 @@
 //! profile seam ([`profile::SaslProfile`]), the mechanism policy ([`provider::DefaultMechanisms`])
 //! and the SCRAM and PLAIN mechanisms over proto's primitives.
 
+pub mod claim;
 pub mod mechanism;
 pub mod plain;
 pub mod profile;

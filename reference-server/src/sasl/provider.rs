@@ -80,7 +80,7 @@ impl MechanismProvider for DefaultMechanisms {
             Mechanism::Scram { hash, plus } => {
                 Box::new(ScramMechanism::new(self.scram.clone(), hash, plus, ctx))
             }
-            Mechanism::Plain => Box::new(PlainMechanism::new(self.scram.store.clone())),
+            Mechanism::Plain => Box::new(PlainMechanism::new(self.scram.clone())),
             // Never offered, so the profiles never start them; refuse defensively.
             _ => Box::new(Refuse),
         }
