@@ -9,5 +9,6 @@ pub mod jid;
 pub mod jose;
 pub mod ns;
 pub mod sasl;
+pub mod script;
 pub mod uri;
 pub mod xml;
