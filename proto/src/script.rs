@@ -159,6 +159,18 @@ pub enum HttpMethod {
     Post,
 }
 
+/// Decodes one fuzz-corpus file: a JSON script if the bytes are one (seeds written by hand or
+/// from transcripts, and findings), otherwise the `arbitrary` decoding of the raw bytes (what
+/// libFuzzer mutates). The in-process targets and `gatecheck fuzz --corpus` both use this, so a
+/// corpus file means the same session everywhere.
+#[cfg(feature = "arbitrary")]
+pub fn from_corpus_bytes(data: &[u8]) -> Option<Script> {
+    if let Ok(script) = serde_json::from_slice::<Script>(data) {
+        return Some(script);
+    }
+    arbitrary::Unstructured::new(data).arbitrary().ok()
+}
+
 /// Resolves fixtures; implemented by each executor.
 pub trait Fixtures {
     /// The value of `fixture` on this target, or `None` when the executor has none.
@@ -291,5 +303,14 @@ mod tests {
         };
         let json = serde_json::to_string(&script).unwrap();
         assert_eq!(serde_json::from_str::<Script>(&json).unwrap(), script);
+        #[cfg(feature = "arbitrary")]
+        assert_eq!(from_corpus_bytes(json.as_bytes()), Some(script));
+    }
+
+    #[cfg(feature = "arbitrary")]
+    #[test]
+    fn raw_bytes_decode_through_arbitrary() {
+        let decoded = from_corpus_bytes(&[3, 0, 1, 2, 0xff, 7, 9, 42]);
+        assert!(decoded.is_some());
     }
 }
