@@ -106,6 +106,12 @@ pub struct Config {
     pub ssl_handshake_timeout: u64,
     /// Bytes read from a socket at a time. Prosody (net.server_epoll `read_size`) default: 8192.
     pub c2s_read_size: usize,
+    /// Bytes other sessions' stanzas may occupy while queued for one connection whose client is
+    /// not reading; past it the stanza is refused and the stream ends with
+    /// `<resource-constraint/>`. Named after Prosody's `max_send_buffer_size` (net.server_epoll,
+    /// unlimited there by default). Default 1048576 (1 MiB, four largest stanzas); at least
+    /// `c2s_stanza_size_limit`.
+    pub max_send_buffer_size: usize,
     /// (gatecheck) Maximum simultaneous c2s connections, all listeners together. Default 1024.
     pub c2s_max_connections: usize,
     /// (gatecheck) Maximum simultaneous c2s connections from one IP address. Default 32.
@@ -179,6 +185,7 @@ impl Default for Config {
             c2s_timeout: 300,
             ssl_handshake_timeout: 60,
             c2s_read_size: 8192,
+            max_send_buffer_size: 1024 * 1024,
             c2s_max_connections: 1024,
             c2s_max_connections_per_ip: 32,
             c2s_max_auth_retries: 2,
@@ -313,6 +320,7 @@ impl Config {
         for (key, v) in [
             ("c2s_stanza_size_limit", self.c2s_stanza_size_limit),
             ("c2s_read_size", self.c2s_read_size),
+            ("max_send_buffer_size", self.max_send_buffer_size),
             ("c2s_max_connections", self.c2s_max_connections),
             ("max_roster_items", self.max_roster_items),
             (
@@ -323,6 +331,12 @@ impl Config {
             if v == 0 {
                 return bad(key, "must be greater than 0");
             }
+        }
+        if self.max_send_buffer_size < self.c2s_stanza_size_limit {
+            return bad(
+                "max_send_buffer_size",
+                "must be at least c2s_stanza_size_limit (one largest stanza must fit)",
+            );
         }
         if self.certificate.is_some() != self.key.is_some() {
             return bad("key", "certificate and key must be given together");
@@ -439,6 +453,16 @@ mod tests {
         );
         let e = Config::from_toml_str("limit_auth_period = 0").unwrap_err();
         assert!(e.to_string().contains("limit_auth_period"), "{e}");
+    }
+
+    #[test]
+    fn max_send_buffer_size_option() {
+        assert_eq!(Config::default().max_send_buffer_size, 1_048_576);
+        let c = Config::from_toml_str("max_send_buffer_size = 300000").expect("parses");
+        assert_eq!(c.max_send_buffer_size, 300_000);
+        let e = Config::from_toml_str("max_send_buffer_size = 1000").unwrap_err();
+        assert!(e.to_string().contains("max_send_buffer_size"), "{e}");
+        assert!(e.to_string().contains("c2s_stanza_size_limit"), "{e}");
     }
 
     #[test]

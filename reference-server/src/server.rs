@@ -150,6 +150,7 @@ impl Server {
             idle_timeout: config.unauthenticated_timeout(),
             handshake_timeout: config.tls_handshake_timeout(),
             read_size: config.c2s_read_size,
+            send_buffer_limit: config.max_send_buffer_size,
             next_id: AtomicU64::new(1),
             shutdown: rx,
         });

@@ -73,6 +73,16 @@ impl SessionCore for TestCore {
                 .is_ok();
             return vec![Action::Send(format!("<sent ok='{ok}'/>").into_bytes())];
         }
+        if let Some((jid, count)) = text.strip_prefix("flood:").and_then(|r| r.split_once(':')) {
+            // Routes `count` 4 KiB stanzas at once, as a busy contact's presence would.
+            let count: usize = count.trim().parse().unwrap_or(0);
+            let refused = (0..count)
+                .filter(|_| self.router.route(jid, vec![b'x'; 4096]).is_err())
+                .count();
+            return vec![Action::Send(
+                format!("<flooded refused='{refused}'/>").into_bytes(),
+            )];
+        }
         if text.starts_with("block") {
             // A slow store call (issue 13, problem 5).
             std::thread::sleep(Duration::from_millis(800));
@@ -97,6 +107,12 @@ impl SessionCore for TestCore {
         out.extend(stanza);
         out.extend(b"</routed>");
         vec![Action::Send(out)]
+    }
+    fn on_send_overflow(&mut self) -> Vec<Action> {
+        vec![
+            Action::Send(b"<resource-constraint/>".to_vec()),
+            Action::Close,
+        ]
     }
     fn on_shutdown(&mut self) -> Vec<Action> {
         vec![Action::Send(b"</stream:stream>".to_vec())]
@@ -399,5 +415,55 @@ async fn router_delivers_between_sessions() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert!(gone);
+    assert!(server.shutdown(STEP).await);
+}
+
+/// Issue 13, problem 5: a bound client that stops reading is cut once other sessions' stanzas
+/// queued for it pass `max_send_buffer_size`, instead of the server holding them until the write
+/// timeout (`c2s_timeout`, 300 s here).
+#[tokio::test]
+async fn client_that_stops_reading_is_cut_at_the_send_bound() {
+    let server = start(Config {
+        max_send_buffer_size: 256 * 1024,
+        ..test_config()
+    })
+    .await;
+    // A tiny receive window, so the kernel stops taking bytes for the reader early.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let mut reader = socket.connect(server.c2s_addr).await.unwrap();
+    send(&mut reader, "bind:bob@localhost/stuck").await;
+    read_until(&mut reader, "<bound/>").await;
+    let mut sender = TcpStream::connect(server.c2s_addr).await.unwrap();
+    let mut refused_total = 0usize;
+    let mut cut = false;
+    for _ in 0..40 {
+        send(&mut sender, "flood:bob@localhost/stuck:512").await;
+        let reply = read_until(&mut sender, "'/>").await;
+        refused_total += reply
+            .split("refused='")
+            .nth(1)
+            .and_then(|r| r.split('\'').next())
+            .and_then(|n| n.parse::<usize>().ok())
+            .unwrap_or(0);
+        if server.router.resources_of("bob@localhost").is_empty() {
+            cut = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(refused_total > 0, "no delivery was refused");
+    for _ in 0..100 {
+        if cut || server.router.resources_of("bob@localhost").is_empty() {
+            cut = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(cut, "the non-reading connection is still bound");
+    // The sender's own session is untouched.
+    send(&mut sender, "ping").await;
+    read_until(&mut sender, "<hello/>").await;
+    drop(reader);
     assert!(server.shutdown(STEP).await);
 }

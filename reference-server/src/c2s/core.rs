@@ -52,6 +52,10 @@ pub trait SessionCore: Send {
     /// The unauthenticated idle timeout expired; the core should send `<connection-timeout/>` and
     /// [`Action::Close`]. The shell closes the connection afterwards regardless.
     fn on_idle_timeout(&mut self) -> Vec<Action>;
+    /// The client stopped reading and other sessions' stanzas for it crossed
+    /// `max_send_buffer_size`; the core should send a `<resource-constraint/>` stream error and
+    /// [`Action::Close`]. The shell writes that best-effort and closes regardless.
+    fn on_send_overflow(&mut self) -> Vec<Action>;
     /// Another session routed these bytes (a serialized stanza) to this connection's bound JID.
     fn on_routed(&mut self, stanza: Vec<u8>) -> Vec<Action>;
     /// The server is shutting down; the core should send `</stream:stream>` (or a

@@ -498,6 +498,16 @@ impl SessionCore for C2sSession {
         self.take()
     }
 
+    fn on_send_overflow(&mut self) -> Vec<Action> {
+        // RFC 6120 §4.9.3.17: the server lacks the resources to serve the stream; here, the
+        // memory it would take to hold what a non-reading client has not read.
+        self.stream_error(
+            StreamErrorCondition::ResourceConstraint,
+            Some("send buffer full: the client is not reading"),
+        );
+        self.take()
+    }
+
     fn on_shutdown(&mut self) -> Vec<Action> {
         self.stream_error(StreamErrorCondition::SystemShutdown, None);
         self.take()

@@ -21,7 +21,7 @@ use gatecheck_proto::xml::StreamErrorCondition;
 
 use super::core::{Action, ConnectionContext, CoreFactory, ListenerKind, SessionCore};
 use super::limits::{ConnectionLimiter, ConnectionPermit};
-use super::router::{INBOX_CAPACITY, Router};
+use super::router::{INBOX_CAPACITY, Router, SendQueue};
 use super::stream::{new_stream_id, stream_error_bytes};
 use crate::env::Env;
 use crate::tls;
@@ -40,6 +40,8 @@ pub(crate) struct Shared {
     pub idle_timeout: Duration,
     pub handshake_timeout: Duration,
     pub read_size: usize,
+    /// `max_send_buffer_size`: bytes other sessions may queue for one connection.
+    pub send_buffer_limit: usize,
     pub next_id: AtomicU64,
     pub shutdown: watch::Receiver<bool>,
 }
@@ -54,6 +56,8 @@ enum Outcome {
     HandshakeTimeout,
     HandshakeFailed(String),
     WriteTimeout,
+    /// Other sessions queued more than `max_send_buffer_size` bytes for a client not reading.
+    SendBufferFull(usize),
     StartTlsOnTls,
     Io(String),
 }
@@ -68,6 +72,11 @@ impl fmt::Display for Outcome {
             Outcome::HandshakeTimeout => f.write_str("TLS handshake timeout"),
             Outcome::HandshakeFailed(e) => write!(f, "TLS handshake failed: {e}"),
             Outcome::WriteTimeout => f.write_str("write timeout"),
+            Outcome::SendBufferFull(limit) => write!(
+                f,
+                "send buffer full: the client stopped reading and more than {limit} bytes were \
+                 queued for it (max_send_buffer_size)"
+            ),
             Outcome::StartTlsOnTls => f.write_str("STARTTLS requested on a TLS stream"),
             Outcome::Io(e) => write!(f, "I/O error: {e}"),
         }
@@ -199,6 +208,7 @@ struct Conn<'a> {
     shared: &'a Shared,
     id: u64,
     inbox: mpsc::Sender<Vec<u8>>,
+    queue: Arc<SendQueue>,
     authenticated: bool,
 }
 
@@ -214,10 +224,15 @@ impl Conn<'_> {
             .transport
             .as_mut()
             .ok_or_else(|| Outcome::Io("transport lost".into()))?;
-        match timeout(self.shared.idle_timeout, t.write(data)).await {
-            Err(_) => Err(Outcome::WriteTimeout),
-            Ok(Err(e)) => Err(Outcome::Io(e.to_string())),
-            Ok(Ok(())) => Ok(()),
+        // A write blocked by a client that does not read ends as soon as other sessions'
+        // stanzas for it cross the send bound, not only at the write timeout.
+        tokio::select! {
+            written = timeout(self.shared.idle_timeout, t.write(data)) => match written {
+                Err(_) => Err(Outcome::WriteTimeout),
+                Ok(Err(e)) => Err(Outcome::Io(e.to_string())),
+                Ok(Ok(())) => Ok(()),
+            },
+            () = self.queue.overflowed() => Err(Outcome::SendBufferFull(self.queue.limit())),
         }
     }
 
@@ -242,10 +257,12 @@ impl Conn<'_> {
             match action {
                 Action::Send(bytes) => out.extend_from_slice(&bytes),
                 Action::Authenticated => self.authenticated = true,
-                Action::Bind(jid) => self
-                    .shared
-                    .router
-                    .register(&jid, self.id, self.inbox.clone()),
+                Action::Bind(jid) => self.shared.router.register(
+                    &jid,
+                    self.id,
+                    self.inbox.clone(),
+                    self.queue.clone(),
+                ),
                 Action::Close => {
                     self.write_batch(&mut out).await?;
                     return Ok(Flow::Closed);
@@ -339,21 +356,29 @@ async fn run(
         shared,
         id,
         inbox,
+        queue: SendQueue::new(shared.send_buffer_limit),
         authenticated: false,
     };
+    // Routed bytes taken from the inbox whose reply has not been written yet.
+    let mut routed_unwritten = 0usize;
     let mut shutdown = shared.shutdown.clone();
     let mut buf = vec![0u8; shared.read_size];
     let deadline = Instant::now() + shared.idle_timeout;
     let mut pending: VecDeque<Action> = core.on_connect(peer, info.as_ref()).into();
     loop {
-        match conn
+        let processed = conn
             .process(core.as_mut(), std::mem::take(&mut pending))
-            .await
-        {
+            .await;
+        conn.queue.release(std::mem::take(&mut routed_unwritten));
+        match processed {
             Ok(Flow::Continue) => {}
             Ok(Flow::Closed) => {
                 conn.close().await;
                 return Outcome::CoreClosed;
+            }
+            Err(o @ Outcome::SendBufferFull(_)) => {
+                let last = core.on_send_overflow();
+                return conn.finish(last, o).await;
             }
             Err(o) => {
                 conn.close().await;
@@ -388,7 +413,12 @@ async fn run(
                 }
                 Err(e) => return Outcome::Io(e.to_string()),
             },
+            () = conn.queue.overflowed() => {
+                let last = core.on_send_overflow();
+                return conn.finish(last, Outcome::SendBufferFull(conn.queue.limit())).await;
+            }
             Some(stanza) = routed.recv() => {
+                routed_unwritten += stanza.len();
                 pending.extend(core.on_routed(stanza));
             }
         }
