@@ -132,7 +132,9 @@ pub struct Config {
     /// most 32 periods). mod_limit_auth's `limit_auth_max`; 0 disables. Default 30.
     pub limit_auth_max: u32,
     /// (gatecheck) Failed authentications allowed for one account per `limit_auth_period`, from
-    /// any address; same lockout and backoff; a successful login clears it. 0 disables. Default 10.
+    /// any address; same lockout and backoff; a successful login clears it. The lockout spares
+    /// the last addresses the account logged in from (XEP-0205 §3: a per-account limit must not
+    /// lock the owner out). 0 disables. Default 10.
     pub limit_auth_account_max: u32,
     /// (gatecheck) PBKDF2 iteration count for stored SCRAM credentials. Default 4096 (RFC 7677 minimum).
     pub scram_iteration_count: u32,

@@ -438,7 +438,11 @@ impl C2sSession {
             _ => return,
         };
         self.out.push(Action::Authenticated);
-        svc.budget.succeeded(&username);
+        let peer = self
+            .module_state
+            .get::<AuthGuard>()
+            .and_then(|guard| guard.peer);
+        svc.budget.succeeded(&username, peer);
         self.module_state.remove::<AuthGuard>();
         self.identity.username = Some(username.clone());
         match p.kind() {

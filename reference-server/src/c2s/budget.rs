@@ -5,6 +5,11 @@
 //! exhaustion in a row doubles the lockout (backoff), up to [`MAX_LOCKOUT_FACTOR`] windows. A
 //! successful login clears the account's record (not the address's).
 //!
+//! XEP-0205 §3 (item 3) warns that a per-account limit lets anyone lock the owner out. So an
+//! account's lockout does not apply to the last [`KNOWN_PER_ACCOUNT`] addresses it logged in
+//! from: a guesser elsewhere is stopped, the owner at home is not (the per-address budget still
+//! applies to every address).
+//!
 //! Sans-IO: the caller passes the time (UNIX seconds from [`crate::env::Env::clock`]), so tests
 //! drive it with a manual clock. Memory is bounded: at most [`MAX_TRACKED`] keys per kind; past
 //! that, expired records are dropped first and, if still full, new keys are not tracked (the
@@ -16,6 +21,9 @@ use std::sync::Mutex;
 
 /// Keys tracked per kind (addresses, accounts) at most.
 pub const MAX_TRACKED: usize = 65_536;
+
+/// Addresses remembered per account as ones it logged in from (most recent first).
+pub const KNOWN_PER_ACCOUNT: usize = 8;
 
 /// The longest lockout, in windows.
 pub const MAX_LOCKOUT_FACTOR: u64 = 32;
@@ -89,6 +97,8 @@ pub struct FailureBudget {
     settings: BudgetSettings,
     addresses: Mutex<HashMap<IpAddr, Record>>,
     accounts: Mutex<HashMap<String, Record>>,
+    /// Per account, the addresses of its latest successful logins, exempt from its lockout.
+    known: Mutex<HashMap<String, Vec<IpAddr>>>,
 }
 
 fn check<K: std::hash::Hash + Eq>(map: &Mutex<HashMap<K, Record>>, key: &K, now: u64) -> u64 {
@@ -143,6 +153,7 @@ impl FailureBudget {
             settings,
             addresses: Mutex::new(HashMap::new()),
             accounts: Mutex::new(HashMap::new()),
+            known: Mutex::new(HashMap::new()),
         }
     }
 
@@ -166,11 +177,18 @@ impl FailureBudget {
         }
         if let Some(u) = account {
             let left = check(&self.accounts, &u.to_owned(), now);
-            if left > 0 {
+            if left > 0 && !self.is_known(u, addr) {
                 return Err(Refusal::Account { retry_after: left });
             }
         }
         Ok(())
+    }
+
+    /// Whether `account` logged in from `addr` recently.
+    fn is_known(&self, account: &str, addr: Option<IpAddr>) -> bool {
+        let Some(addr) = addr else { return false };
+        let g = self.known.lock().unwrap_or_else(|p| p.into_inner());
+        g.get(account).is_some_and(|list| list.contains(&addr))
     }
 
     /// Counts a failed attempt; returns the refusal it triggered, if it spent a budget.
@@ -184,10 +202,22 @@ impl FailureBudget {
             .or(by_account.map(|retry_after| Refusal::Account { retry_after }))
     }
 
-    /// A successful login of `account`: its record is cleared.
-    pub fn succeeded(&self, account: &str) {
-        let mut g = self.accounts.lock().unwrap_or_else(|p| p.into_inner());
-        g.remove(account);
+    /// A successful login of `account` from `addr`: its record is cleared and the address is
+    /// remembered as one of its own.
+    pub fn succeeded(&self, account: &str, addr: Option<IpAddr>) {
+        self.accounts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(account);
+        let Some(addr) = addr else { return };
+        let mut g = self.known.lock().unwrap_or_else(|p| p.into_inner());
+        if g.len() >= MAX_TRACKED && !g.contains_key(account) {
+            return;
+        }
+        let list = g.entry(account.to_owned()).or_default();
+        list.retain(|a| *a != addr);
+        list.insert(0, addr);
+        list.truncate(KNOWN_PER_ACCOUNT);
     }
 }
 
@@ -234,8 +264,38 @@ mod tests {
             Some(Refusal::Account { retry_after: 600 })
         );
         // A success clears the account's record.
-        b.succeeded("alice");
+        b.succeeded("alice", None);
         assert!(b.check(None, Some("alice"), later + 10).is_ok());
+    }
+
+    /// XEP-0205 §3: a per-account lockout must not lock the owner out from where they log in.
+    #[test]
+    fn account_lockout_spares_the_addresses_the_owner_logs_in_from() {
+        let home = Some(IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 1)));
+        let b = budget();
+        b.succeeded("alice", home);
+        for i in 0..10 {
+            let guesser = Some(IpAddr::V4(std::net::Ipv4Addr::new(198, 51, 100, i)));
+            b.failed(guesser, Some("alice"), 100);
+        }
+        let elsewhere = Some(IpAddr::V4(std::net::Ipv4Addr::new(203, 0, 113, 7)));
+        assert!(matches!(
+            b.check(elsewhere, Some("alice"), 101),
+            Err(Refusal::Account { .. })
+        ));
+        assert!(b.check(home, Some("alice"), 101).is_ok());
+        // Only the latest few addresses are remembered.
+        for i in 0..KNOWN_PER_ACCOUNT as u8 {
+            b.succeeded(
+                "alice",
+                Some(IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, i))),
+            );
+        }
+        for i in 0..10 {
+            let guesser = Some(IpAddr::V4(std::net::Ipv4Addr::new(198, 51, 100, i)));
+            b.failed(guesser, Some("alice"), 200);
+        }
+        assert!(b.check(home, Some("alice"), 201).is_err());
     }
 
     #[test]
