@@ -112,6 +112,11 @@ pub struct Config {
     /// unlimited there by default). Default 1048576 (1 MiB, four largest stanzas); at least
     /// `c2s_stanza_size_limit`.
     pub max_send_buffer_size: usize,
+    /// (gatecheck) Threads that run session input (store calls, PBKDF2) off the async workers
+    /// (issue 13, problem 5). A bound, not a pool size: tokio starts them on demand. PBKDF2 gains
+    /// nothing past the core count, and each extra thread costs a stack and an allocator arena
+    /// that idle sessions' memory then spreads over. Default 8.
+    pub c2s_blocking_threads: usize,
     /// (gatecheck) Maximum simultaneous c2s connections, all listeners together. Default 1024.
     pub c2s_max_connections: usize,
     /// (gatecheck) Maximum simultaneous c2s connections from one IP address. Default 32.
@@ -188,6 +193,7 @@ impl Default for Config {
             ssl_handshake_timeout: 60,
             c2s_read_size: 8192,
             max_send_buffer_size: 1024 * 1024,
+            c2s_blocking_threads: 8,
             c2s_max_connections: 1024,
             c2s_max_connections_per_ip: 32,
             c2s_max_auth_retries: 2,
@@ -323,6 +329,7 @@ impl Config {
             ("c2s_stanza_size_limit", self.c2s_stanza_size_limit),
             ("c2s_read_size", self.c2s_read_size),
             ("max_send_buffer_size", self.max_send_buffer_size),
+            ("c2s_blocking_threads", self.c2s_blocking_threads),
             ("c2s_max_connections", self.c2s_max_connections),
             ("max_roster_items", self.max_roster_items),
             (
@@ -455,6 +462,15 @@ mod tests {
         );
         let e = Config::from_toml_str("limit_auth_period = 0").unwrap_err();
         assert!(e.to_string().contains("limit_auth_period"), "{e}");
+    }
+
+    #[test]
+    fn c2s_blocking_threads_option() {
+        assert_eq!(Config::default().c2s_blocking_threads, 8);
+        let c = Config::from_toml_str("c2s_blocking_threads = 2").expect("parses");
+        assert_eq!(c.c2s_blocking_threads, 2);
+        let e = Config::from_toml_str("c2s_blocking_threads = 0").unwrap_err();
+        assert!(e.to_string().contains("c2s_blocking_threads"), "{e}");
     }
 
     #[test]

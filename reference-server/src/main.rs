@@ -96,7 +96,10 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     // Open the store now so a bad data directory fails at start, not at first login.
     let store = SqliteStore::open(&config.database_path())
         .with_context(|| format!("opening {}", config.database_path().display()))?;
-    let rt = tokio::runtime::Runtime::new()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .max_blocking_threads(config.c2s_blocking_threads)
+        .build()?;
     rt.block_on(async {
         let running = root::start(&config, Arc::new(store)).await?;
         let line = serde_json::json!({
