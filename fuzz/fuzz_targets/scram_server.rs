@@ -89,45 +89,39 @@ fuzz_target!(|data: &[u8]| {
     };
     let outcome = server.client_final(&client_final);
     let parsed_final = messages::parse_client_final(&client_final);
-    match &outcome {
-        Ok(done) => {
-            assert!(known, "an unknown user authenticated");
-            assert!(!flipped, "a flipped proof verified");
-            let fin = parsed_final.as_ref().expect("accepted client-final parses");
-            assert_eq!(
-                fin.proof,
-                proof_for(&fin.without_proof),
-                "accepted a wrong proof"
-            );
-            assert_eq!(done.username, "user");
-            // The server signature is the one the client expects.
-            let auth =
-                primitives::auth_message(&parsed_first.bare, &server_first, &fin.without_proof);
-            let v = primitives::server_signature(
-                hash,
-                &primitives::server_key(hash, &salted),
-                auth.as_bytes(),
-            );
-            assert_eq!(
-                messages::parse_server_final(&done.message),
-                Ok(messages::ServerFinalMessage::Verifier(v))
-            );
-        }
-        Err(_) => {}
+    if let Ok(done) = &outcome {
+        assert!(known, "an unknown user authenticated");
+        assert!(!flipped, "a flipped proof verified");
+        let fin = parsed_final.as_ref().expect("accepted client-final parses");
+        assert_eq!(
+            fin.proof,
+            proof_for(&fin.without_proof),
+            "accepted a wrong proof"
+        );
+        assert_eq!(done.username, "user");
+        // The server signature is the one the client expects.
+        let auth = primitives::auth_message(&parsed_first.bare, &server_first, &fin.without_proof);
+        let v = primitives::server_signature(
+            hash,
+            &primitives::server_key(hash, &salted),
+            auth.as_bytes(),
+        );
+        assert_eq!(
+            messages::parse_server_final(&done.message),
+            Ok(messages::ServerFinalMessage::Verifier(v))
+        );
     }
     // Completeness: a correctly re-signed client-final for a known user with the right nonce and
     // channel-binding input succeeds.
-    if resign && !flipped && known {
-        if let Ok(fin) = &parsed_final {
-            let cb = match &parsed_first.gs2.flag {
-                Gs2Flag::Binding(name) if name == "tls-exporter" => Some(&EXPORTER[..]),
-                _ => None,
-            };
-            let nonce_ok = fin.nonce == format!("{}{SERVER_NONCE}", parsed_first.nonce);
-            let cb_ok = fin.cbind_input == messages::cbind_input(&parsed_first.gs2_raw, cb);
-            if nonce_ok && cb_ok {
-                assert!(outcome.is_ok(), "a correct proof was refused: {outcome:?}");
-            }
+    if let (true, Ok(fin)) = (resign && !flipped && known, &parsed_final) {
+        let cb = match &parsed_first.gs2.flag {
+            Gs2Flag::Binding(name) if name == "tls-exporter" => Some(&EXPORTER[..]),
+            _ => None,
+        };
+        let nonce_ok = fin.nonce == format!("{}{SERVER_NONCE}", parsed_first.nonce);
+        let cb_ok = fin.cbind_input == messages::cbind_input(&parsed_first.gs2_raw, cb);
+        if nonce_ok && cb_ok {
+            assert!(outcome.is_ok(), "a correct proof was refused: {outcome:?}");
         }
     }
 });
