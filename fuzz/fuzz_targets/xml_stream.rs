@@ -37,13 +37,17 @@ fn parser(fragments: bool, limits: Limits) -> StreamParser {
 }
 
 fuzz_target!(|input: &[u8]| {
-    let Some((&control, rest)) = input.split_first() else { return };
+    let Some((&control, rest)) = input.split_first() else {
+        return;
+    };
     let fragments = control & 0x80 != 0;
     let cut_count = usize::from(control & 0x07);
     let (cut_bytes, data) = rest.split_at((cut_count * 2).min(rest.len()));
     let mut cuts: Vec<usize> = cut_bytes
         .chunks(2)
-        .map(|c| usize::from(u16::from_le_bytes([c[0], *c.get(1).unwrap_or(&0)])) % (data.len() + 1))
+        .map(|c| {
+            usize::from(u16::from_le_bytes([c[0], *c.get(1).unwrap_or(&0)])) % (data.len() + 1)
+        })
         .collect();
     cuts.sort_unstable();
     let mut chunks = Vec::new();
@@ -72,7 +76,11 @@ fuzz_target!(|input: &[u8]| {
         "chunking changed the outcome: {chunked_err:?} vs {whole_err:?}"
     );
 
-    let roomy = Limits { max_element_bytes: 1 << 20, max_attributes: 64, ..limits };
+    let roomy = Limits {
+        max_element_bytes: 1 << 20,
+        max_attributes: 64,
+        ..limits
+    };
     for event in &whole {
         if let StreamEvent::Element(e) = event {
             let xml = e.to_xml_in(JABBER_CLIENT_NS);

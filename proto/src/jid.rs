@@ -65,10 +65,23 @@ fn check_len(s: String, part: JidPart) -> Result<String, JidError> {
     }
 }
 
+/// Whether `s` has a code point unassigned in Unicode 3.2 (RFC 3454 table A.1). Stored strings
+/// must not (RFC 3454 §7), and the check has to look at the *input*: the `stringprep` crate checks
+/// only its output, after a current-Unicode NFKC that maps some such code points to letters the
+/// case-fold step has already passed (U+1D3C → `O`), so "l\u{1D3C}x" prepared to "lOx" and
+/// preparing that again gave "lox": two spellings of one domain (found by the invite_uri fuzz
+/// target).
+fn has_unassigned(s: &str) -> bool {
+    s.chars().any(stringprep::tables::unassigned_code_point)
+}
+
 /// Nodeprep-normalises a localpart and checks its length; used for usernames at registration.
 pub fn prepare_localpart(node: &str) -> Result<String, JidError> {
     if node.len() > MAX_PART_LEN * 4 {
         return Err(JidError::TooLong(JidPart::Node));
+    }
+    if has_unassigned(node) {
+        return Err(JidError::Prohibited(JidPart::Node));
     }
     let prepped = stringprep::nodeprep(node).map_err(|_| JidError::Prohibited(JidPart::Node))?;
     check_len(prepped.into_owned(), JidPart::Node)
@@ -107,6 +120,9 @@ fn prepare_domain(domain: &str) -> Result<String, JidError> {
         } else {
             Err(JidError::Prohibited(JidPart::Domain))
         };
+    }
+    if has_unassigned(domain) {
+        return Err(JidError::Prohibited(JidPart::Domain));
     }
     let prepped =
         stringprep::nameprep(domain).map_err(|_| JidError::Prohibited(JidPart::Domain))?;

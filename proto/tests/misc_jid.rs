@@ -116,3 +116,26 @@ fn localpart_query_allows_unassigned_stored_does_not() {
         Err(JidError::EmptyPart(JidPart::Node))
     );
 }
+
+/// Found by the invite_uri fuzz target: U+1D3C is unassigned in Unicode 3.2 but today's NFKC maps
+/// it to `O` after the case fold, so the domain prepared to "lOx…" and re-preparing gave "lox…".
+/// Stored-string preparation refuses unassigned input code points, so every prepared JID is stable.
+#[test]
+fn code_points_unassigned_in_unicode_3_2_are_refused_before_nfkc() {
+    assert_eq!(
+        Jid::parse("l\u{1D3C}x.example"),
+        Err(JidError::Prohibited(JidPart::Domain))
+    );
+    assert_eq!(
+        Jid::parse("l\u{1D3C}x@example.org"),
+        Err(JidError::Prohibited(JidPart::Node))
+    );
+    assert_eq!(
+        Jid::parse("L\u{1F3C}x.Example").unwrap().domain(),
+        "l\u{1F34}x.example"
+    );
+    for input in ["lOx\u{1F34}j", "l\u{1F3C}X@example.org"] {
+        let j = Jid::parse(input).unwrap();
+        assert_eq!(Jid::parse(&j.to_string()).unwrap(), j, "{input}");
+    }
+}

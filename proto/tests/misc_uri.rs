@@ -181,3 +181,13 @@ proptest! {
         }
     }
 }
+
+/// The input the invite_uri fuzz target found (see misc_jid.rs): it no longer parses, so no URI
+/// formats to a string that parses to a different JID.
+#[test]
+fn uri_with_code_point_unassigned_in_unicode_3_2_is_refused() {
+    assert!(XmppUri::parse("Xmpp:l\u{1D3C}x\u{1F3C}J").is_err());
+    let u = XmppUri::parse("Xmpp:lOx\u{1F3C}J").unwrap();
+    assert_eq!(u.to_string(), "xmpp:lox%E1%BC%B4j");
+    assert_eq!(XmppUri::parse(&u.to_string()), Ok(u));
+}

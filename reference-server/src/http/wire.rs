@@ -203,7 +203,12 @@ pub fn percent_decode(input: &[u8], plus_is_space: bool) -> Option<String> {
     while i < input.len() {
         match input[i] {
             b'%' => {
+                // Exactly two hex digits (RFC 3986 §2.1): `from_str_radix` alone would also take
+                // a sign, so `%+1` decoded to 0x01 (found by the http_request fuzz target).
                 let hex = input.get(i + 1..i + 3)?;
+                if !hex.iter().all(u8::is_ascii_hexdigit) {
+                    return None;
+                }
                 let s = std::str::from_utf8(hex).ok()?;
                 out.push(u8::from_str_radix(s, 16).ok()?);
                 i += 3;
@@ -268,6 +273,15 @@ mod tests {
         assert_eq!(Form::parse(b"a=%zz"), Err(FormError::Malformed));
         assert_eq!(Form::parse(b"a=%ff"), Err(FormError::Malformed));
         assert_eq!(Form::parse(b"a=%4"), Err(FormError::Malformed));
+    }
+
+    /// Found by the `http_request` fuzz target: a sign after `%` was taken as part of the escape.
+    #[test]
+    fn percent_escape_is_two_hex_digits_without_sign() {
+        assert_eq!(percent_decode(b"%+1", false), None);
+        assert_eq!(percent_decode(b"%-1", false), None);
+        assert_eq!(Form::parse(b"9=\x1cP9.9%+B. "), Err(FormError::Malformed));
+        assert_eq!(percent_decode(b"%2B1", false).as_deref(), Some("+1"));
     }
 
     #[test]

@@ -124,17 +124,21 @@ fn answer(iq: &Element, cx: &mut ModuleContext<'_>, payload: Option<Element>) {
 }
 
 /// What a registration set carries.
-#[derive(Debug, Default)]
-struct Fields {
-    username: Option<String>,
-    password: Option<String>,
-    remove: bool,
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Fields {
+    /// `<username/>` or the form's `username` field.
+    pub username: Option<String>,
+    /// `<password/>` or the form's `password` field.
+    pub password: Option<String>,
+    /// Whether `<remove/>` is present.
+    pub remove: bool,
     /// Children other than `<remove/>` (IBR-12).
-    others: usize,
+    pub others: usize,
 }
 
 /// Reads legacy fields or a submitted form (a form wins when both are present, XEP-0077 §6).
-fn fields(q: &Element) -> Result<Fields, StanzaCondition> {
+/// Public only so the `ibr_form` fuzz target reaches the parser the module uses.
+pub fn fields(q: &Element) -> Result<Fields, StanzaCondition> {
     let mut f = Fields::default();
     for c in q.elements() {
         if c.is("remove", ns::REGISTER) {
