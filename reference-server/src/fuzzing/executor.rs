@@ -16,9 +16,9 @@ use super::{Violation, http};
 const OUTPUT_BASE: usize = 64 << 10;
 const OUTPUT_PER_INPUT_BYTE: usize = 64;
 
-/// Largest rendering of one step: four times the world's stanza limit, so oversized input is
-/// still reached, without spending the run on megabytes of base64.
-pub const RENDER_LIMIT: usize = 4 * super::world::STANZA_LIMIT;
+/// Largest rendering of one step: a little over the world's stanza limit, so oversized input is
+/// still reached, without spending the run on megabytes of base64 and parsing.
+pub const RENDER_LIMIT: usize = super::world::STANZA_LIMIT + 4096;
 
 /// Steps run per script, and `Authenticate` steps among them: later ones are ignored. A complete
 /// login costs as much as a hundred short steps, and sessions longer than this reach no state a

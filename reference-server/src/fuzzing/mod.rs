@@ -17,6 +17,7 @@ mod invariants;
 mod output;
 #[cfg(test)]
 mod tests;
+pub mod transcript;
 mod violation;
 mod world;
 

@@ -36,7 +36,7 @@ pub const FUZZ_ITERATIONS: u32 = 16;
 const RUN_SEED: u64 = 0x5e55_1017;
 const SEEDING_SEED: u64 = 0x5eed_0001;
 /// `c2s_stanza_size_limit` of the world: small, so the fuzzer reaches the limit cheaply.
-pub const STANZA_LIMIT: usize = 16 * 1024;
+pub const STANZA_LIMIT: usize = 8 * 1024;
 /// The DCR registration key (`oauth2_registration_key`, ≥ 32 bytes).
 const REGISTRATION_KEY: &str = "fuzz-registration-key-0123456789abcdef";
 
