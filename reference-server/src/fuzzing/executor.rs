@@ -139,7 +139,9 @@ pub fn run_with(world: &World, script: &Script) -> Result<Outcome, Violation> {
     }
     outcome.authenticated = facts.authenticated;
     outcome.output_bytes = conn.as_ref().map_or(0, Conn::output_bytes);
+    drop(conn);
     outcome.peak_heap = heap.peak();
+    world.recycle(instance);
     Ok(outcome)
 }
 

@@ -69,6 +69,21 @@ fn every_seed_runs_clean_and_valid_credentials_log_in() {
 }
 
 #[test]
+fn reused_servers_answer_like_fresh_ones() {
+    // Runs recycle the previous run's services (store restored, RNG reseeded, budget renewed): a
+    // run after any other must write exactly what a run on a new world writes.
+    let fresh = World::new(Default::default()).unwrap();
+    let key = |o: super::Outcome| (o.authenticated, o.output_bytes, o.http_statuses);
+    let scripts = seeds("c2s_session");
+    for (name, script) in &scripts {
+        let first = key(run_with(&fresh, script).unwrap());
+        let other = &scripts[(name.len() * 7) % scripts.len()].1;
+        run_with(&fresh, other).unwrap();
+        assert_eq!(key(run_with(&fresh, script).unwrap()), first, "{name}");
+    }
+}
+
+#[test]
 fn runs_are_reproducible() {
     let script = seed("c2s_session", "post-auth-admin-disco-register");
     let a = run(&script).unwrap();

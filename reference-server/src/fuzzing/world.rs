@@ -4,7 +4,7 @@
 //! and the fixture values scripts refer to. Each run forks the store and assembles fresh
 //! `Services` over it with `Env::deterministic`, so runs are independent and reproducible.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, UNIX_EPOCH};
 
 use gatecheck_proto::ns;
@@ -15,9 +15,10 @@ use serde_json::Value;
 use super::auth::authenticate;
 use super::conn::Conn;
 use crate::breaks::BreakSet;
+use crate::c2s::budget::FailureBudget;
 use crate::c2s::services::Services;
 use crate::config::Config;
-use crate::env::{Env, SeededRng};
+use crate::env::{Env, FixedClock, SeededRng};
 use crate::http::wire::percent_encode;
 use crate::http::{HttpRequest, HttpResponse, OAuth2Http, OAuth2Settings};
 use crate::modules::invites::{
@@ -112,6 +113,9 @@ fn seed_err(e: impl std::fmt::Display) -> SeedError {
 pub struct World {
     pub(crate) config: Config,
     store: MemoryStore,
+    /// The servers of the previous run, reset and reused by the next (assembling services costs
+    /// more than a short session).
+    spare: Mutex<Option<Instance>>,
     /// The seeded store's state: every run's "before".
     pub(crate) before: MemoryState,
     key: SealKey,
@@ -124,6 +128,7 @@ pub(crate) struct Instance {
     pub store: Arc<MemoryStore>,
     pub svc: Arc<Services>,
     pub http: OAuth2Http,
+    rng: Arc<SeededRng>,
 }
 
 impl World {
@@ -160,6 +165,7 @@ impl World {
         let mut world = World {
             config,
             store,
+            spare: Mutex::new(None),
             before: MemoryState::default(),
             key,
             values: WorldValues {
@@ -190,16 +196,35 @@ impl World {
         Ok(world)
     }
 
-    fn env(seed: u64) -> Env {
-        Env::deterministic(UNIX_EPOCH + Duration::from_secs(NOW_SECS), seed)
+    fn rng(seed: u64) -> Arc<SeededRng> {
+        Arc::new(SeededRng::new(seed))
     }
 
-    /// A fresh store fork with servers over it, for one run.
+    /// Servers over the seeded state for one run: the previous run's, reset (store state, RNG
+    /// seed and failure budget as after seeding), or new ones over a fork of the store.
     pub(crate) fn instance(&self) -> Instance {
-        self.instance_over(Arc::new(self.store.fork()), Self::env(RUN_SEED))
+        let spare = self.spare.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(mut i) = spare {
+            if let Some(svc) = Arc::get_mut(&mut i.svc) {
+                svc.budget = Arc::new(FailureBudget::new(svc.budget.settings()));
+                i.store.restore(&self.before);
+                i.rng.reseed(RUN_SEED);
+                return i;
+            }
+        }
+        self.instance_over(Arc::new(self.store.fork()), Self::rng(RUN_SEED))
     }
 
-    fn instance_over(&self, store: Arc<MemoryStore>, env: Env) -> Instance {
+    /// Hands a finished run's servers back for the next run.
+    pub(crate) fn recycle(&self, instance: Instance) {
+        *self.spare.lock().unwrap_or_else(|p| p.into_inner()) = Some(instance);
+    }
+
+    fn instance_over(&self, store: Arc<MemoryStore>, rng: Arc<SeededRng>) -> Instance {
+        let env = Env {
+            clock: Arc::new(FixedClock(UNIX_EPOCH + Duration::from_secs(NOW_SECS))),
+            rng: rng.clone(),
+        };
         let dyn_store: Arc<dyn Store> = store.clone();
         let mut svc = crate::root::services_with_key(
             &self.config,
@@ -227,13 +252,14 @@ impl World {
             store,
             svc: Arc::new(svc),
             http,
+            rng,
         }
     }
 
     /// Runs `f` against servers over the store being seeded (changes stay in it).
     fn seeding<T>(&mut self, seed: u64, f: impl FnOnce(&Instance, &WorldValues) -> T) -> T {
         let store = Arc::new(std::mem::take(&mut self.store));
-        let instance = self.instance_over(store, Self::env(seed));
+        let instance = self.instance_over(store, Self::rng(seed));
         let out = f(&instance, &self.values);
         drop(instance.svc);
         drop(instance.http);
@@ -295,7 +321,7 @@ impl World {
     }
 
     fn seed_invites(&mut self) -> Result<(), SeedError> {
-        let env = Self::env(SEEDING_SEED + 4);
+        let env = Env::deterministic(UNIX_EPOCH + Duration::from_secs(NOW_SECS), SEEDING_SEED + 4);
         let settings = InviteSettings::from_config(&self.config);
         let account = || {
             InviteRequest::new(InviteFor::Account {

@@ -65,6 +65,13 @@ impl MemoryStore {
         f(&self.lock())
     }
 
+    /// Puts the whole state back to `state`: the fuzz executor reuses one store (and the
+    /// services over it) for every run instead of assembling new ones.
+    #[cfg(any(test, feature = "fuzzing"))]
+    pub(crate) fn restore(&self, state: &Inner) {
+        state.clone_into(&mut self.lock());
+    }
+
     fn lock(&self) -> MutexGuard<'_, Inner> {
         // A panic while holding the lock cannot leave a half-applied change: every method mutates
         // with single map operations, so recovering the guard is safe.
