@@ -340,7 +340,10 @@ mod tests {
             ],
             times: 2,
         };
-        assert_eq!(render(std::slice::from_ref(&nested), &Alice).0, b"abcccabccc");
+        assert_eq!(
+            render(std::slice::from_ref(&nested), &Alice).0,
+            b"abcccabccc"
+        );
         assert_eq!(render_limited(&[nested], &Alice, 4).0, b"abcc");
     }
 

@@ -204,13 +204,13 @@ impl World {
     /// seed and failure budget as after seeding), or new ones over a fork of the store.
     pub(crate) fn instance(&self) -> Instance {
         let spare = self.spare.lock().unwrap_or_else(|p| p.into_inner()).take();
-        if let Some(mut i) = spare {
-            if let Some(svc) = Arc::get_mut(&mut i.svc) {
-                svc.budget = Arc::new(FailureBudget::new(svc.budget.settings()));
-                i.store.restore(&self.before);
-                i.rng.reseed(RUN_SEED);
-                return i;
-            }
+        if let Some(mut i) = spare
+            && let Some(svc) = Arc::get_mut(&mut i.svc)
+        {
+            svc.budget = Arc::new(FailureBudget::new(svc.budget.settings()));
+            i.store.restore(&self.before);
+            i.rng.reseed(RUN_SEED);
+            return i;
         }
         self.instance_over(Arc::new(self.store.fork()), Self::rng(RUN_SEED))
     }
