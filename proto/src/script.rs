@@ -184,9 +184,26 @@ pub const MAX_RENDERED: usize = 1 << 20;
 /// Renders pieces to bytes, resolving fixtures through `fixtures`; missing fixtures render empty
 /// and are reported in the returned list (in order of first use).
 pub fn render(pieces: &[Piece], fixtures: &dyn Fixtures) -> (Vec<u8>, Vec<Fixture>) {
+    render_limited(pieces, fixtures, MAX_RENDERED)
+}
+
+/// [`render`] with a smaller bound than [`MAX_RENDERED`]: the in-process targets render at most
+/// what their (lowered) stanza limit needs, because rendering and base64-encoding a megabyte per
+/// step would dominate their run time.
+pub fn render_limited(
+    pieces: &[Piece],
+    fixtures: &dyn Fixtures,
+    limit: usize,
+) -> (Vec<u8>, Vec<Fixture>) {
     let mut out = Vec::new();
     let mut missing = Vec::new();
-    render_into(pieces, fixtures, &mut out, &mut missing);
+    render_into(
+        pieces,
+        fixtures,
+        &mut out,
+        &mut missing,
+        limit.min(MAX_RENDERED),
+    );
     (out, missing)
 }
 
@@ -195,11 +212,12 @@ fn render_into(
     fixtures: &dyn Fixtures,
     out: &mut Vec<u8>,
     missing: &mut Vec<Fixture>,
+    limit: usize,
 ) {
     use base64::Engine as _;
     for piece in pieces {
-        if out.len() >= MAX_RENDERED {
-            out.truncate(MAX_RENDERED);
+        if out.len() >= limit {
+            out.truncate(limit);
             return;
         }
         match piece {
@@ -215,21 +233,33 @@ fn render_into(
             },
             Piece::Base64(inner) => {
                 let mut raw = Vec::new();
-                render_into(inner, fixtures, &mut raw, missing);
+                render_into(inner, fixtures, &mut raw, missing, limit);
                 let encoded = base64::engine::general_purpose::STANDARD.encode(raw);
                 out.extend_from_slice(encoded.as_bytes());
             }
             Piece::Repeat { pieces, times } => {
-                for _ in 0..*times {
-                    if out.len() >= MAX_RENDERED {
+                // Rendered once and copied: every repetition renders the same bytes, and
+                // re-rendering nested repeats (or repeats of nothing, which never reach the bound)
+                // would cost times × times steps.
+                if *times == 0 {
+                    continue;
+                }
+                let start = out.len();
+                render_into(pieces, fixtures, out, missing, limit);
+                let end = out.len();
+                if end == start {
+                    continue;
+                }
+                for _ in 1..*times {
+                    if out.len() >= limit {
                         break;
                     }
-                    render_into(pieces, fixtures, out, missing);
+                    out.extend_from_within(start..end);
                 }
             }
         }
     }
-    out.truncate(MAX_RENDERED);
+    out.truncate(limit);
 }
 
 #[cfg(test)]
@@ -277,6 +307,44 @@ mod tests {
         };
         let (bytes, _) = render(&[outer], &Alice);
         assert_eq!(bytes.len(), MAX_RENDERED);
+    }
+
+    #[test]
+    fn repeats_of_nothing_render_nothing_at_once() {
+        // Regression (c2s_session fuzzing): 65535 × 65535 empty renderings took minutes.
+        let empty = Piece::Repeat {
+            pieces: vec![Piece::Text(String::new())],
+            times: u16::MAX,
+        };
+        let outer = Piece::Repeat {
+            pieces: vec![
+                empty.clone(),
+                Piece::Repeat {
+                    pieces: vec![empty],
+                    times: u16::MAX,
+                },
+            ],
+            times: u16::MAX,
+        };
+        let started = std::time::Instant::now();
+        let (bytes, _) = render(&[outer], &Alice);
+        assert!(bytes.is_empty());
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        let nested = Piece::Repeat {
+            pieces: vec![
+                Piece::Text("ab".into()),
+                Piece::Repeat {
+                    pieces: vec![Piece::Text("c".into())],
+                    times: 3,
+                },
+            ],
+            times: 2,
+        };
+        assert_eq!(
+            render(std::slice::from_ref(&nested), &Alice).0,
+            b"abcccabccc"
+        );
+        assert_eq!(render_limited(&[nested], &Alice, 4).0, b"abcc");
     }
 
     #[test]

@@ -126,6 +126,13 @@ impl SeededRng {
     }
 }
 
+impl SeededRng {
+    /// Starts over from `seed`, as if new: reused fuzz services replay each run exactly.
+    pub fn reseed(&self, seed: u64) {
+        *self.state.lock().unwrap_or_else(|p| p.into_inner()) = seed;
+    }
+}
+
 impl Rng for SeededRng {
     fn fill(&self, buf: &mut [u8]) {
         let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());

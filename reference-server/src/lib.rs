@@ -15,6 +15,8 @@ pub mod c2s;
 pub mod config;
 pub mod credentials;
 pub mod env;
+#[cfg(any(test, feature = "fuzzing"))]
+pub mod fuzzing;
 pub mod http;
 pub mod listener;
 pub mod module;

@@ -113,6 +113,7 @@ mod tests {
             store,
             fake_secret: vec![7; 32],
             iterations: 4096,
+            min_iterations: crate::config::MIN_SCRAM_ITERATIONS,
         })
     }
 

@@ -51,10 +51,21 @@ impl DefaultMechanisms {
                 store,
                 fake_secret: secret,
                 iterations,
+                min_iterations: crate::config::MIN_SCRAM_ITERATIONS,
             }),
             sasl2_offer_plain: false,
             allow_unencrypted_plain: false,
         })
+    }
+
+    /// Lowers the stored iteration count SCRAM accepts below the server's floor: only the
+    /// whole-session fuzzer does this, so that a login in every run stays cheap.
+    #[cfg(any(test, feature = "fuzzing"))]
+    pub fn with_min_iterations(mut self, min: u32) -> Self {
+        if let Some(shared) = Arc::get_mut(&mut self.scram) {
+            shared.min_iterations = min;
+        }
+        self
     }
 }
 

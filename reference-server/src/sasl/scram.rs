@@ -27,6 +27,9 @@ pub struct ScramShared {
     pub fake_secret: Vec<u8>,
     /// Iteration count presented for unknown users (the configured count for new accounts).
     pub iterations: u32,
+    /// Lowest stored iteration count a login may use (RFC 7677 §4's 4096 on a real server; the
+    /// whole-session fuzzer lowers it so a SCRAM login costs microseconds).
+    pub min_iterations: u32,
 }
 
 impl ScramShared {
@@ -134,7 +137,7 @@ impl ScramMechanism {
             min_iterations: if brk.has(Break::R107LowIterations) {
                 0
             } else {
-                crate::config::MIN_SCRAM_ITERATIONS
+                shared.min_iterations
             },
         };
         #[allow(unused_mut)]

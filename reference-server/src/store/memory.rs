@@ -13,15 +13,17 @@ use super::{
     ScramCredential, Store, StoreError, TokenKind,
 };
 
-#[derive(Default)]
-struct Inner {
-    accounts: BTreeMap<String, Account>,
-    rosters: BTreeMap<String, BTreeMap<String, RosterItem>>,
-    kv: BTreeMap<(String, String), (Vec<u8>, Option<u64>)>,
-    fast: BTreeMap<(String, String), FastSlots>,
-    invites: BTreeMap<String, Invite>,
-    codes: BTreeMap<String, OAuth2Code>,
-    tokens: BTreeMap<String, OAuth2Token>,
+/// Everything the store holds; the fuzz executor reads a copy of it to compare a session's
+/// before and after (`MemoryStore::snapshot`).
+#[derive(Default, Clone, PartialEq, Eq)]
+pub(crate) struct Inner {
+    pub(crate) accounts: BTreeMap<String, Account>,
+    pub(crate) rosters: BTreeMap<String, BTreeMap<String, RosterItem>>,
+    pub(crate) kv: BTreeMap<(String, String), (Vec<u8>, Option<u64>)>,
+    pub(crate) fast: BTreeMap<(String, String), FastSlots>,
+    pub(crate) invites: BTreeMap<String, Invite>,
+    pub(crate) codes: BTreeMap<String, OAuth2Code>,
+    pub(crate) tokens: BTreeMap<String, OAuth2Token>,
 }
 
 impl Inner {
@@ -47,6 +49,27 @@ impl MemoryStore {
     /// An empty store.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An independent copy: whole-session fuzzing seeds one store once and starts every run
+    /// from a fork of it, so runs neither see each other nor pay for the seeding.
+    pub fn fork(&self) -> Self {
+        Self {
+            inner: Mutex::new(self.lock().clone()),
+        }
+    }
+
+    /// Reads the whole state under the lock: the fuzz oracles compare a run's before and after.
+    #[cfg(any(test, feature = "fuzzing"))]
+    pub(crate) fn inspect<R>(&self, f: impl FnOnce(&Inner) -> R) -> R {
+        f(&self.lock())
+    }
+
+    /// Puts the whole state back to `state`: the fuzz executor reuses one store (and the
+    /// services over it) for every run instead of assembling new ones.
+    #[cfg(any(test, feature = "fuzzing"))]
+    pub(crate) fn restore(&self, state: &Inner) {
+        state.clone_into(&mut self.lock());
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {

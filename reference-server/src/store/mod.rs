@@ -14,6 +14,8 @@ pub mod seal;
 mod sqlite;
 mod types;
 
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) use memory::Inner as MemoryState;
 pub use memory::MemoryStore;
 pub use oauth2::{CodeTake, OAuth2Code, OAuth2Token, TokenKind};
 #[cfg(feature = "shell")]
