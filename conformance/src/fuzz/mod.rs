@@ -49,8 +49,8 @@ pub struct FuzzArgs {
     /// in-process targets read them) first, with the same oracles.
     #[arg(long, value_name = "DIR")]
     pub corpus: Option<PathBuf>,
-    /// No STARTTLS, FAST or TLS-only steps (the embedded server then runs with
-    /// c2s_require_encryption = false).
+    /// No TLS at all: no STARTTLS, FAST or other TLS-only steps, no https:// requests (the
+    /// embedded server then runs with c2s_require_encryption = false).
     #[arg(long)]
     pub no_tls: bool,
     /// Milliseconds of silence that end a wait for further replies.
@@ -171,7 +171,11 @@ pub fn grammar(config: &RunConfig, target: &ExecTarget, no_tls: bool) -> generat
     generate::Grammar {
         tls: !no_tls,
         direct_tls: target.endpoint.tls == gatecheck_client::TlsMode::Direct,
-        http: config.http.is_some(),
+        // `--no-tls` means no TLS at all: an https:// OAuth2 base is left out too.
+        http: config
+            .http
+            .as_deref()
+            .is_some_and(|h| !no_tls || h.starts_with("http://")),
         invites: target.minter.is_some(),
     }
 }

@@ -1,5 +1,5 @@
-//! XML-level mutations: applied to element trees before rendering (duplicated attributes, wrong
-//! namespaces, reordered children, oversized text, deep nesting) and to whole scripts after
+//! XML-level mutations: applied to element trees before rendering (duplicated or missing
+//! attributes, wrong namespaces, reordered children, oversized text, deep nesting) and to whole scripts after
 //! (split writes, invalid UTF-8, truncation, a disconnect in the middle of the handshake).
 
 use super::rng::Rng;
@@ -19,7 +19,7 @@ const WRONG_NS: &[&str] = &[
 pub fn mutate_node(node: &mut Node, rng: &mut Rng) {
     // Pick a descendant (or the node itself) to change.
     let target = pick_descendant(node, rng);
-    match rng.below(6) {
+    match rng.below(7) {
         0 => {
             if let Some(a) = target.attrs.first().cloned() {
                 target.attrs.push(a);
@@ -59,6 +59,13 @@ pub fn mutate_node(node: &mut Node, rng: &mut Rng) {
                     times: depth,
                 },
             ]));
+        }
+        5 => {
+            // A required attribute gone (`mechanism`, `type`, `id`, `token`).
+            if !target.attrs.is_empty() {
+                let i = rng.below(target.attrs.len());
+                target.attrs.remove(i);
+            }
         }
         _ => {
             let many = [100u16, 5_000][rng.below(2)];
