@@ -453,6 +453,34 @@ impl Conn {
         }
     }
 
+    /// The next stream event as framed (headers, elements, text, close), without judging it:
+    /// for callers that send raw bytes of their own (the network fuzzer). The server's header is
+    /// kept in `server_header`.
+    pub async fn event(&mut self) -> Result<StreamEvent, ClientError> {
+        let ev = self.next_event("a stream event").await?;
+        if let StreamEvent::Header(h) = &ev {
+            self.server_header = Some(h.clone());
+        }
+        Ok(ev)
+    }
+
+    /// Expect a new server stream header next (the caller sent a header of its own with
+    /// [`Conn::send_raw`]); bytes already received stay buffered.
+    pub fn restart_parser(&mut self) {
+        self.parser.reset_keep_buffered();
+        self.server_header = None;
+    }
+
+    /// Run the TLS handshake now (the caller already saw `<proceed/>`).
+    pub async fn tls_handshake(&mut self) -> Result<(), ClientError> {
+        self.handshake().await
+    }
+
+    /// Whether the socket is still open (not closed by either side).
+    pub fn is_open(&self) -> bool {
+        self.io.is_some()
+    }
+
     /// Drop the connection without closing the stream.
     pub fn abandon(&mut self) {
         self.io = None;

@@ -81,6 +81,11 @@ pub enum Command {
     /// Run the suite.
     #[command(after_help = EXIT_CODES_HELP)]
     Run(Box<RunArgs>),
+    /// Fuzz the target over the network with generated and mutated sessions (exit 1 when it
+    /// finds something; findings are written as replayable JSON).
+    Fuzz(Box<crate::fuzz::FuzzArgs>),
+    /// Re-run a finding written by `gatecheck fuzz` (exit 1 if it reproduces, 0 if not).
+    Replay(Box<crate::fuzz::ReplayArgs>),
     /// Check the language-neutral test vectors against gatecheck-proto (exit 1 on any failure).
     Vectors {
         /// Directory of vector files (`*.json`); default: the vectors built into this binary.
@@ -455,6 +460,12 @@ pub fn command(cases: &[Case]) -> clap::Command {
                 a.help(format!(
                     "Only requirement sets tested by this module ({names})"
                 ))
+            })
+        })
+        .mut_subcommand("fuzz", |s| {
+            s.mut_arg("jobs", |a| {
+                a.default_value("16")
+                    .help("Sessions in flight (fewer when the target refuses or slows down)")
             })
         })
         .mut_subcommand("run", |s| {

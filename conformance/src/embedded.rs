@@ -73,6 +73,24 @@ pub enum EmbeddedError {
     Target(String),
 }
 
+/// What [`Embedded::start_fuzz`] varies.
+#[derive(Debug, Clone, Copy)]
+pub struct FuzzServer {
+    /// `c2s_require_encryption` (false for `gatecheck fuzz --no-tls`).
+    pub require_encryption: bool,
+    /// Deliberate bugs (always empty without the server's `break-builds` feature).
+    pub breaks: gatecheck_server::breaks::BreakSet,
+}
+
+impl Default for FuzzServer {
+    fn default() -> Self {
+        FuzzServer {
+            require_encryption: true,
+            breaks: gatecheck_server::breaks::BreakSet::NONE,
+        }
+    }
+}
+
 /// A running embedded server; dropping it stops the server and deletes its data.
 pub struct Embedded {
     running: RunningServer,
@@ -109,6 +127,29 @@ impl Embedded {
         c2s_timeout: Option<u64>,
         auth_budget: Option<(u32, u32)>,
     ) -> Result<(Self, Vec<Account>), EmbeddedError> {
+        Self::start_tweaked(disabled, c2s_timeout, auth_budget, |_| {}).await
+    }
+
+    /// The server `gatecheck fuzz` runs against: the same accounts, FAST and invitation
+    /// settings and OAuth2 endpoint as `gatecheck run`'s, with encryption required or not (the
+    /// `--no-tls` mode), room for many connections from loopback, and (tests of the fuzzer, with
+    /// the server's `break-builds` feature) deliberate bugs switched on.
+    pub async fn start_fuzz(opts: FuzzServer) -> Result<(Self, Vec<Account>), EmbeddedError> {
+        Self::start_tweaked(&[], None, None, move |c| {
+            c.c2s_require_encryption = opts.require_encryption;
+            c.c2s_max_connections = 4_096;
+            c.c2s_max_connections_per_ip = 1_024;
+            c.breaks = opts.breaks;
+        })
+        .await
+    }
+
+    async fn start_tweaked(
+        disabled: &[String],
+        c2s_timeout: Option<u64>,
+        auth_budget: Option<(u32, u32)>,
+        tweak: impl FnOnce(&mut Config),
+    ) -> Result<(Self, Vec<Account>), EmbeddedError> {
         let data = tempfile::Builder::new()
             .prefix("gatecheck-embedded-")
             .tempdir()
@@ -144,6 +185,8 @@ impl Embedded {
             limit_auth_account_max: auth_budget.map_or(0, |b| b.1),
             ..defaults
         };
+        let mut config = config;
+        tweak(&mut config);
         let store = SqliteStore::open(&config.database_path())?;
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)

@@ -14,6 +14,7 @@ pub mod coverage;
 pub mod ctx;
 pub mod embedded;
 pub mod event;
+pub mod fuzz;
 pub mod kinds;
 pub mod liveness;
 pub mod mint;

@@ -40,6 +40,14 @@ fn real_main() -> anyhow::Result<i32> {
             Ok(0)
         }
         Command::Vectors { check } => Ok(cli::vectors(check.as_deref())?),
+        Command::Fuzz(args) => {
+            let rt = tokio::runtime::Runtime::new()?;
+            Ok(rt.block_on(gatecheck::fuzz::fuzz(*args))?)
+        }
+        Command::Replay(args) => {
+            let rt = tokio::runtime::Runtime::new()?;
+            Ok(rt.block_on(gatecheck::fuzz::replay::replay(*args))?)
+        }
         Command::Run(args) => {
             let rt = tokio::runtime::Runtime::new()?;
             rt.block_on(async {
