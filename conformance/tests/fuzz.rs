@@ -5,10 +5,12 @@
 use clap::Parser;
 use gatecheck::cli::{Cli, Command};
 use gatecheck::embedded::FuzzServer;
+use gatecheck::fuzz::exec::{self, ExecTarget};
 use gatecheck::fuzz::finding::Finding;
 use gatecheck::fuzz::oracle::Oracle;
 use gatecheck::fuzz::{self, FuzzArgs};
-use gatecheck_proto::script::{Credential, Mechanism, Step};
+use gatecheck_client::Transcript;
+use gatecheck_proto::script::{Credential, Mechanism, Piece, Script, Step};
 use gatecheck_server::breaks::BreakSet;
 use std::time::Duration;
 
@@ -124,4 +126,85 @@ fn replay_of_a_missing_file_cannot_start() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+}
+
+/// A target that accepts connections, reads everything and never writes.
+async fn silent_target() -> (u16, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let task = tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                use tokio::io::AsyncReadExt;
+                while matches!(sock.read(&mut buf).await, Ok(n) if n > 0) {}
+            });
+        }
+    });
+    (port, task)
+}
+
+fn silent_exec_target(port: u16, reply_timeout: Duration) -> ExecTarget {
+    ExecTarget {
+        endpoint: exec::endpoint(
+            "127.0.0.1",
+            port,
+            gatecheck_client::TlsMode::StartTls,
+            "example.org",
+            &gatecheck_client::TlsTrust::insecure(),
+        )
+        .unwrap(),
+        reply_timeout,
+        quiet: Duration::from_millis(3),
+        account: None,
+        http: None,
+        minter: None,
+    }
+}
+
+fn send(text: &str) -> Step {
+    Step::Send {
+        pieces: vec![Piece::Text(text.into())],
+        chunks: 1,
+    }
+}
+
+const HEADER: &str = "<?xml version='1.0'?><stream:stream xmlns='jabber:client' \
+    xmlns:stream='http://etherx.jabber.org/streams' to='example.org' version='1.0'>";
+
+/// Silence after a well-formed stream header is a finding, found after the reply timeout; after
+/// malformed bytes the server may rightly wait for more, so the session does not wait the reply
+/// timeout for it (which kept `gatecheck fuzz` near 300 sessions/s) and reports nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silence_is_judged_on_clean_connections_and_not_waited_out_on_broken_ones() {
+    let (port, server) = silent_target().await;
+
+    let clean = Script {
+        steps: vec![send(HEADER), Step::Await],
+    };
+    let t = silent_exec_target(port, Duration::from_millis(800));
+    let report = exec::run(&t, &clean, Transcript::new()).await;
+    assert!(
+        report
+            .violations
+            .iter()
+            .any(|v| v.oracle == Oracle::Silence),
+        "{:?}",
+        report.violations
+    );
+    assert!(report.elapsed >= Duration::from_millis(800), "{report:?}");
+
+    let broken = Script {
+        steps: vec![
+            send(&format!("{HEADER}<message></iq>")),
+            Step::Await,
+            send("<iq type='get' id='p1'><ping xmlns='urn:xmpp:ping'/></iq>"),
+            Step::Await,
+        ],
+    };
+    let t = silent_exec_target(port, Duration::from_secs(5));
+    let report = exec::run(&t, &broken, Transcript::new()).await;
+    assert!(report.violations.is_empty(), "{:?}", report.violations);
+    assert!(report.elapsed < Duration::from_secs(2), "{report:?}");
+    server.abort();
 }

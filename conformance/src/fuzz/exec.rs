@@ -129,6 +129,10 @@ impl Fixtures for Values {
     }
 }
 
+/// How long a connection that carried malformed bytes waits for an answer (see
+/// [`Session::reply_wait`]): long enough for a PBKDF2-backed reply on a loaded loopback target.
+const UNCLEAN_WAIT: Duration = Duration::from_millis(100);
+
 struct Session<'a> {
     t: &'a ExecTarget,
     transcript: Transcript,
@@ -296,6 +300,10 @@ impl Session<'_> {
             None => {
                 self.clean = false;
                 self.pending = false;
+                let wait = self.reply_wait();
+                if let Some(c) = self.conn.as_mut() {
+                    c.set_wait(wait);
+                }
             }
         }
         let Some(c) = self.conn.as_mut() else { return };
@@ -315,10 +323,22 @@ impl Session<'_> {
         }
     }
 
-    /// Reads until the server is quiet; the first read waits the reply timeout when an answer is
-    /// required.
+    /// The longest wait for an answer on this connection: the reply timeout while everything
+    /// sent was well-formed (silence is then a finding), [`UNCLEAN_WAIT`] once it was not. After
+    /// malformed bytes the server may rightly wait for more, and no oracle judges that silence,
+    /// so waiting seconds for it would only cost throughput.
+    fn reply_wait(&self) -> Duration {
+        if self.clean {
+            self.t.reply_timeout
+        } else {
+            UNCLEAN_WAIT.min(self.t.reply_timeout)
+        }
+    }
+
+    /// Reads until the server is quiet; the first read waits [`Session::reply_wait`] when an
+    /// answer is required.
     async fn await_replies(&mut self) {
-        let (quiet, reply) = (self.t.quiet, self.t.reply_timeout);
+        let (quiet, reply) = (self.t.quiet, self.reply_wait());
         let required = self.pending;
         let mut first = true;
         loop {
