@@ -23,6 +23,7 @@ pub mod plan;
 pub mod report;
 pub mod runner;
 pub mod select;
+pub mod start;
 pub mod status;
 pub mod timefmt;
 

@@ -18,8 +18,8 @@ pub mod rng;
 pub mod run;
 pub mod tree;
 
-use crate::cli::{RunArgs, StartError};
 use crate::config::RunConfig;
+use crate::start::{RunArgs, StartError};
 use exec::{ExecTarget, Minter};
 use gatecheck_client::TlsTrust;
 use std::path::{Path, PathBuf};
@@ -122,7 +122,7 @@ pub async fn prepare_with(
             Ok((config, Some(server)))
         }
         Some(t) => {
-            crate::cli::probe(t, config.timeout.min(Duration::from_secs(10))).await?;
+            crate::start::probe(t, config.timeout.min(Duration::from_secs(10))).await?;
             Ok((config, None))
         }
     }

@@ -3,7 +3,7 @@
 
 use super::finding::Finding;
 use super::{ReplayArgs, exec_target, prepare};
-use crate::cli::StartError;
+use crate::start::StartError;
 use std::time::Duration;
 
 /// Replays `finding` against the target described by `target`; whether it reproduced.
