@@ -175,6 +175,12 @@ pub fn command(cases: &[Case]) -> clap::Command {
                 a.default_value("16")
                     .help("Sessions in flight (fewer when the target refuses or slows down)")
             })
+            .mut_arg("seed", |a| {
+                a.help(
+                    "Run seed: the same seed generates the same sessions (random if not given; \
+                     printed at the start and written into every finding)",
+                )
+            })
         })
         .mut_subcommand("run", |s| {
             s.mut_arg("require", |a| {

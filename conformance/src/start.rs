@@ -10,9 +10,9 @@ use crate::report::ReportSpec;
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// Options of `gatecheck run`.
+/// What to test and how to reach it: the options `gatecheck run`, `fuzz` and `replay` share.
 #[derive(Debug, clap::Args)]
-pub struct RunArgs {
+pub struct TargetArgs {
     /// Server under test: xmpp://host[:port] (STARTTLS) or xmpps://host[:port] (direct TLS).
     /// Without it the embedded reference server is used.
     #[arg(long)]
@@ -37,6 +37,27 @@ pub struct RunArgs {
     /// E.g. `interop/prosody/mint-invite {kind} {user}`.
     #[arg(long, value_name = "TEMPLATE")]
     pub invite_cmd: Option<String>,
+    /// HTTP(S) base URL for OAuth2 endpoints and landing pages.
+    #[arg(long)]
+    pub http: Option<String>,
+    /// Longest wait for one reply the spec requires, in seconds; no answer in time is a finding
+    /// against the target (recorded in every report).
+    #[arg(long, default_value = "5", value_name = "SECS")]
+    pub reply_timeout: f64,
+    /// Run seed (random if not given; always recorded in reports).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Cases run in parallel.
+    #[arg(long, default_value = "1")]
+    pub jobs: usize,
+}
+
+/// Options of `gatecheck run`.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Target, domain, TLS trust, accounts, invitations, HTTP, reply timeout, seed, jobs.
+    #[command(flatten)]
+    pub reach: TargetArgs,
     /// Lifetime in seconds of the short-lived invitations the expiry cases use: with `{ttl}` in
     /// --invite-cmd they are minted with it, else it must be the target's own invitation lifetime
     /// (its `invite_expiry`, set short for testing). Without it the expiry cases skip.
@@ -54,9 +75,6 @@ pub struct RunArgs {
     /// --invite-cmd cannot, and runs the admin-only command cases (the embedded run provides one).
     #[arg(long)]
     pub admin: Option<Account>,
-    /// HTTP(S) base URL for OAuth2 endpoints and landing pages.
-    #[arg(long)]
-    pub http: Option<String>,
     /// The target's OAuth2 registration key (its oauth2_registration_key): the oauth2 cases
     /// recompute per_host_key and client secrets with it and forge client_ids for the token
     /// endpoint. Redacted in reports.
@@ -70,10 +88,6 @@ pub struct RunArgs {
     /// Per-case timeout in seconds (fractions allowed).
     #[arg(long, default_value = "30")]
     pub timeout: f64,
-    /// Longest wait for one reply the spec requires, in seconds; no answer in time is a finding
-    /// against the target (recorded in every report).
-    #[arg(long, default_value = "5", value_name = "SECS")]
-    pub reply_timeout: f64,
     /// The target's FAST token lifetime in seconds (its `sasl2_fast_token_ttl`, set short for
     /// testing): the FAST expiry cases wait it out, and skip without it (recorded in reports).
     #[arg(long, value_name = "SECS")]
@@ -100,18 +114,12 @@ pub struct RunArgs {
     /// (Prosody's `modules_disabled`, e.g. `sasl2`), comma-separated.
     #[arg(long, value_delimiter = ',', value_name = "MODULE[,MODULE...]")]
     pub embedded_disable: Vec<String>,
-    /// Cases run in parallel.
-    #[arg(long, default_value = "1")]
-    pub jobs: usize,
     /// Run only cases whose id or module matches this glob (repeatable, `*` wildcard).
     #[arg(long)]
     pub only: Vec<String>,
     /// Skip cases whose id or module matches this glob (repeatable).
     #[arg(long)]
     pub skip: Vec<String>,
-    /// Run seed (random if not given; always recorded in reports).
-    #[arg(long)]
-    pub seed: Option<u64>,
     /// Count SHOULD warnings as failures.
     #[arg(long)]
     pub strict: bool,
@@ -184,15 +192,10 @@ fn random_seed() -> u64 {
     h.finish()
 }
 
-impl RunArgs {
-    /// Turn the options into a run configuration.
+impl TargetArgs {
+    /// The run configuration these options give, every other option at its default (what
+    /// `fuzz` and `replay` run with).
     pub fn into_config(self) -> Result<RunConfig, StartError> {
-        if !(self.timeout.is_finite() && self.timeout > 0.0 && self.timeout <= 86_400.0) {
-            return Err(StartError::BadArgs(format!(
-                "--timeout {}: expected seconds in (0, 86400]",
-                self.timeout
-            )));
-        }
         if !(self.reply_timeout.is_finite()
             && self.reply_timeout > 0.0
             && self.reply_timeout <= 3_600.0)
@@ -200,6 +203,41 @@ impl RunArgs {
             return Err(StartError::BadArgs(format!(
                 "--reply-timeout {}: expected seconds in (0, 3600]",
                 self.reply_timeout
+            )));
+        }
+        if let Some(h) = &self.http {
+            h.parse::<crate::capabilities::http::HttpBase>()
+                .map_err(StartError::BadArgs)?;
+        }
+        if self.jobs == 0 || self.jobs > 256 {
+            return Err(StartError::BadArgs(format!(
+                "--jobs {}: expected 1..=256",
+                self.jobs
+            )));
+        }
+        Ok(RunConfig {
+            target: self.target,
+            domain: self.domain,
+            insecure_tls: self.insecure_tls,
+            ca: self.ca,
+            accounts: self.accounts,
+            invite_cmd: self.invite_cmd,
+            http: self.http,
+            reply_timeout: Duration::from_secs_f64(self.reply_timeout),
+            jobs: self.jobs,
+            seed: self.seed.unwrap_or_else(random_seed),
+            ..RunConfig::default()
+        })
+    }
+}
+
+impl RunArgs {
+    /// Turn the options into a run configuration.
+    pub fn into_config(self) -> Result<RunConfig, StartError> {
+        if !(self.timeout.is_finite() && self.timeout > 0.0 && self.timeout <= 86_400.0) {
+            return Err(StartError::BadArgs(format!(
+                "--timeout {}: expected seconds in (0, 86400]",
+                self.timeout
             )));
         }
         if self.fast_ttl.is_some_and(|v| v == 0 || v > 86_400) {
@@ -233,11 +271,7 @@ impl RunArgs {
                 "--fast-min-ttl {m} must be below --fast-ttl {t}"
             )));
         }
-        if let Some(h) = &self.http {
-            h.parse::<crate::capabilities::http::HttpBase>()
-                .map_err(StartError::BadArgs)?;
-        }
-        if !self.embedded_disable.is_empty() && self.target.is_some() {
+        if !self.embedded_disable.is_empty() && self.reach.target.is_some() {
             return Err(StartError::BadArgs(
                 "--embedded-disable applies to the embedded server only, not with --target".into(),
             ));
@@ -260,39 +294,22 @@ impl RunArgs {
                 self.security_deadline
             )));
         }
-        if self.jobs == 0 || self.jobs > 256 {
-            return Err(StartError::BadArgs(format!(
-                "--jobs {}: expected 1..=256",
-                self.jobs
-            )));
-        }
+        let base = self.reach.into_config()?;
         Ok(RunConfig {
-            target: self.target,
-            domain: self.domain,
-            insecure_tls: self.insecure_tls,
-            ca: self.ca,
-            accounts: self.accounts,
-            invite_cmd: self.invite_cmd,
-            invite_hook: None,
             invite_ttl: self.invite_ttl.map(Duration::from_secs),
             invite_race: self.invite_race,
             allow_user_invites: self.allow_user_invites,
             admin: self.admin,
-            http: self.http,
             oauth2_key: self.oauth2_key,
             timeout: Duration::from_secs_f64(self.timeout),
-            reply_timeout: Duration::from_secs_f64(self.reply_timeout),
             fast_ttl: self.fast_ttl.map(Duration::from_secs),
             fast_min_ttl: self.fast_min_ttl.map(Duration::from_secs),
             passwd_cmd: self.passwd_cmd,
-            passwd_hook: None,
             tls: self.tls,
             require,
             embedded_disable: self.embedded_disable,
-            jobs: self.jobs,
             only: self.only,
             skip: self.skip,
-            seed: self.seed.unwrap_or_else(random_seed),
             strict: self.strict,
             baseline: self.baseline,
             reports: self.reports,
@@ -300,6 +317,7 @@ impl RunArgs {
             security: self.security || self.strict_security,
             strict_security: self.strict_security,
             security_deadline: Duration::from_secs(self.security_deadline),
+            ..base
         })
     }
 }

@@ -310,6 +310,40 @@ fn listings() {
     );
 }
 
+/// `fuzz` and `replay` take the target options `run` takes and none of the case-selection,
+/// report or case-tuning ones, which they would silently ignore.
+#[test]
+fn fuzz_and_replay_offer_only_the_options_they_use() {
+    let target_options = [
+        "--target",
+        "--domain",
+        "--insecure-tls",
+        "--account",
+        "--seed",
+    ];
+    let run_only = [
+        "--only",
+        "--report",
+        "--baseline",
+        "--strict",
+        "--fast-ttl",
+        "--timeout ",
+    ];
+    for cmd in ["fuzz", "replay"] {
+        let o = gatecheck(&[cmd, "--help"]);
+        assert_eq!(o.status.code(), Some(0), "{cmd}");
+        let help = String::from_utf8_lossy(&o.stdout);
+        for opt in target_options {
+            assert!(help.contains(opt), "{cmd} lacks {opt}: {help}");
+        }
+        for opt in run_only {
+            assert!(!help.contains(opt), "{cmd} offers {opt}: {help}");
+        }
+    }
+    let o = gatecheck(&["fuzz", "--only", "x"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
+
 /// `--help` documents the exit statuses and names only modules that have cases in this build.
 #[test]
 fn help_documents_exit_codes_and_only_modules_with_cases() {

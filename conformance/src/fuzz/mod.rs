@@ -19,7 +19,7 @@ pub mod run;
 pub mod tree;
 
 use crate::config::RunConfig;
-use crate::start::{RunArgs, StartError};
+use crate::start::{StartError, TargetArgs};
 use exec::{ExecTarget, Minter};
 use gatecheck_client::TlsTrust;
 use std::path::{Path, PathBuf};
@@ -33,9 +33,9 @@ pub const DEFAULT_QUIET_MS: u64 = 3;
 #[derive(Debug, clap::Args)]
 pub struct FuzzArgs {
     /// Target, accounts, TLS trust, invitations, HTTP, --seed, --jobs (sessions in flight),
-    /// --reply-timeout: as for `gatecheck run` (its case-selection and report options are unused).
+    /// --reply-timeout: as for `gatecheck run`.
     #[command(flatten)]
-    pub common: RunArgs,
+    pub common: TargetArgs,
     /// Stop after this long (`90s`, `5m`, `1h`, or seconds).
     #[arg(long, default_value = "60s", value_parser = parse_duration)]
     pub duration: Duration,
@@ -68,7 +68,7 @@ pub struct ReplayArgs {
     pub file: PathBuf,
     /// Target and credentials, as for `gatecheck run`.
     #[command(flatten)]
-    pub common: RunArgs,
+    pub common: TargetArgs,
     /// Start the embedded server without TLS requirement (for findings from a `--no-tls` run).
     #[arg(long)]
     pub no_tls: bool,
@@ -99,7 +99,7 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 
 /// The run configuration and, without `--target`, the embedded server (keep it alive).
 pub async fn prepare(
-    common: RunArgs,
+    common: TargetArgs,
     no_tls: bool,
 ) -> Result<(RunConfig, Option<crate::embedded::Embedded>), StartError> {
     let opts = crate::embedded::FuzzServer {
@@ -111,7 +111,7 @@ pub async fn prepare(
 
 /// [`prepare`] with the embedded server's options spelled out (tests switch breaks on).
 pub async fn prepare_with(
-    common: RunArgs,
+    common: TargetArgs,
     opts: crate::embedded::FuzzServer,
 ) -> Result<(RunConfig, Option<crate::embedded::Embedded>), StartError> {
     let mut config = common.into_config()?;
