@@ -184,6 +184,19 @@ pub async fn password_login(
     let mech = best_scram(features)
         .ok_or_else(|| LoginError::Mechanism("no SCRAM offered over SASL2".into()))?;
     let script = script_for(conn, mech, username, None)?;
+    scram_exchange(conn, mech, &script, password, ua_id, extra).await
+}
+
+/// The SASL2 SCRAM exchange of [`password_login`] with the mechanism and client script given
+/// (the fuzzer picks both, and builds scripts for unknown users).
+pub async fn scram_exchange(
+    conn: &mut Conn,
+    mech: &str,
+    script: &crate::scram::ScramScript,
+    password: &str,
+    ua_id: &str,
+    extra: &[Element],
+) -> Result<Login, LoginError> {
     let el: Element = crate::build::authenticate(mech)
         .initial_response(&script.client_first())
         .user_agent_id(ua_id)

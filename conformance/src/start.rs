@@ -180,7 +180,8 @@ fn parse_yes_no(s: &str) -> Result<bool, String> {
     }
 }
 
-fn random_seed() -> u64 {
+/// A seed from the clock and std's per-process random hasher keys (not for secrets).
+pub(crate) fn random_seed() -> u64 {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     h.write_u128(

@@ -565,7 +565,7 @@ impl Session<'_> {
             return Outcome::Ended;
         };
         let r = if profile == AuthProfile::Sasl2 {
-            sasl2_scram(conn, name, &script, &pw, &ua, &extra).await
+            gatecheck_client::fast::scram_exchange(conn, name, &script, &pw, &ua, &extra).await
         } else {
             scram_exchange_in(
                 conn,
@@ -836,17 +836,7 @@ pub fn endpoint(
 
 /// A random UUIDv4 (a user-agent id).
 fn random_uuid() -> String {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_nanos(),
-    );
-    let a = h.finish();
-    h.write_u64(a);
-    let b = h.finish();
+    let (a, b) = (crate::start::random_seed(), crate::start::random_seed());
     format!(
         "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
         a >> 32,
@@ -855,43 +845,4 @@ fn random_uuid() -> String {
         b >> 52,
         b & 0xffff_ffff_ffff
     )
-}
-
-/// A SCRAM exchange over SASL2 with this session's user-agent id (the kit's `login` sends a fixed
-/// one); verifies the server signature like the kit.
-async fn sasl2_scram(
-    conn: &mut Conn,
-    mech: &str,
-    script: &gatecheck_client::scram::ScramScript,
-    password: &str,
-    ua: &str,
-    extra: &[Element],
-) -> Result<gatecheck_client::Login, LoginError> {
-    let el: Element = build::authenticate(mech)
-        .initial_response(&script.client_first())
-        .user_agent_id(ua)
-        .inline(extra.iter().cloned())
-        .into();
-    conn.send(&el).await?;
-    let first = conn.sasl2_reply().await?;
-    let Sasl2Reply::Challenge { data: Some(sf), .. } = first else {
-        return Err(LoginError::Reply(first));
-    };
-    let server_first = gatecheck_client::scram::ServerFirst::parse(&sf, &script.client_nonce)?;
-    let (msg, signature) = script.client_final(&server_first, password, &FinalTweaks::default())?;
-    let reply = conn.respond(&msg).await?;
-    let Sasl2Reply::Success(success) = reply else {
-        return Err(LoginError::Reply(reply));
-    };
-    match gatecheck_client::sasl2::additional_data(&success) {
-        Some(Some(v)) if gatecheck_client::scram::verify_server_final(&v, &signature) => {
-            Ok(gatecheck_client::Login {
-                success,
-                server_first,
-            })
-        }
-        _ => Err(LoginError::ServerSignature(
-            "additional-data missing or not the server signature".into(),
-        )),
-    }
 }
