@@ -144,6 +144,21 @@ fn invalid_cases() {
     );
 }
 
+/// The length limit holds for the percent-encoded form too: a 3,000-byte IRI whose message body is
+/// raw `é`s (2 bytes each, 6 once encoded) is refused, since its URI form could not be read back;
+/// one whose encoded form fits is accepted and round-trips.
+#[test]
+fn limit_applies_to_the_encoded_form() {
+    let long = format!("xmpp:example.com?message;body={}", "é".repeat(1_490));
+    assert!(long.len() <= MAX_URI_LEN);
+    assert_eq!(XmppUri::parse(&long), Err(UriError::TooLong));
+    let fits = format!("xmpp:example.com?message;body={}", "é".repeat(600));
+    let uri = XmppUri::parse(&fits).expect("encoded form fits");
+    let text = uri.to_string();
+    assert!(text.len() <= MAX_URI_LEN, "{}", text.len());
+    assert_eq!(XmppUri::parse(&text), Ok(uri));
+}
+
 fn param() -> impl Strategy<Value = (String, String)> {
     (
         "[a-z]{1,8}".prop_filter("reserved", |k| k != "preauth" && k != "ibr"),
