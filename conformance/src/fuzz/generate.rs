@@ -140,14 +140,19 @@ impl Builder {
             ])
             .unwrap_or(&Mechanism::ScramSha256);
         for _ in 0..=rng.below(2) {
-            self.steps.push(Step::Authenticate {
-                profile: Profile::Sasl2,
-                mechanism,
-                credential: Self::credential(rng),
-            });
-            self.steps.push(Step::Await);
+            self.login(Profile::Sasl2, mechanism, Self::credential(rng));
         }
         self.after_auth(rng);
+    }
+
+    /// An authentication exchange, then whatever the server says after it.
+    fn login(&mut self, profile: Profile, mechanism: Mechanism, credential: Credential) {
+        self.steps.push(Step::Authenticate {
+            profile,
+            mechanism,
+            credential,
+        });
+        self.steps.push(Step::Await);
     }
 
     fn rfc6120(&mut self, rng: &mut Rng) {
@@ -160,12 +165,7 @@ impl Builder {
                 Mechanism::ScramSha256,
             ])
             .unwrap_or(&Mechanism::ScramSha1);
-        self.steps.push(Step::Authenticate {
-            profile: Profile::Rfc6120,
-            mechanism,
-            credential: Self::credential(rng),
-        });
-        self.steps.push(Step::Await);
+        self.login(Profile::Rfc6120, mechanism, Self::credential(rng));
         if rng.chance(50) {
             self.header(false, rng);
         }
@@ -209,12 +209,7 @@ impl Builder {
                 Credential::UnknownUser,
             ])
             .unwrap_or(&Credential::Spent);
-        self.steps.push(Step::Authenticate {
-            profile: Profile::Sasl2,
-            mechanism: Mechanism::HtSha256None,
-            credential,
-        });
-        self.steps.push(Step::Await);
+        self.login(Profile::Sasl2, Mechanism::HtSha256None, credential);
     }
 
     /// Preauth and register with a fresh invitation, then preauth again with the spent one.
