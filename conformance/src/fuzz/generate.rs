@@ -155,6 +155,16 @@ impl Builder {
         self.steps.push(Step::Await);
     }
 
+    /// An authentication exchange, then the connection closed at once (the next step reconnects).
+    fn login_and_leave(&mut self, profile: Profile, mechanism: Mechanism, credential: Credential) {
+        self.steps.push(Step::Authenticate {
+            profile,
+            mechanism,
+            credential,
+        });
+        self.steps.push(Step::Disconnect);
+    }
+
     fn rfc6120(&mut self, rng: &mut Rng) {
         self.open(false, true, rng);
         let mechanism = *rng
@@ -188,19 +198,9 @@ impl Builder {
     /// `invalidate='true'` (the executor's rule), then try it again or a wrong one.
     fn fast(&mut self, rng: &mut Rng) {
         self.open(true, true, rng);
-        self.steps.push(Step::Authenticate {
-            profile: Profile::Sasl2,
-            mechanism: Mechanism::ScramSha256,
-            credential: Credential::Valid,
-        });
-        self.steps.push(Step::Disconnect);
+        self.login_and_leave(Profile::Sasl2, Mechanism::ScramSha256, Credential::Valid);
         self.open(true, true, rng);
-        self.steps.push(Step::Authenticate {
-            profile: Profile::Sasl2,
-            mechanism: Mechanism::HtSha256None,
-            credential: Credential::Valid,
-        });
-        self.steps.push(Step::Disconnect);
+        self.login_and_leave(Profile::Sasl2, Mechanism::HtSha256None, Credential::Valid);
         self.open(true, true, rng);
         let credential = *rng
             .pick(&[
